@@ -1,0 +1,78 @@
+"""The `mlplat` command: a lazy click group, so `mlplat validate` never imports cloud SDKs."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from mlplat import __version__
+
+# name → "module:attribute". Each command module keeps its heavy imports inside the function.
+COMMANDS: dict[str, str] = {
+    "validate": "mlplat.cli.spec_cmds:validate",
+    "schema": "mlplat.cli.spec_cmds:schema",
+    "init": "mlplat.cli.spec_cmds:init",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            mod, attr = COMMANDS[cmd_name].split(":")
+            return getattr(importlib.import_module(mod), attr)
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from mlplat.stacks.errors import MlplatError, SpecError
+
+        try:
+            return super().invoke(ctx)
+        except SpecError as exc:
+            from .output import print_diagnostics
+
+            print_diagnostics(exc.diagnostics)
+            ctx.exit(2)
+        except MlplatError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # an mlplat bug: say so plainly; the traceback only on request
+            if os.environ.get("MLPLAT_DEBUG"):
+                raise
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in mlplat. Re-run with MLPLAT_DEBUG=1 for the traceback and report it.",
+                err=True,
+            )
+            ctx.exit(3)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="mlplat")
+def cli() -> None:
+    """mlplat: one YAML spec → a whole MLOps platform per environment, through Pulumi.
+
+    \b
+    Example:
+        mlplat validate platform.yaml
+        mlplat preview platform.yaml --env dev
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="mlplat", standalone_mode=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

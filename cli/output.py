@@ -1,0 +1,43 @@
+"""Shared terminal output helpers (rich on stderr for humans; stdout stays clean for JSON)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+
+def err_console():  # rich is imported only when something is printed
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def out_console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def print_diagnostics(diagnostics: list[Any]) -> None:
+    for d in diagnostics:
+        click.echo(f"error: {d}" if not str(d).startswith("error") else str(d), err=True)
+    n = len(diagnostics)
+    click.echo(f"{n} error{'s' if n != 1 else ''} found", err=True)
+
+
+def echo_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def write_output(text: str, path: str | None) -> None:
+    if path:
+        from pathlib import Path
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {path}", err=True)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")

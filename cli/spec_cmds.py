@@ -1,0 +1,76 @@
+"""validate, schema, init: the commands that work on the spec alone (no cloud SDK imported)."""
+
+from __future__ import annotations
+
+import click
+
+from .output import echo_json
+
+
+@click.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate(spec: str, fmt: str) -> None:
+    """Check a platform spec: schema and semantic rules, every environment.
+
+    Exits 0 when the spec is valid, 2 with located errors (FILE:LINE:COL: path: message).
+
+    \b
+    Example:
+        mlplat validate platform.yaml
+    """
+    from mlplat.stacks import SpecError, load_spec
+    from mlplat.stacks import validate as validate_doc
+
+    try:
+        resolved = validate_doc(load_spec(spec))
+    except SpecError as exc:
+        if fmt == "json":
+            echo_json({"valid": False, "errors": [d.to_dict() for d in exc.diagnostics]})
+            raise SystemExit(2) from None
+        raise
+    if fmt == "json":
+        echo_json({"valid": True, "environments": list(resolved)})
+        return
+    envs = ", ".join(f"{e} ({r.profile.name or 'no profile'})" for e, r in resolved.items())
+    click.echo(f"{spec}: valid; environments: {envs}")
+
+
+@click.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of the platform spec (for editors' YAML language servers).
+
+    \b
+    Example:
+        mlplat schema -o platform.schema.json
+        # then in platform.yaml:  # yaml-language-server: $schema=platform.schema.json
+    """
+    import json
+
+    from mlplat.stacks.schema import spec_json_schema
+
+    from .output import write_output
+
+    write_output(json.dumps(spec_json_schema(), indent=2), output)
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--name", default=None, help="Platform name (default: the directory name).")
+@click.option("--provider", type=click.Choice(["aws", "kubernetes"]), default="aws", show_default=True)
+@click.option("--ci", "ci_provider", type=click.Choice(["github", "gitlab", "none"]), default="github",
+              show_default=True, help="CI workflows to generate.")
+def init(directory: str, name: str | None, provider: str, ci_provider: str) -> None:
+    """Scaffold a platform repository: a commented spec, a README and CI workflows.
+
+    Refuses to overwrite existing files.
+
+    \b
+    Example:
+        mlplat init my-platform --provider aws
+    """
+    from mlplat.stacks.scaffold import scaffold
+
+    for path in scaffold(directory, name=name, provider=provider, ci_provider=ci_provider):
+        click.echo(f"created {path}")

@@ -1,0 +1,71 @@
+"""Spec diagnostics: every error names FILE:LINE:COL, the dotted path and what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    file: str
+    line: int  # 1-based
+    col: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    location: Location | None
+    path: str
+    message: str
+    environments: tuple[str, ...] = field(default=())
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        path = f"{self.path}: " if self.path else ""
+        envs = f" (environment {', '.join(self.environments)})" if self.environments else ""
+        return f"{where}{path}{self.message}{envs}"
+
+    def to_dict(self) -> dict[str, object]:
+        loc = self.location
+        return {
+            "file": loc.file if loc else None,
+            "line": loc.line if loc else None,
+            "column": loc.col if loc else None,
+            "path": self.path,
+            "message": self.message,
+            "environments": list(self.environments),
+        }
+
+
+class MlplatError(Exception):
+    """A user error: printed without a traceback, exit code 2."""
+
+    exit_code = 2
+
+
+class SpecError(MlplatError):
+    """One or more spec diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = sorted(
+            dict.fromkeys(diagnostics),  # keep order of first appearance, drop exact duplicates
+            key=lambda d: (d.location or Location("", 0, 0), d.path),
+        )
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+def format_path(path: tuple[str | int, ...]) -> str:
+    """('cluster', 'node_pools', 1, 'max_size') → 'cluster.node_pools[1].max_size'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+__all__ = ["Diagnostic", "Location", "MlplatError", "SpecError", "format_path"]
