@@ -1,0 +1,188 @@
+"""What every component shares: naming, ownership tags and labels (DESIGN 4), safety options,
+and the small typed endpoints components hand to each other.
+
+Pure functions first (tested without Pulumi); Pulumi-specific helpers below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+if TYPE_CHECKING:
+    import pulumi_kubernetes as k8s
+
+    from mlplat.stacks.resolve import ResolvedPlatform
+
+MANAGED_BY = "mlplat"
+COMPONENT_TAG = "mlplat:component"
+
+# Component type token → the `mlplat:component` value (DESIGN 4). Logical names of components
+# are the component key ("tracking"); their children are f"{name}-<thing>" with parent=self.
+COMPONENT_TYPES: dict[str, str] = {
+    "mlplat:index:Network": "network",
+    "mlplat:index:Storage": "storage",
+    "mlplat:index:Cluster": "cluster",
+    "mlplat:index:TrackingServer": "tracking",
+    "mlplat:index:Orchestrator": "orchestrator",
+    "mlplat:index:FeatureStore": "feature_store",
+    "mlplat:index:ModelServing": "serving",
+    "mlplat:index:Monitoring": "monitoring",
+}
+
+
+# --------------------------------------------------------------------------- pure naming / tagging
+
+
+def physical_name(platform: str, env: str, name: str) -> str:
+    """Deterministic physical name `{platform}-{env}-{name}` (DESIGN 4)."""
+    return f"{platform}-{env}-{name}"
+
+
+def ownership_tags(
+    platform: str, env: str, component: str, resource: str, labels: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The tags every taggable cloud resource carries; `labels` (metadata.labels) add to them."""
+    tags = dict(labels or {})
+    tags.update(
+        {
+            "mlplat:platform": platform,
+            "mlplat:environment": env,
+            "mlplat:component": component,
+            "mlplat:resource": resource,
+            "managed-by": MANAGED_BY,
+        }
+    )
+    return tags
+
+
+def k8s_labels(platform: str, env: str, component: str, app: str | None = None) -> dict[str, str]:
+    """The Kubernetes equivalent of the ownership tags."""
+    labels = {
+        "mlplat.io/platform": platform,
+        "mlplat.io/environment": env,
+        "mlplat.io/component": component.replace("_", "-"),
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+    }
+    if app:
+        labels["app.kubernetes.io/name"] = app
+    return labels
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class Context:
+    """Per-run facts every component needs. Built once from the resolved platform."""
+
+    platform: str
+    env: str
+    provider: str  # "aws" | "kubernetes"
+    region: str | None
+    labels: dict[str, str]
+    protect_stateful: bool
+    force_destroy_buckets: bool
+    skip_final_snapshot: bool
+    kms_deletion_window_days: int
+    storage_class: str | None = None
+    ingress_class: str | None = None
+    resolved: "ResolvedPlatform | None" = field(default=None, repr=False)
+
+    @classmethod
+    def from_resolved(cls, r: "ResolvedPlatform") -> "Context":
+        t = r.spec.target
+        s = r.profile.safety
+        return cls(
+            platform=r.name,
+            env=r.environment,
+            provider=t.provider,
+            region=getattr(t, "region", None),
+            labels=dict(r.spec.metadata.labels),
+            protect_stateful=s.protect_stateful,
+            force_destroy_buckets=s.force_destroy_buckets,
+            skip_final_snapshot=s.skip_final_snapshot,
+            kms_deletion_window_days=s.kms_deletion_window_days,
+            storage_class=getattr(t, "storage_class", None),
+            ingress_class=getattr(t, "ingress_class", None),
+            resolved=r,
+        )
+
+    @property
+    def aws(self) -> bool:
+        return self.provider == "aws"
+
+    def name(self, name: str) -> str:
+        return physical_name(self.platform, self.env, name)
+
+    def tags(self, component: str, resource: str) -> dict[str, str]:
+        return ownership_tags(self.platform, self.env, component, resource, self.labels)
+
+    def k8s_labels(self, component: str, app: str | None = None) -> dict[str, str]:
+        return k8s_labels(self.platform, self.env, component, app)
+
+    def stateful(self, opts: pulumi.ResourceOptions | None = None) -> pulumi.ResourceOptions:
+        """Options for data-holding resources: protected where the profile protects data."""
+        extra = pulumi.ResourceOptions(protect=self.protect_stateful)
+        return pulumi.ResourceOptions.merge(opts, extra) if opts else extra
+
+
+# --------------------------------------------------------------------------- endpoints between components
+
+
+@dataclass
+class BucketRef:
+    name: str  # spec name (e.g. "artifacts")
+    bucket: pulumi.Input[str]  # physical name
+    arn: pulumi.Input[str]
+    endpoint: pulumi.Input[str] | None = None  # S3 API endpoint (MinIO on kubernetes targets)
+
+
+@dataclass
+class DatabaseEndpoint:
+    host: pulumi.Input[str]
+    port: pulumi.Input[int]
+    username: str
+    password: pulumi.Output[str]  # always a Pulumi secret
+    database: str
+    secret_name: str | None = None  # Kubernetes Secret holding the credentials, when created
+
+
+@dataclass
+class CacheEndpoint:
+    host: pulumi.Input[str]
+    port: pulumi.Input[int]
+    tls: bool
+
+
+@dataclass
+class ClusterRef:
+    """What workloads need from the cluster: a provider, and IRSA facts on aws."""
+
+    provider: "k8s.Provider"
+    name: pulumi.Input[str] | None = None
+    oidc_provider_arn: pulumi.Input[str] | None = None
+    oidc_issuer: pulumi.Input[str] | None = None  # issuer URL without https://
+    node_security_group_id: pulumi.Input[str] | None = None
+    gpu: bool = False
+
+
+@dataclass
+class NetworkRef:
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    private_subnet_ids: list[pulumi.Input[str]]
+    public_subnet_ids: list[pulumi.Input[str]]
+
+
+def secret(value: Any) -> pulumi.Output[Any]:
+    """Mark a value secret (mocks do not do it for provider outputs such as RandomPassword.result)."""
+    return pulumi.Output.secret(value)
+
+
+__all__ = [
+    "COMPONENT_TAG", "COMPONENT_TYPES", "MANAGED_BY", "BucketRef", "CacheEndpoint", "ClusterRef", "Context", "DatabaseEndpoint",
+    "NetworkRef", "k8s_labels", "ownership_tags", "physical_name", "secret",
+]  # fmt: skip
