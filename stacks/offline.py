@@ -1,0 +1,222 @@
+"""The offline engine: run the Pulumi program in-process under a recording mock monitor.
+
+No cloud account, no Pulumi CLI. The program runs in preview mode, so every value a
+provider would compute (ids, ARNs, endpoints) stays unknown, exactly as in a real
+`pulumi preview`; the recorder keeps each resource's resolved inputs with wire names.
+
+Pitfalls handled here (DESIGN 6): each run gets a fresh event loop and freshly reset
+runtime settings, so repeated runs in one process are independent; secrets are kept
+as the "<secret>" marker and never decoded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+from .plan import SECRET, UNKNOWN, Plan, PlanResource
+from .resolve import ResolvedPlatform
+
+# Wire-format signatures (pulumi.runtime.rpc); kept here so decoding needs no private import.
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270"
+_SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e"
+_SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+_SIG_ASSET = "c44067f5952c0a294b673a41bacd8c17"
+_SIG_ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7"
+_UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+# What a generated credential looks like offline; it must never surface in a plan.
+GENERATED_SECRET = "mlplat-offline-generated-secret"
+
+_RUN_LOCK = threading.Lock()  # the Pulumi runtime is process-global: one program at a time
+
+
+def decode_wire(value: Any) -> Any:
+    """Turn a deserialised protobuf Struct value into plan JSON (unknowns and secrets as markers)."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG_KEY)
+        if sig == _SIG_SECRET:
+            return SECRET
+        if sig == _SIG_RESOURCE:
+            return value.get("urn", UNKNOWN)
+        if sig == _SIG_OUTPUT:
+            if value.get("secret"):
+                return SECRET
+            return decode_wire(value["value"]) if "value" in value else UNKNOWN
+        if sig == _SIG_ASSET or sig == _SIG_ARCHIVE:
+            return {k: decode_wire(v) for k, v in value.items() if k != _SIG_KEY}
+        return {k: decode_wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_wire(v) for v in value]
+    if value == _UNKNOWN_WIRE:
+        return UNKNOWN
+    return value
+
+
+def _mocks_and_monitor(region: str | None) -> tuple[Any, Any, list[dict[str, Any]]]:
+    from google.protobuf import json_format
+    from pulumi.runtime import rpc
+    from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, _sync_await
+    from pulumi.runtime.proto import resource_pb2
+
+    records: list[dict[str, Any]] = []
+    lock = threading.Lock()
+    region = region or "us-east-1"
+
+    class PreviewMocks(Mocks):
+        """Provider stand-ins: return inputs only, so computed outputs stay unknown in preview."""
+
+        def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+            state = dict(args.inputs)
+            if args.typ.startswith("random:index/random"):
+                # A known stand-in, so it flows onward; the monitor marks it secret as the provider would.
+                state.setdefault("result", GENERATED_SECRET)
+            # Empty id: in preview the engine reports ids of new resources as unknown.
+            return "", state
+
+        def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+            tok = args.token
+            if tok == "aws:index/getAvailabilityZones:getAvailabilityZones":
+                names = [f"{region}{c}" for c in "abcdef"]
+                return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "state": "available"}, None
+            if tok == "aws:index/getRegion:getRegion":
+                return {"name": region, "region": region, "id": region}, None
+            if tok == "aws:index/getCallerIdentity:getCallerIdentity":
+                return {"accountId": "123456789012", "arn": "arn:aws:iam::123456789012:root", "userId": "x"}, None
+            if tok == "aws:index/getPartition:getPartition":
+                return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, None
+            return {}, None
+
+    class RecordingMonitor(MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:
+            if request.type != "pulumi:pulumi:Stack":
+                inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+                rec = {
+                    "type": request.type,
+                    "name": request.name,
+                    "parent": request.parent or None,
+                    "custom": bool(request.custom),
+                    "provider": request.provider or None,
+                    "dependencies": list(request.dependencies),
+                    "protect": bool(getattr(request, "protect", False)),
+                    "retain_on_delete": bool(getattr(request, "retainOnDelete", False)),
+                    "inputs": decode_wire(inputs),
+                }
+                resp = self._register(request)
+                rec["urn"] = resp.urn
+                with lock:
+                    records.append(rec)
+                return resp
+            return super().RegisterResource(request)
+
+        def _register(self, request: Any) -> Any:
+            # MockMonitor.RegisterResource, plus what it omits: outputs the provider declares
+            # secret (additionalSecretOutputs, e.g. RandomPassword.result) come back secret.
+            urn = self.make_urn(request.parent, request.type, request.name)
+            inputs = rpc.deserialize_properties(request.object)
+            args = MockResourceArgs(
+                typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+                resource_id=request.importId, custom=request.custom or False,
+            )
+            id_, state = self.mocks.new_resource(args)
+            secret_outputs = set(request.additionalSecretOutputs)
+            state = {
+                k: ({_SIG_KEY: _SIG_SECRET, "value": v} if k in secret_outputs else v) for k, v in state.items()
+            }
+            obj = _sync_await(rpc.serialize_properties(state, {}))
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)
+            return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
+
+    mocks = PreviewMocks()
+    return mocks, RecordingMonitor(mocks), records
+
+
+def _component_of(rec: dict[str, Any], by_urn: dict[str, dict[str, Any]], types: dict[str, str]) -> str | None:
+    cur: dict[str, Any] | None = rec
+    while cur is not None:
+        if cur["type"] in types:
+            return types[cur["type"]]
+        cur = by_urn.get(cur["parent"]) if cur["parent"] else None
+    return None
+
+
+def _provider_urn(ref: str | None) -> str | None:
+    # Provider references are "<urn>::<id>"; the id is unknown offline.
+    if not ref:
+        return None
+    return ref.rsplit("::", 1)[0] if ref.count("::") > 3 else ref
+
+
+def run_offline(resolved: ResolvedPlatform) -> Plan:
+    """Run the platform program for one environment and return its plan."""
+    with _RUN_LOCK:
+        return _run(resolved)
+
+
+def _run(resolved: ResolvedPlatform) -> Plan:
+    import pulumi.runtime as rt
+    from pulumi.runtime import settings
+    from pulumi.runtime.stack import wait_for_rpcs
+
+    from mlplat.modules.common import COMPONENT_TYPES
+
+    from .program import build_platform
+
+    region = getattr(resolved.spec.target, "region", None)
+    mocks, monitor, records = _mocks_and_monitor(region)
+    previous = _current_loop()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        settings.reset_options(project=resolved.name, stack=resolved.prefix, preview=True)
+        rt.set_all_config({"aws:region": region} if region else {}, [])
+        rt.set_mocks(mocks, project=resolved.name, stack=resolved.prefix, preview=True, monitor=monitor)
+        build_platform(resolved)
+        loop.run_until_complete(wait_for_rpcs())
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()
+            settings.ROOT.set(None)
+            asyncio.set_event_loop(previous)
+
+    by_urn = {r["urn"]: r for r in records}
+    resources = [
+        PlanResource(
+            urn=r["urn"],
+            type=r["type"],
+            name=r["name"],
+            parent=r["parent"],
+            component=_component_of(r, by_urn, COMPONENT_TYPES),
+            inputs=r["inputs"],
+            custom=r["custom"],
+            provider=_provider_urn(r["provider"]),
+            dependencies=sorted(set(r["dependencies"])),
+            protect=r["protect"],
+            retain_on_delete=r["retain_on_delete"],
+        )
+        for r in records
+    ]
+    # Registration happens on executor threads: sort so plans are byte-for-byte reproducible.
+    resources.sort(key=lambda r: r.urn)
+    return Plan(resolved.name, resolved.environment, resources, resolved.provider, str(resolved.source))
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return None
+
+
+def preview(spec_path: str, env: str) -> Plan:
+    """Load, resolve and run offline: the library call behind `mlplat preview`."""
+    from .resolve import load_platform
+
+    return run_offline(load_platform(spec_path, env))
+
+
+__all__ = ["GENERATED_SECRET", "decode_wire", "preview", "run_offline"]
