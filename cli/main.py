@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "validate": "mlplat.cli.spec_cmds:validate",
     "schema": "mlplat.cli.spec_cmds:schema",
     "init": "mlplat.cli.spec_cmds:init",
+    "preview": "mlplat.cli.plan_cmds:preview",
 }
 
 

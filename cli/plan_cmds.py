@@ -1,0 +1,58 @@
+"""preview, render, graph: commands over the plan of one environment."""
+
+from __future__ import annotations
+
+import click
+
+ENV_OPTION = click.option("--env", "-e", "env", required=True, help="Environment to resolve (e.g. dev, prod).")
+SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
+
+
+@click.command()
+@SPEC_ARG
+@ENV_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Also write the plan JSON to this file.")
+@click.option("--engine", type=click.Choice(["offline", "pulumi"]), default="offline", show_default=True,
+              help="offline: no cloud, no Pulumi CLI. pulumi: a real `pulumi preview` via the Automation API.")
+@click.option("--backend", default=None, help="Pulumi state backend URL (engine pulumi).")
+@click.option("--target", "targets", multiple=True, help="Limit to a component (engine pulumi).")
+def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend: str | None,
+            targets: tuple[str, ...]) -> None:
+    """Show the plan: every resource the environment would create, grouped by component.
+
+    The offline engine (default) runs the Pulumi program in-process under mocks: values
+    known only after apply show as <unknown>, secrets as <secret>.
+
+    \b
+    Example:
+        mlplat preview platform.yaml --env dev
+        mlplat preview platform.yaml --env prod --format json --out plan.json
+    """
+    from mlplat.stacks.resolve import load_platform
+
+    resolved = load_platform(spec, env)
+    if engine == "pulumi":
+        from mlplat.stacks.engine import engine_preview
+
+        engine_preview(resolved, backend=backend, targets=list(targets))
+        return
+    from mlplat.stacks.offline import run_offline
+
+    from .output import echo_json, err_console
+
+    with err_console().status(f"expanding {resolved.prefix} offline…"):
+        plan = run_offline(resolved)
+    if out:
+        from pathlib import Path
+
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(plan.to_json() + "\n", encoding="utf-8")
+    if fmt == "json":
+        echo_json(plan.to_dict())
+        return
+    from mlplat.stacks.report import plan_table
+
+    plan_table(plan, resolved)
+    if out:
+        click.echo(f"plan written to {out}", err=True)

@@ -1,0 +1,53 @@
+"""Human-readable renderings of a plan (rich)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .plan import Plan
+    from .resolve import ResolvedPlatform
+
+COMPONENT_ORDER = (
+    "network", "storage", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring", "platform",
+)  # fmt: skip
+
+
+def short_type(token: str) -> str:
+    """'aws:s3/bucket:Bucket' → 'aws:s3:Bucket'; 'kubernetes:apps/v1:Deployment' → 'k8s:Deployment'."""
+    if token.startswith("kubernetes:"):
+        return "k8s:" + token.rsplit(":", 1)[-1]
+    parts = token.split(":")
+    if len(parts) == 3:
+        return f"{parts[0]}:{parts[1].split('/')[0]}:{parts[2]}"
+    return token
+
+
+def grouped(plan: "Plan") -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for r in plan.custom_resources():
+        groups[r.component or "platform"].append(r)
+    return {c: groups[c] for c in sorted(groups, key=lambda c: (COMPONENT_ORDER + (c,)).index(c))}
+
+
+def plan_table(plan: "Plan", resolved: "ResolvedPlatform | None" = None, console: Any = None) -> None:
+    from rich.console import Console
+    from rich.tree import Tree
+
+    console = console or Console(highlight=False)
+    groups = grouped(plan)
+    total = sum(len(v) for v in groups.values())
+    profile = f", profile {resolved.profile.name}" if resolved and resolved.profile.name else ""
+    root = Tree(f"[bold]{plan.platform}[/] / [bold]{plan.environment}[/]{profile}: {total} resources to create")
+    for comp, items in groups.items():
+        branch = root.add(f"[bold cyan]{comp}[/] ({len(items)})")
+        for r in sorted(items, key=lambda r: (short_type(r.type), r.name)):
+            flags = " [yellow](protected)[/]" if r.protect else ""
+            branch.add(f"[green]+[/] {short_type(r.type):<38} {r.name}{flags}")
+    console.print(root)
+    counts = ", ".join(f"{c} {len(v)}" for c, v in groups.items())
+    console.print(f"[bold]Plan:[/] {total} to create ({counts})")
+
+
+__all__ = ["COMPONENT_ORDER", "grouped", "plan_table", "short_type"]
