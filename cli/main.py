@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "schema": "mlplat.cli.spec_cmds:schema",
     "init": "mlplat.cli.spec_cmds:init",
     "preview": "mlplat.cli.plan_cmds:preview",
+    "policy": "mlplat.cli.policy_cmds:policy",
     "drift": "mlplat.cli.drift_cmds:drift",
     "orphans": "mlplat.cli.drift_cmds:orphans",
 }

@@ -1,0 +1,1 @@
+"""Policy rules: one rule per file, the class named after the file (see policies/base.py)."""
