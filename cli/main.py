@@ -20,6 +20,9 @@ COMMANDS: dict[str, str] = {
     "policy": "mlplat.cli.policy_cmds:policy",
     "drift": "mlplat.cli.drift_cmds:drift",
     "orphans": "mlplat.cli.drift_cmds:orphans",
+    "check": "mlplat.cli.check_cmds:check",
+    "diff": "mlplat.cli.check_cmds:diff",
+    "ci": "mlplat.cli.check_cmds:ci",
 }
 
 
