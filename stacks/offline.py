@@ -55,7 +55,7 @@ def decode_wire(value: Any) -> Any:
     return value
 
 
-def _mocks_and_monitor(region: str | None) -> tuple[Any, Any, list[dict[str, Any]]]:
+def _mocks_and_monitor(region: str | None, project: str, stack: str) -> tuple[Any, Any, list[dict[str, Any]]]:
     from google.protobuf import json_format
     from pulumi.runtime import rpc
     from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, _sync_await
@@ -90,6 +90,13 @@ def _mocks_and_monitor(region: str | None) -> tuple[Any, Any, list[dict[str, Any
             return {}, None
 
     class RecordingMonitor(MockMonitor):
+        def make_urn(self, parent: str, type_: str, name: str) -> str:
+            # Registration runs on executor threads, which do not see Pulumi's contextvars
+            # (project/stack): build URNs from the values captured for this run.
+            if parent:
+                type_ = parent.split("::")[2].split("$")[-1] + "$" + type_
+            return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
         def RegisterResource(self, request: Any) -> Any:
             if request.type != "pulumi:pulumi:Stack":
                 inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
@@ -165,7 +172,7 @@ def _run(resolved: ResolvedPlatform) -> Plan:
     from .program import build_platform
 
     region = getattr(resolved.spec.target, "region", None)
-    mocks, monitor, records = _mocks_and_monitor(region)
+    mocks, monitor, records = _mocks_and_monitor(region, resolved.name, resolved.prefix)
     previous = _current_loop()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

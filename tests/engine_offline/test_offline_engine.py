@@ -1,0 +1,99 @@
+"""The offline engine: independent runs, unknowns, secrets, parents and components."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mlplat.stacks import load_platform, offline, program
+from mlplat.stacks.plan import SECRET, UNKNOWN, Plan
+
+
+def _tiny_program(bucket_names):
+    """A program with a component, a KMS key, buckets and a generated password."""
+
+    def build(resolved):
+        import pulumi
+        import pulumi_aws as aws
+        import pulumi_random as random
+
+        class Storage(pulumi.ComponentResource):
+            def __init__(self, name, opts=None):
+                super().__init__("mlplat:index:Storage", name, None, opts)
+                child = pulumi.ResourceOptions(parent=self)
+                key = aws.kms.Key(f"{name}-key", enable_key_rotation=True,
+                                  opts=pulumi.ResourceOptions(parent=self, protect=True))
+                for b in bucket_names:
+                    bucket = aws.s3.Bucket(f"{name}-{b}", bucket=resolved.physical_name(b), opts=child)
+                    aws.s3.BucketServerSideEncryptionConfiguration(
+                        f"{name}-{b}-sse", bucket=bucket.id,
+                        rules=[{"apply_server_side_encryption_by_default": {
+                            "sse_algorithm": "aws:kms", "kms_master_key_id": key.arn}}],
+                        opts=child,
+                    )
+                pw = random.RandomPassword(f"{name}-pw", length=24, opts=child)
+                # Deliberately NOT wrapped in Output.secret: the provider declares it secret.
+                aws.ssm.Parameter(f"{name}-param", type="SecureString", value=pw.result, opts=child)
+                self.register_outputs({})
+
+        Storage("storage")
+
+    return build
+
+
+@pytest.fixture
+def resolved():
+    return load_platform("examples/platform.yaml", "dev")
+
+
+def test_runs_are_independent(monkeypatch, resolved):
+    monkeypatch.setattr(program, "build_platform", _tiny_program(["a", "b"]))
+    first = offline.run_offline(resolved)
+    monkeypatch.setattr(program, "build_platform", _tiny_program(["c"]))
+    second = offline.run_offline(resolved)
+    assert sorted(r.name for r in first.of_type("aws:s3/bucket:Bucket")) == ["storage-a", "storage-b"]
+    # A second run must not see the first run's root stack or resources.
+    assert [r.name for r in second.of_type("aws:s3/bucket:Bucket")] == ["storage-c"]
+    monkeypatch.setattr(program, "build_platform", _tiny_program(["a", "b"]))
+    assert offline.run_offline(resolved).to_json() == first.to_json()
+
+
+def test_unknowns_secrets_parents_components(monkeypatch, resolved):
+    monkeypatch.setattr(program, "build_platform", _tiny_program(["a"]))
+    plan = offline.run_offline(resolved)
+    sse = plan.named("storage-a-sse")
+    assert sse.inputs["bucket"] == UNKNOWN  # a bucket id exists only after apply
+    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == UNKNOWN
+    assert plan.named("storage-param").inputs["value"] == SECRET
+    assert "mlplat-offline-generated-secret" not in plan.to_json()
+    comp = plan.named("storage")
+    assert comp.type == "mlplat:index:Storage" and not comp.custom
+    assert sse.parent == comp.urn and sse.component == "storage"
+    assert plan.named("storage-key").protect is True
+    assert plan.named("storage-a").inputs["bucket"] == "churn-dev-a"
+    assert plan.named("storage-a").urn.startswith("urn:pulumi:churn-dev::churn::")
+
+
+def test_plan_json_round_trip(monkeypatch, resolved, tmp_path):
+    monkeypatch.setattr(program, "build_platform", _tiny_program(["a"]))
+    plan = offline.run_offline(resolved)
+    data = json.loads(plan.to_json())
+    assert {"platform", "environment", "resources"} <= set(data)
+    assert set(data["resources"][0]) >= {"urn", "type", "name", "parent", "component", "inputs"}
+    path = tmp_path / "plan.json"
+    path.write_text(plan.to_json())
+    assert Plan.load(path).to_json() == plan.to_json()
+
+
+def test_decode_wire_markers():
+    from mlplat.stacks.offline import decode_wire
+
+    sig = "4dabf18193072939515e22adb298388d"
+    wire = {
+        "a": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        "b": {sig: "1b47061264138c4ac30d75fd1eb44270", "value": "hunter2"},
+        "c": [{sig: "5cf8f73096256a8f31e491e813e4eb8e", "urn": "urn:x", "id": ""}],
+        "d": {sig: "d0e6a833031e9bbcd3f4e8bde6ca49a4", "dependencies": []},
+    }
+    assert decode_wire(wire) == {"a": UNKNOWN, "b": SECRET, "c": ["urn:x"], "d": UNKNOWN}
