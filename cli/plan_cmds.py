@@ -56,3 +56,53 @@ def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend
     plan_table(plan, resolved)
     if out:
         click.echo(f"plan written to {out}", err=True)
+
+
+@click.command()
+@SPEC_ARG
+@ENV_OPTION
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Directory to write.")
+@click.option("--force", is_flag=True, help="Write into a non-empty directory.")
+def render(spec: str, env: str, out: str, force: bool) -> None:
+    """Write a standalone Pulumi project and the plan's Kubernetes manifests.
+
+    The project (Pulumi.yaml, __main__.py, requirements.txt, Pulumi.<env>.yaml and a
+    copy of the spec) runs with the Pulumi CLI; manifests/ holds every first-party
+    Kubernetes object, one file each, for review or GitOps.
+
+    \b
+    Example:
+        mlplat render platform.yaml --env prod --out build/prod
+    """
+    from mlplat.stacks.offline import run_offline
+    from mlplat.stacks.render import render as render_project
+    from mlplat.stacks.resolve import load_platform
+
+    resolved = load_platform(spec, env)
+    plan = run_offline(resolved)
+    written = render_project(resolved, plan, out, force=force)
+    manifests = sum(1 for p in written if "manifests" in p.parts)
+    click.echo(f"wrote {len(written)} files to {out} ({manifests} Kubernetes manifests)")
+
+
+@click.command()
+@SPEC_ARG
+@ENV_OPTION
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+def graph(spec: str, env: str, fmt: str, output: str | None) -> None:
+    """Draw the resource graph: components as groups, dependencies as edges.
+
+    \b
+    Example:
+        mlplat graph platform.yaml --env dev --format mermaid > graph.mmd
+        mlplat graph platform.yaml --env dev --format dot | dot -Tsvg > graph.svg
+    """
+    from mlplat.stacks.graph import to_dot, to_mermaid
+    from mlplat.stacks.offline import run_offline
+    from mlplat.stacks.resolve import load_platform
+
+    from .output import write_output
+
+    plan = run_offline(load_platform(spec, env))
+    write_output(to_mermaid(plan) if fmt == "mermaid" else to_dot(plan), output)
