@@ -1,0 +1,277 @@
+"""Storage: the platform's object storage.
+
+aws: a platform KMS key (rotation on) with alias `alias/{platform}-{env}`, and per bucket an
+`aws.s3.Bucket` named `{platform}-{env}-{name}` plus its separate configuration resources:
+versioning, SSE (aws:kms with the platform key, or AES256), public access block, ownership
+controls (BucketOwnerEnforced), a TLS-only bucket policy and a lifecycle configuration.
+
+kubernetes targets: buckets live in MinIO, deployed as first-party Kubernetes objects by
+`mlplat.modules.k8s.minio` (written with the Kubernetes component).
+
+Pure functions first (tested without Pulumi), then the component.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from mlplat.stacks.spec import Bucket as BucketSpec
+from mlplat.stacks.spec import Storage as StorageSpec
+
+from .common import BucketRef, ClusterRef, Context
+
+COMPONENT = "storage"
+ABORT_MULTIPART_DAYS = 7
+MINIO_NAMESPACE = "mlplat-storage"
+MINIO_PORT = 9000
+
+# --------------------------------------------------------------------------- pure
+
+
+def aws_partition(region: str | None) -> str:
+    if region and region.startswith("cn-"):
+        return "aws-cn"
+    if region and region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def bucket_arn(bucket_name: str, region: str | None = None) -> str:
+    """S3 ARNs follow from the bucket name alone (no account, no region)."""
+    return f"arn:{aws_partition(region)}:s3:::{bucket_name}"
+
+
+def kms_alias_name(ctx: Context, suffix: str | None = None) -> str:
+    """`alias/{platform}-{env}` (the platform key) or `alias/{platform}-{env}-{suffix}`."""
+    base = f"{ctx.platform}-{ctx.env}"
+    return f"alias/{base}-{suffix}" if suffix else f"alias/{base}"
+
+
+def versioning_status(bucket: BucketSpec) -> str:
+    return "Enabled" if bucket.versioning else "Suspended"
+
+
+def tls_only_policy(arn: str) -> dict[str, Any]:
+    """Deny every request to the bucket and its objects that does not use TLS."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [arn, f"{arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+def lifecycle_rules(bucket: BucketSpec) -> list[aws.s3.BucketLifecycleConfigurationRuleArgsDict]:
+    """Lifecycle rules from the spec; every bucket also aborts incomplete multipart uploads."""
+    everything: aws.s3.BucketLifecycleConfigurationRuleFilterArgsDict = {"prefix": ""}
+    rules: list[aws.s3.BucketLifecycleConfigurationRuleArgsDict] = [
+        {
+            "id": "abort-incomplete-multipart-uploads",
+            "status": "Enabled",
+            "filter": everything,
+            "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_MULTIPART_DAYS},
+        }
+    ]
+    lc = bucket.lifecycle
+    if lc is None:
+        return rules
+    if lc.expire_noncurrent_days is not None:
+        rules.append(
+            {
+                "id": "expire-noncurrent-versions",
+                "status": "Enabled",
+                "filter": everything,
+                "noncurrent_version_expiration": {"noncurrent_days": lc.expire_noncurrent_days},
+            }
+        )
+    if lc.expire_days is not None:
+        rules.append(
+            {
+                "id": "expire-objects",
+                "status": "Enabled",
+                "filter": everything,
+                "expiration": {"days": lc.expire_days},
+            }
+        )
+    if lc.transition_ia_days is not None:
+        rules.append(
+            {
+                "id": "transition-to-standard-ia",
+                "status": "Enabled",
+                "filter": everything,
+                "transitions": [{"days": lc.transition_ia_days, "storage_class": "STANDARD_IA"}],
+            }
+        )
+    return rules
+
+
+def minio_endpoint(namespace: str = MINIO_NAMESPACE, service: str = "minio", port: int = MINIO_PORT) -> str:
+    return f"http://{service}.{namespace}.svc.cluster.local:{port}"
+
+
+# --------------------------------------------------------------------------- component
+
+
+@dataclass
+class StorageArgs:
+    ctx: Context
+    spec: StorageSpec
+    k8s: ClusterRef | None = None  # kubernetes targets: the cluster MinIO runs on
+
+
+class Storage(pulumi.ComponentResource):
+    """mlplat:index:Storage — buckets (S3 on aws, MinIO on kubernetes targets)."""
+
+    buckets: dict[str, BucketRef]
+    kms_key_arn: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlplat:index:Storage", name, None, opts)
+        self.buckets = {}
+        self.kms_key_arn = None
+        self.kms_key: aws.kms.Key | None = None
+        if args.ctx.aws:
+            self._aws(name, args)
+        else:
+            self._kubernetes(name, args)
+        self.register_outputs(
+            {
+                "buckets": {k: b.bucket for k, b in self.buckets.items()},
+                "kms_key_arn": self.kms_key_arn,
+            }
+        )
+
+    # ------------------------------------------------------------------ aws
+
+    def _aws(self, name: str, args: StorageArgs) -> None:
+        ctx, spec = args.ctx, args.spec
+        child = pulumi.ResourceOptions(parent=self)
+        if spec.encryption == "kms":
+            self.kms_key = aws.kms.Key(
+                f"{name}-kms",
+                description=f"mlplat platform key for {ctx.platform}-{ctx.env} object storage",
+                enable_key_rotation=True,
+                deletion_window_in_days=ctx.kms_deletion_window_days,
+                tags=ctx.tags(COMPONENT, f"{name}-kms"),
+                opts=ctx.stateful(child),
+            )
+            aws.kms.Alias(
+                f"{name}-kms-alias",
+                name=kms_alias_name(ctx),
+                target_key_id=self.kms_key.key_id,
+                opts=child,
+            )
+            self.kms_key_arn = self.kms_key.arn
+
+        for b in spec.buckets:
+            self.buckets[b.name] = self._bucket(name, ctx, b)
+
+    def _bucket(self, name: str, ctx: Context, b: BucketSpec) -> BucketRef:
+        logical = f"{name}-{b.name}"
+        physical = ctx.name(b.name)
+        arn = bucket_arn(physical, ctx.region)
+        child = pulumi.ResourceOptions(parent=self)
+
+        bucket = aws.s3.Bucket(
+            logical,
+            bucket=physical,
+            force_destroy=ctx.force_destroy_buckets,
+            tags={**ctx.tags(COMPONENT, logical), "mlplat:purpose": b.purpose},
+            opts=ctx.stateful(child),
+        )
+        # Sub-resources reference the bucket by its name output: known in preview, and a dependency.
+        ref_name = bucket.bucket
+
+        aws.s3.BucketOwnershipControls(
+            f"{logical}-ownership",
+            bucket=ref_name,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        )
+        pab = aws.s3.BucketPublicAccessBlock(
+            f"{logical}-public-access-block",
+            bucket=ref_name,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{logical}-versioning",
+            bucket=ref_name,
+            versioning_configuration={"status": versioning_status(b)},
+            opts=child,
+        )
+        if self.kms_key is not None:
+            sse: aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict = {
+                "apply_server_side_encryption_by_default": {
+                    "sse_algorithm": "aws:kms",
+                    "kms_master_key_id": self.kms_key.arn,
+                },
+                "bucket_key_enabled": True,
+            }
+        else:
+            sse = {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{logical}-sse", bucket=ref_name, rules=[sse], opts=child
+        )
+        aws.s3.BucketPolicy(
+            f"{logical}-policy",
+            bucket=ref_name,
+            policy=json.dumps(tls_only_policy(arn)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[pab]),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{logical}-lifecycle",
+            bucket=ref_name,
+            rules=lifecycle_rules(b),
+            opts=child,
+        )
+        # The ARN is known from the name; carrying the bucket's URN keeps the dependency.
+        known_arn = bucket.urn.apply(lambda _: arn)
+        return BucketRef(name=b.name, bucket=ref_name, arn=known_arn)
+
+    # ------------------------------------------------------------------ kubernetes
+
+    def _kubernetes(self, name: str, args: StorageArgs) -> None:
+        ctx, spec = args.ctx, args.spec
+        minio = _minio_factory()
+        if minio is not None and args.k8s is not None:
+            # TODO(k8s): agree the exact signature with the modules/k8s.py author; this assumes
+            # minio(ctx, name, buckets, cluster, parent) -> dict[str, BucketRef].
+            self.buckets = minio(ctx, f"{name}-minio", spec.buckets, args.k8s, self)
+            return
+        # TODO(k8s): MinIO (Deployment/StatefulSet, Service, PVC, bucket-creation Job) is built by
+        # mlplat.modules.k8s.minio, which does not exist yet. Until it does, Storage hands out
+        # references to the buckets MinIO will serve, so downstream components still wire up.
+        endpoint = minio_endpoint()
+        for b in spec.buckets:
+            physical = ctx.name(b.name)
+            self.buckets[b.name] = BucketRef(name=b.name, bucket=physical, arn=bucket_arn(physical), endpoint=endpoint)
+
+
+def _minio_factory() -> Any:
+    try:
+        from mlplat.modules import k8s as k8s_module
+    except ImportError:
+        return None
+    return getattr(k8s_module, "minio", None)
+
+
+__all__ = [
+    "Storage", "StorageArgs", "aws_partition", "bucket_arn", "kms_alias_name", "lifecycle_rules",
+    "minio_endpoint", "tls_only_policy", "versioning_status",
+]  # fmt: skip
