@@ -1,0 +1,79 @@
+"""Preview time against resource count: the reference spec per environment and synthetic
+specs with many served models.
+
+    python bench/bench_preview.py            # prints a table; numbers go in the README
+
+Timings are in-process (imports excluded, measured separately as a cold CLI run).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def synthetic(models: int) -> str:
+    base = (ROOT / "examples" / "platform.yaml").read_text()
+    head, _, _ = base.partition("serving:")
+    lines = ["serving:", "  kind: kserve", "  models:"]
+    for i in range(models):
+        lines += [
+            f"    - name: model-{i}",
+            "      format: sklearn",
+            f"      uri: s3://churn-prod-artifacts/models/m{i}/v1",
+            "      replicas: {min: 1, max: 3}",
+        ]
+    tail = base.split("monitoring:", 1)[1]
+    return head + "\n".join(lines) + "\n\nmonitoring:" + tail
+
+
+def timed(path: Path, env: str, runs: int = 3) -> tuple[int, float]:
+    from mlplat.stacks import load_platform
+    from mlplat.stacks.offline import run_offline
+
+    resolved = load_platform(path, env)
+    samples, count = [], 0
+    for _ in range(runs):
+        t = time.perf_counter()
+        plan = run_offline(resolved)
+        samples.append(time.perf_counter() - t)
+        count = len(plan.resources)
+    return count, statistics.median(samples)
+
+
+def main() -> None:
+    t = time.perf_counter()
+    import mlplat.stacks.offline  # noqa: F401
+    import mlplat.modules.platform  # noqa: F401
+
+    print(f"imports: {time.perf_counter() - t:.2f} s")
+    rows = []
+    for env in ("dev", "staging", "prod"):
+        rows.append((f"platform.yaml {env}", *timed(ROOT / "examples" / "platform.yaml", env)))
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (50, 200, 400):
+            p = Path(tmp) / f"synthetic-{n}.yaml"
+            p.write_text(synthetic(n))
+            rows.append((f"synthetic {n} models prod", *timed(p, "prod", runs=1)))
+    print(f"{'spec':32} {'resources':>9} {'seconds':>8} {'ms/resource':>12}")
+    for name, count, secs in rows:
+        print(f"{name:32} {count:9d} {secs:8.2f} {1000 * secs / count:12.2f}")
+    (n1, c1, s1), (n2, c2, s2) = rows[-3][0:3], rows[-1][0:3]
+    print(f"marginal cost per extra resource: {1000 * (s2 - s1) / (c2 - c1):.2f} ms")
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "mlplat", "preview", str(ROOT / "examples" / "platform.yaml"), "--env", "prod",
+         "--format", "json"], check=True, stdout=subprocess.DEVNULL,
+    )
+    print(f"cold CLI `mlplat preview examples/platform.yaml --env prod`: {time.perf_counter() - t:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
