@@ -26,6 +26,9 @@ COMMANDS: dict[str, str] = {
     "check": "mlplat.cli.check_cmds:check",
     "diff": "mlplat.cli.check_cmds:diff",
     "ci": "mlplat.cli.check_cmds:ci",
+    "up": "mlplat.cli.engine_cmds:up",
+    "destroy": "mlplat.cli.engine_cmds:destroy",
+    "refresh": "mlplat.cli.engine_cmds:refresh",
 }
 
 
