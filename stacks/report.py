@@ -33,21 +33,29 @@ def grouped(plan: "Plan") -> dict[str, list[Any]]:
 
 def plan_table(plan: "Plan", resolved: "ResolvedPlatform | None" = None, console: Any = None) -> None:
     from rich.console import Console
-    from rich.tree import Tree
+    from rich.table import Table
 
     console = console or Console(highlight=False)
     groups = grouped(plan)
     total = sum(len(v) for v in groups.values())
     profile = f", profile {resolved.profile.name}" if resolved and resolved.profile.name else ""
-    root = Tree(f"[bold]{plan.platform}[/] / [bold]{plan.environment}[/]{profile}: {total} resources to create")
+    table = Table(
+        title=f"{plan.platform} / {plan.environment}{profile}: {total} resources to create",
+        title_justify="left", show_edge=False, pad_edge=False, expand=False,
+    )
+    table.add_column("", width=1)
+    table.add_column("type", no_wrap=True, style="dim")
+    table.add_column("name", no_wrap=True)
+    table.add_column("", no_wrap=True)
     for comp, items in groups.items():
-        branch = root.add(f"[bold cyan]{comp}[/] ({len(items)})")
+        table.add_section()
+        table.add_row("", f"[bold cyan]{comp}[/] ({len(items)})", "", "")
         for r in sorted(items, key=lambda r: (short_type(r.type), r.name)):
-            flags = " [yellow](protected)[/]" if r.protect else ""
-            branch.add(f"[green]+[/] {short_type(r.type):<38} {r.name}{flags}")
-    console.print(root)
+            table.add_row("[green]+[/]", short_type(r.type), r.name, "[yellow]protected[/]" if r.protect else "")
+    console.print(table)
     counts = ", ".join(f"{c} {len(v)}" for c, v in groups.items())
-    console.print(f"[bold]Plan:[/] {total} to create ({counts})")
+    protected = sum(1 for v in groups.values() for r in v if r.protect)
+    console.print(f"[bold]Plan:[/] {total} to create ({counts}); {protected} protected from destroy")
 
 
 __all__ = ["COMPONENT_ORDER", "grouped", "plan_table", "short_type"]
