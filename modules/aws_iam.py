@@ -104,10 +104,11 @@ def service_role(
     services: Sequence[str],
     managed_policy_arns: Sequence[str],
     parent: pulumi.Resource,
-) -> aws.iam.Role:
+) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
     """An IAM role assumable by AWS `services`, with one `RolePolicyAttachment` per managed policy.
 
-    Logical names: the role is `name`, attachments `f"{name}-<policy short name>"`.
+    Logical names: the role is `name`, attachments `f"{name}-<policy short name>"`. Returns the
+    role and its attachments (depend on the attachments before using the role).
     """
     opts = pulumi.ResourceOptions(parent=parent)
     role = aws.iam.Role(
@@ -117,15 +118,21 @@ def service_role(
         tags=ctx.tags(component, name),
         opts=opts,
     )
-    for arn in managed_policy_arns:
-        short = arn.rsplit("/", 1)[-1]
+    return role, _attach(name, role, managed_policy_arns, parent)
+
+
+def _attach(
+    name: str, role: aws.iam.Role, managed_policy_arns: Sequence[str], parent: pulumi.Resource
+) -> list[aws.iam.RolePolicyAttachment]:
+    return [
         aws.iam.RolePolicyAttachment(
-            f"{name}-{short}",
+            f"{name}-{arn.rsplit('/', 1)[-1]}",
             role=role.name,
             policy_arn=arn,
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[role]),
+            opts=pulumi.ResourceOptions(parent=parent),
         )
-    return role
+        for arn in managed_policy_arns
+    ]
 
 
 def irsa_role(
@@ -134,9 +141,11 @@ def irsa_role(
     name: str,
     service_account: str,
     namespace: str,
-    policy_json: pulumi.Input[str] | Mapping[str, Any],
+    policy_json: pulumi.Input[str] | Mapping[str, Any] | None,
     cluster: ClusterRef,
     parent: pulumi.Resource,
+    *,
+    managed_policy_arns: Sequence[str] = (),
 ) -> aws.iam.Role:
     """An IAM role for a Kubernetes service account (IRSA) with an inline policy.
 
@@ -144,7 +153,9 @@ def irsa_role(
       policy limited to `system:serviceaccount:{namespace}:{service_account}` via the cluster's
       OIDC provider; tagged with the ownership tags.
     - inline policy: `aws.iam.RolePolicy` named `f"{name}-policy"`; `policy_json` is a JSON
-      string (or Output of one) or a dict (which may contain Outputs, e.g. bucket ARNs).
+      string (or Output of one) or a dict (which may contain Outputs, e.g. bucket ARNs);
+      None for no inline policy.
+    - managed_policy_arns: AWS managed policies to attach (`f"{name}-<policy name>"`).
 
     Annotate the service account with `eks.amazonaws.com/role-arn: role.arn`.
     Only for aws targets: raises ValueError when the cluster has no OIDC provider.
@@ -162,12 +173,14 @@ def irsa_role(
         tags=ctx.tags(component, name),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    aws.iam.RolePolicy(
-        f"{name}-policy",
-        role=role.name,
-        policy=_json(policy_json),
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
+    if policy_json is not None:
+        aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.name,
+            policy=_json(policy_json),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+    _attach(name, role, managed_policy_arns, parent)
     return role
 
 

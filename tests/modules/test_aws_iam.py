@@ -6,7 +6,7 @@ import json
 
 import pulumi
 import pytest
-from infra_harness import assert_ownership_tags, make_context, run
+from tests.modules.infra_harness import assert_ownership_tags, make_context, run
 
 from mlplat.modules.aws_iam import irsa_role, service_role
 from mlplat.modules.common import ClusterRef
@@ -57,8 +57,9 @@ def test_service_role_attachments():
 
     def program():
         parent = _Parent("cluster")
-        service_role(ctx, "cluster", "cluster-role", ["eks.amazonaws.com"],
+        role, atts = service_role(ctx, "cluster", "cluster-role", ["eks.amazonaws.com"],
                      ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"], parent)
+        assert len(atts) == 1
 
     plan = run(program)
     role = plan.one("aws:iam/role:Role")
