@@ -390,6 +390,26 @@ class Usage(Model):
     k8s_rates: dict[str, float] = Field(
         default_factory=dict, description="kubernetes targets: vcpu_hour, gib_hour, gpu_hour, storage_gb_month"
     )
+    spot_discount: float | None = Field(
+        default=None, ge=0, lt=1, description="Average spot discount off on-demand (default: the price catalogue's)"
+    )
+    logs_gb_per_month: float | None = Field(default=None, ge=0, description="GB ingested per log group per month")
+    lb_lcu_per_hour: float | None = Field(default=None, ge=0, description="Average load balancer capacity units")
+
+    @field_validator("k8s_rates")
+    @classmethod
+    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
+        known = ("vcpu_hour", "gib_hour", "gpu_hour", "storage_gb_month", "load_balancer_hour")
+        for key, rate in v.items():
+            if key not in known:
+                import difflib
+
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"unknown rate {key!r}{hint} (known: {', '.join(known)})")
+            if rate < 0:
+                raise ValueError(f"rate {key!r} must be >= 0 (got {rate})")
+        return v
 
 
 # --------------------------------------------------------------------------- the platform
