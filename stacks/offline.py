@@ -127,7 +127,8 @@ def _mocks_and_monitor(region: str | None, project: str, stack: str) -> tuple[An
                 typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
                 resource_id=request.importId, custom=request.custom or False,
             )
-            id_, state = self.mocks.new_resource(args)
+            new_id, state = self.mocks.new_resource(args)
+            id_ = new_id or ""
             secret_outputs = set(request.additionalSecretOutputs)
             state = {
                 k: ({_SIG_KEY: _SIG_SECRET, "value": v} if k in secret_outputs else v) for k, v in state.items()
