@@ -155,6 +155,7 @@ class CacheEndpoint:
     host: pulumi.Input[str]
     port: pulumi.Input[int]
     tls: bool
+    password: pulumi.Output[str] | None = None  # auth token (a Pulumi secret) when the cache requires one
 
 
 @dataclass
