@@ -4,21 +4,124 @@ from __future__ import annotations
 
 import click
 
-
-@click.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
-def check(spec: str) -> None:
-    """CI gate (work in progress)."""
-    raise click.ClickException("not implemented yet")
+SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
 
 
 @click.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
-def diff(spec: str) -> None:
-    """Promotion diff (work in progress)."""
-    raise click.ClickException("not implemented yet")
+@SPEC_ARG
+@click.option("--compare-to", "compare_to", default=None, metavar="GIT_REF|FILE",
+              help="Baseline for the cost diff and the increase gate: a git ref (e.g. origin/main) or a spec file.")
+@click.option("--summary", "summary", type=click.Path(dir_okay=False), default=None,
+              help="Write a markdown summary (for a pull-request comment).")
+@click.option("--sarif", "sarif", type=click.Path(dir_okay=False), default=None,
+              help="Write the policy findings of every environment as one SARIF log.")
+@click.option("--junit", "junit", type=click.Path(dir_okay=False), default=None,
+              help="Write a JUnit XML report (a testsuite per environment).")
+@click.option("--no-checkov", "no_checkov", is_flag=True, default=False,
+              help="Only mlplat's own policy rules (skip the checkov scan).")
+@click.option("--jobs", "-j", "jobs", type=int, default=None,
+              help="Environments evaluated at once in worker processes (default: automatic; 1 = sequential).")
+def check(spec: str, compare_to: str | None, summary: str | None, sarif: str | None, junit: str | None,
+          no_checkov: bool, jobs: int | None) -> None:
+    """CI gate: validate, then policy and cost/budget for every environment.
+
+    Exit 0 when every environment passes, 1 on any mandatory policy violation, a budget
+    overrun or a cost increase above budget.max_increase_percent, 2 on an invalid spec.
+
+    \b
+    Example:
+        mlplat check platform.yaml
+        mlplat check platform.yaml --compare-to origin/main --summary summary.md --sarif mlplat.sarif
+    """
+    from mlplat.stacks.check import check as run_check
+    from mlplat.stacks.check import print_verdict
+
+    from .output import err_console
+
+    console = err_console()
+    result = run_check(
+        spec, compare_to=compare_to, checkov=not no_checkov, jobs=jobs,
+        progress=lambda msg: console.print(f"[dim]{msg}[/]"),
+    )  # fmt: skip
+    for path, text in result.reports(summary=summary, sarif=sarif, junit=junit).items():
+        from pathlib import Path
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(text, encoding="utf-8")
+        console.print(f"wrote {path}")
+    print_verdict(result, console)
+    click.get_current_context().exit(result.exit_code)
+
+
+@click.command()
+@SPEC_ARG
+@click.option("--from-env", "from_env", required=True, help="The environment promoted from (e.g. staging).")
+@click.option("--to-env", "to_env", required=True, help="The environment promoted to (e.g. prod).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def diff(spec: str, from_env: str, to_env: str, fmt: str) -> None:
+    """What promotion changes: the resolved specs and the offline plans of two environments.
+
+    Resources are matched by name with the environment neutralised
+    (churn-staging-artifacts ≙ churn-prod-artifacts).
+
+    \b
+    Example:
+        mlplat diff platform.yaml --from-env staging --to-env prod
+    """
+    from mlplat.stacks.diff import diff_environments, render_table
+
+    from .output import echo_json, err_console
+
+    with err_console().status(f"comparing {from_env} → {to_env} offline…"):
+        result = diff_environments(spec, from_env, to_env)
+    if fmt == "json":
+        echo_json(result.to_dict())
+        return
+    render_table(result)
 
 
 @click.group()
 def ci() -> None:
-    """CI workflows (work in progress)."""
+    """CI workflows for a platform repository."""
+
+
+@ci.command("init")
+@click.option("--provider", type=click.Choice(["github", "gitlab"]), required=True, help="CI system.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Repository root to write the workflows into.")
+@click.option("--spec", "spec", default="platform.yaml", show_default=True,
+              help="Path of the spec, relative to --dir (environments are read from it when it exists).")
+@click.option("--env", "environments", multiple=True,
+              help="Environments to deploy, in promotion order (default: the spec's).")
+@click.option("--branch", default="main", show_default=True, help="Branch whose merges deploy.")
+def ci_init(provider: str, directory: str, spec: str, environments: tuple[str, ...], branch: str) -> None:
+    """Generate CI workflows: PR gate, apply on merge with promotion, nightly drift, teardown.
+
+    Refuses to overwrite existing files.
+
+    \b
+    Example:
+        mlplat ci init --provider github
+        mlplat ci init --provider gitlab --dir my-platform
+    """
+    from mlplat.stacks.ci import make_context, write_workflows
+
+    written = write_workflows(directory, provider, spec=spec, environments=list(environments) or None,
+                              branch=branch)
+    for path in written:
+        click.echo(f"created {path}")
+    ctx = make_context(directory, spec=spec, environments=list(environments) or None, branch=branch)
+    approvals = ", ".join(e.name for e in ctx.environments if e.approval)
+    if provider == "github":
+        click.echo(
+            f"next: create GitHub environments {', '.join(ctx.env_names)} and add required reviewers to "
+            f"{approvals or 'the ones that need approval'}; set PULUMI_BACKEND_URL (variable), "
+            "PULUMI_CONFIG_PASSPHRASE (secret) and cloud credentials (MLPLAT_AWS_ROLE_ARN or MLPLAT_KUBECONFIG).",
+            err=True,
+        )
+    else:
+        click.echo(
+            "next: set PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, MLPLAT_GITLAB_TOKEN and cloud credentials as "
+            "CI/CD variables; add a nightly pipeline schedule with MLPLAT_JOB=drift.",
+            err=True,
+        )
