@@ -9,9 +9,11 @@ offline engine so the components can be tested on their own.
 from __future__ import annotations
 
 import asyncio
+import importlib
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import pulumi
 from pulumi.runtime import mocks as pmocks
@@ -39,7 +41,10 @@ class Rec:
 class _Mocks(pmocks.Mocks):
     def new_resource(self, args: pmocks.MockResourceArgs) -> tuple[str | None, dict]:
         # Preview: outputs that are not inputs stay unknown (as in a real first preview).
-        return (f"{args.name}-id" if args.custom else None), dict(args.inputs)
+        state = dict(args.inputs)
+        if args.typ.startswith("random:index/random"):
+            state.setdefault("result", "offline-generated-secret")
+        return (f"{args.name}-id" if args.custom else None), state
 
     def call(self, args: pmocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         return {}, None
@@ -136,17 +141,32 @@ def make_context(env: str = "dev", protect: bool = False, **kw: Any) -> Context:
     return Context(**base)
 
 
-def assert_ownership_tags(plan: Plan, component: str | None = None) -> int:
-    """Every registered resource with a `tags` input carries the 5 ownership tags. Returns the count."""
+def taggable(type_token: str) -> bool:
+    """Whether a pulumi-aws resource type takes a `tags` input (from its Python class signature)."""
+    if not type_token.startswith("aws:"):
+        return False
+    mod, _, cls = type_token[len("aws:"):].partition(":")
+    module = mod.split("/", 1)[0]
+    pkg = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
+    klass = getattr(pkg, cls)
+    return "tags" in inspect.signature(klass._internal_init).parameters
+
+
+def assert_ownership_tags(resources: Iterable[Any], component: str | None = None) -> int:
+    """Every taggable aws resource carries the 5 ownership tags in its own `tags` input, naming
+    itself in `mlplat:resource`. Returns how many were checked."""
+    if isinstance(resources, Plan):
+        resources = resources.records
     n = 0
-    for r in plan.records:
-        if "tags" not in r.inputs:
+    for r in resources:
+        if not taggable(r.type):
             continue
-        tags = r.inputs["tags"]
-        assert isinstance(tags, dict), f"{r.name}: tags not a map: {tags!r}"
+        tags = r.inputs.get("tags")
+        assert isinstance(tags, dict), f"{r.type} {r.name}: no tags input"
         missing = OWNERSHIP_KEYS - set(tags)
         assert not missing, f"{r.type} {r.name}: missing ownership tags {missing}"
         assert tags["mlplat:resource"] == r.name, f"{r.name}: mlplat:resource={tags['mlplat:resource']}"
+        assert tags["managed-by"] == "mlplat"
         if component:
             assert tags["mlplat:component"] == component, r.name
         n += 1
