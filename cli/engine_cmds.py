@@ -1,23 +1,250 @@
-"""up, destroy, refresh: the Pulumi engine lifecycle (work in progress)."""
+"""up, destroy, refresh: the Pulumi engine lifecycle of one environment.
+
+Thin: parse options, decide how to confirm (mlplat.stacks.engine.confirmation), stream the
+engine's progress to stderr, print the change summary on stdout. Every engine call goes
+through the `engine` module attribute so tests can replace the Pulumi boundary.
+Exit codes (DESIGN 5): 0 ok, 1 the engine failed, 2 user error / refused / aborted.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+ENV_OPTION = click.option("--env", "-e", "env", required=True, help="Environment to deploy (e.g. dev, prod).")
+SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
+BACKEND_OPTION = click.option(
+    "--backend", default=None, metavar="URL",
+    help="Pulumi state backend: file://DIR, s3://BUCKET, azblob://…, gs://…, https://api.pulumi.com. "
+    "Default: PULUMI_BACKEND_URL, else file://<spec dir>/.mlplat/state.",
+)
+SECRETS_OPTION = click.option(
+    "--secrets-provider", "secrets_provider", default=None, metavar="URL",
+    help="awskms://…, hashivault://…, gcpkms://…, azurekeyvault://… "
+    "Default: the passphrase in PULUMI_CONFIG_PASSPHRASE (required then).",
+)
+CONFIG_OPTION = click.option(
+    "--config", "-c", "config_items", multiple=True, metavar="NS:KEY=VALUE",
+    help="Extra stack config for the operator's side (aws:profile=…, aws:endpoints=[…]); repeatable.",
+)
+YES_OPTION = click.option("--yes", "-y", is_flag=True, help="Do not ask (CI). Without a terminal, required.")
+
+
+def _engine() -> Any:
+    from mlplat.stacks import engine
+
+    return engine
+
+
+def _prepare(spec: str, env: str, backend: str | None, secrets_provider: str | None,
+             config_items: tuple[str, ...]) -> tuple[Any, Any]:
+    """Load the environment and check everything that needs no engine run (fail fast, exit 2)."""
+    from mlplat.stacks.resolve import load_platform
+
+    eng = _engine()
+    resolved = load_platform(spec, env)
+    opts = eng.EngineOptions(backend=backend, secrets_provider=secrets_provider,
+                             config=eng.parse_config_items(config_items))
+    eng.find_cli()
+    chosen = eng.resolve_backend(resolved.source, opts.backend, opts.environ)
+    eng.resolve_secrets(opts.secrets_provider, chosen, opts.environ)
+    eng.stack_config(resolved, opts.config)
+    return resolved, opts
+
+
+def _info(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+def _ask(mode: Any, action: str, stack: str, env: str) -> None:
+    """Ask on the terminal; anything but a clear yes aborts with exit 2 and nothing changed."""
+    eng = _engine()
+    if mode is eng.Confirm.NONE:
+        return
+    if mode is eng.Confirm.TYPE_ENV:
+        try:
+            typed = click.prompt(f"Type the environment name ({env}) to {action} {stack}", default="",
+                                 show_default=False, err=True)
+        except click.Abort:
+            typed = ""
+        if typed.strip() != env:
+            from mlplat.stacks.errors import MlplatError
+
+            raise MlplatError(f"aborted: {typed.strip()!r} is not {env!r}; nothing was changed")
+        return
+    try:
+        ok = click.confirm(f"Do you want to {action} {stack}?", default=False, err=True)
+    except click.Abort:
+        ok = False
+    if not ok:
+        from mlplat.stacks.errors import MlplatError
+
+        raise MlplatError("aborted: nothing was changed")
+
+
+def _open(resolved: Any, opts: Any) -> Any:
+    eng = _engine()
+    session = eng.open_stack(resolved, opts)
+    for note in session.notes:
+        _info(f"note: {note}")
+    _info(f"stack {eng.stack_name(resolved)} · state {session.backend.url} · secrets {session.secrets.source}")
+    return session
+
 
 @click.command()
-def up() -> None:
-    """Deploy an environment with the Pulumi engine (not yet available)."""
-    raise click.UsageError("mlplat up is not implemented yet")
+@SPEC_ARG
+@ENV_OPTION
+@YES_OPTION
+@click.option("--target", "targets", multiple=True, metavar="COMPONENT",
+              help="Only this component (storage, cluster, tracking…) and what depends on it; repeatable.")
+@BACKEND_OPTION
+@SECRETS_OPTION
+@CONFIG_OPTION
+def up(spec: str, env: str, yes: bool, targets: tuple[str, ...], backend: str | None,
+       secrets_provider: str | None, config_items: tuple[str, ...]) -> None:
+    """Create or update an environment with the Pulumi engine.
+
+    Shows the preview and asks before applying, unless --yes. State lives beside the spec
+    (.mlplat/state) unless --backend or PULUMI_BACKEND_URL says otherwise; secrets are
+    encrypted with PULUMI_CONFIG_PASSPHRASE or --secrets-provider.
+
+    \b
+    Example:
+        export PULUMI_CONFIG_PASSPHRASE=…
+        mlplat up platform.yaml --env dev
+        mlplat up platform.yaml --env prod --yes --backend s3://acme-pulumi-state
+    """
+    eng = _engine()
+    resolved, opts = _prepare(spec, env, backend, secrets_provider, config_items)
+    stack = eng.stack_name(resolved)
+    mode = eng.confirmation("up", env=env, protected=eng.profile_protects(resolved), yes=yes,
+                            interactive=eng.is_interactive())
+    urns: list[str] = []
+    if targets:
+        urns = eng.target_urns(eng.offline_plan(resolved), targets, resolved.name, stack)
+        _info(f"target {', '.join(targets)}: {len(urns)} resources (and their dependents)")
+    session = _open(resolved, opts)
+    progress = eng.Progress(_info)
+    if mode is not eng.Confirm.NONE:
+        preview = eng.run_preview(session, urns, progress)
+        click.echo(f"preview {stack}: {preview.summary}")
+        if not eng.has_changes(preview.changes):
+            click.echo(f"{stack} is up to date")
+            return
+        _ask(mode, "apply these changes to", stack, env)
+    result = eng.run_up(session, urns, progress)
+    click.echo(f"up {stack}: {result.summary}")
 
 
 @click.command()
-def destroy() -> None:
-    """Tear an environment down with the Pulumi engine (not yet available)."""
-    raise click.UsageError("mlplat destroy is not implemented yet")
+@SPEC_ARG
+@ENV_OPTION
+@YES_OPTION
+@click.option("--allow-protected", is_flag=True,
+              help="With --yes: destroy an environment whose profile protects data (protected resources are kept).")
+@BACKEND_OPTION
+@SECRETS_OPTION
+@CONFIG_OPTION
+def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str | None,
+            secrets_provider: str | None, config_items: tuple[str, ...]) -> None:
+    """Tear an environment down with the Pulumi engine.
+
+    Where the profile protects data (prod), buckets, databases, caches and KMS keys are
+    protected: they are kept (in the cloud and in the state) and everything else is deleted;
+    you confirm by typing the environment name, or pass --yes --allow-protected in CI.
+    Dev environments are torn down completely. Afterwards, any resource still carrying the
+    environment's ownership tags is reported.
+
+    \b
+    Example:
+        mlplat destroy platform.yaml --env dev --yes
+        mlplat destroy platform.yaml --env prod            # asks you to type "prod"
+    """
+    eng = _engine()
+    resolved, opts = _prepare(spec, env, backend, secrets_provider, config_items)
+    stack = eng.stack_name(resolved)
+    protected = eng.profile_protects(resolved)
+    mode = eng.confirmation("destroy", env=env, protected=protected, yes=yes, allow_protected=allow_protected,
+                            interactive=eng.is_interactive())
+    plan = eng.offline_plan(resolved)
+    summary = eng.teardown_summary(plan)
+    if protected:
+        _info(f"{stack}: profile {resolved.profile.name} protects data. Everything else is deleted; "
+              "protected resources stay in the cloud and in the stack's state.")
+    else:
+        _info(f"{stack}: profile {resolved.profile.name}: every resource of the environment is deleted.")
+    for line in summary.lines():
+        _info(line)
+    if protected and summary.unprotected_stateful:
+        _info(f"warning: profile {resolved.profile.name} protects data, but these stateful resources are "
+              f"not protected and will be deleted: {', '.join(summary.unprotected_stateful)}")
+    session = _open(resolved, opts)
+    progress = eng.Progress(_info)
+    if mode is not eng.Confirm.NONE:
+        preview = eng.run_preview_destroy(session, protected, progress)
+        click.echo(f"destroy preview {stack}: {preview.summary}")
+        if not eng.has_changes(preview.changes):
+            click.echo(f"nothing to destroy in {stack}")
+            return
+        _ask(mode, "destroy", stack, env)
+    result = eng.run_destroy(session, protected, progress)
+    click.echo(f"destroy {stack}: {result.summary}")
+    remaining = eng.remaining_resources(session)
+    kept_ids: set[str] = set()
+    if remaining:
+        click.echo(f"kept in {stack} ({len(remaining)}):")
+        for r in remaining:
+            rid = str(r.get("id") or "")
+            kept_ids.add(rid)
+            why = "protected" if r.get("protect") else "kept"
+            click.echo(f"  {r.get('type')} {rid or r.get('urn')} ({why})")
+        _info("To delete protected data on purpose: unprotect it (`pulumi state unprotect URN` in "
+              f"{eng.workspace_dir(resolved)}) and run destroy again.")
+    report = eng.find_leftovers(resolved)
+    if not report.checked:
+        _info(report.note or "leftover check skipped")
+        return
+    unexpected = [x for x in report.resources if not any(k and k in x for k in kept_ids)]
+    if unexpected:
+        click.echo(f"warning: {len(unexpected)} resources still carry the ownership tags of {stack} "
+                   "(mlplat:platform/mlplat:environment):")
+        for x in unexpected:
+            click.echo(f"  {x}")
+        _info("The tagging API can lag a few minutes behind deletions; check again with `mlplat drift`.")
+    else:
+        click.echo(f"no other resource carries the ownership tags of {stack}")
 
 
 @click.command()
-def refresh() -> None:
-    """Refresh an environment's state with the Pulumi engine (not yet available)."""
-    raise click.UsageError("mlplat refresh is not implemented yet")
+@SPEC_ARG
+@ENV_OPTION
+@YES_OPTION
+@BACKEND_OPTION
+@SECRETS_OPTION
+@CONFIG_OPTION
+def refresh(spec: str, env: str, yes: bool, backend: str | None, secrets_provider: str | None,
+            config_items: tuple[str, ...]) -> None:
+    """Bring the stack's state in line with the cloud (changes the state, never the cloud).
+
+    Shows what the refresh would change and asks, unless --yes.
+
+    \b
+    Example:
+        mlplat refresh platform.yaml --env staging --yes
+    """
+    eng = _engine()
+    resolved, opts = _prepare(spec, env, backend, secrets_provider, config_items)
+    stack = eng.stack_name(resolved)
+    mode = eng.confirmation("refresh", env=env, protected=False, yes=yes, interactive=eng.is_interactive())
+    session = _open(resolved, opts)
+    progress = eng.Progress(_info)
+    if mode is not eng.Confirm.NONE:
+        preview = eng.run_preview_refresh(session, progress)
+        click.echo(f"refresh preview {stack}: {preview.summary}")
+        if not eng.has_changes(preview.changes):
+            click.echo(f"the state of {stack} matches the cloud")
+            return
+        _ask(mode, "update the state of", stack, env)
+    result = eng.run_refresh(session, progress)
+    click.echo(f"refresh {stack}: {result.summary}")
