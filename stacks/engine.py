@@ -381,20 +381,20 @@ def make_program(resolved: "ResolvedPlatform", config: Mapping[str, str]) -> Cal
 # --------------------------------------------------------------------------- targets
 
 
-def engine_urn(urn: str, project: str, stack: str) -> str:
+def engine_urn(plan: Plan, resource: PlanResource, project: str | None = None, stack: str | None = None) -> str:
     """The URN the real engine gives a resource of the offline plan.
 
-    The offline recorder keeps the root stack's type in the type chain
-    (`pulumi:pulumi:Stack$mlplat:index:Platform`); the engine leaves it out.
+    The engine qualifies a type with the whole chain of its parents' types, leaving out the
+    root stack (`Platform$Storage$aws:s3/bucket:Bucket`), as the SDK's own `create_urn` does
+    (parent URN up to its last `::`, then `$type`). The offline plan's URNs come from
+    Pulumi's mock monitor, which keeps only the immediate parent's type and the root stack's:
+    rebuild the URN from the parent chain rather than trusting them.
     """
-    parts = urn.split("::", 3)
-    if len(parts) != 4 or not parts[0].startswith("urn:pulumi:"):
-        raise ValueError(f"not a Pulumi URN: {urn!r}")
-    _, _, qualified, name = parts
-    prefix = ROOT_STACK_TYPE + "$"
-    if qualified.startswith(prefix):
-        qualified = qualified[len(prefix):]
-    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+    project = project or plan.platform
+    stack = stack or stack_name_for(plan.platform, plan.environment)
+    chain = [a.type for a in reversed(plan.ancestors(resource))] + [resource.type]
+    qualified = "$".join(t for t in chain if t != ROOT_STACK_TYPE)
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{resource.name}"
 
 
 def _component_key(name: str) -> str:
@@ -428,7 +428,7 @@ def target_urns(plan: Plan, components: Sequence[str], project: str, stack: str)
         prov = plan.by_urn(r.provider) if r.provider else None
         if prov is not None:
             selected.setdefault(prov.urn, prov)
-    return sorted(engine_urn(u, project, stack) for u in selected)
+    return sorted(engine_urn(plan, r, project, stack) for r in selected.values())
 
 
 # --------------------------------------------------------------------------- teardown safety
@@ -489,6 +489,10 @@ def teardown_summary(plan: Plan) -> TeardownSummary:
             s.notes.append(f"{describe(r)}: deleted, a final snapshot {snap or ''} is kept".replace("  ", " "))
         elif r.type in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2") and r.inputs.get("forceDestroy") is not True:
             s.notes.append(f"{describe(r)}: not force-destroyed; its deletion fails while it holds objects")
+        elif r.type == "aws:kms/key:Key":
+            days = r.inputs.get("deletionWindowInDays")
+            window = f"{int(days)} days" if isinstance(days, (int, float)) else "its deletion window"
+            s.notes.append(f"{describe(r)}: scheduled for deletion after {window} (recoverable until then)")
         if r.type in STATEFUL_TYPES:
             s.unprotected_stateful.append(describe(r))
     return s
@@ -825,58 +829,70 @@ def _counts(changes: Mapping[Any, int] | None) -> dict[str, int]:
 # --------------------------------------------------------------------------- after a destroy
 
 
+@dataclass(frozen=True)
+class Leftover:
+    label: str  # what to show: "s3 bucket demo-dev-artifacts"
+    identifier: str  # the name or id, comparable with a state resource's id
+
+
 @dataclass
 class LeftoverReport:
     checked: bool
-    resources: list[str] = field(default_factory=list)
+    resources: list[Leftover] = field(default_factory=list)
     note: str | None = None
+
+    def unexpected(self, kept_ids: Iterable[str] = ()) -> list[Leftover]:
+        """Leftovers other than the resources the destroy kept on purpose (protected)."""
+        kept = {k for k in kept_ids if k}
+        return [r for r in self.resources if r.identifier not in kept]
+
+
+def _default_finder() -> Callable[..., Any] | None:
+    import importlib
+
+    for module in ("mlplat.stacks.live_aws", "mlplat.stacks.drift"):
+        try:
+            finder = getattr(importlib.import_module(module), "find_tagged", None)
+        except ImportError:
+            continue
+        if finder is not None:
+            return finder  # type: ignore[no-any-return]
+    return None
 
 
 def find_leftovers(resolved: "ResolvedPlatform", finder: Callable[..., Any] | None = None) -> LeftoverReport:
     """Cloud resources still carrying the environment's ownership tags (DESIGN 4), via the drift engine.
 
-    Degrades to a note when the drift engine has no finder, the target is not aws, or the
-    AWS credentials/endpoint are missing: the destroy itself already succeeded.
+    Degrades to a note when there is no finder, the target is not aws, or AWS credentials or
+    the endpoint are missing: the destroy itself has already succeeded by then.
     """
     if resolved.provider != "aws":
         return LeftoverReport(False, note="leftover check skipped: only aws targets are scanned for ownership tags")
+    finder = finder or _default_finder()
     if finder is None:
-        import importlib
-
-        try:
-            drift = importlib.import_module("mlplat.stacks.drift")
-        except ImportError:
-            return LeftoverReport(False, note="leftover check skipped: the drift engine is not available")
-        finder = getattr(drift, "find_tagged", None)
-        if finder is None:
-            return LeftoverReport(False, note="leftover check skipped: the drift engine has no find_tagged()")
-    region = getattr(resolved.spec.target, "region", None)
+        return LeftoverReport(False, note="leftover check skipped: the drift engine (find_tagged) is not available")
+    region = getattr(resolved.spec.target, "region", None) or "us-east-1"
     try:
         found = finder(resolved.name, resolved.environment, region)
-    except MlplatError as exc:
+    except MlplatError as exc:  # live_aws.AwsAccessError: no credentials, endpoint unreachable, denied
         return LeftoverReport(False, note=f"leftover check skipped: {exc}")
-    except Exception as exc:  # noqa: BLE001 - botocore's credential/endpoint errors have no common base here
+    except Exception as exc:  # noqa: BLE001 - a finder without error translation: still only a note
         kind = type(exc).__name__
         if "Credential" in kind or "Endpoint" in kind or "credentials" in str(exc).lower():
-            why = "no AWS credentials (configure them, or AWS_ENDPOINT_URL for an emulator)"
+            why = "no usable AWS credentials (configure them, or AWS_ENDPOINT_URL for an emulator)"
         else:
             why = f"{kind}: {exc}"
         return LeftoverReport(False, note=f"leftover check skipped: {why}")
-    return LeftoverReport(True, sorted(_leftover_label(x) for x in (found or [])))
+    return LeftoverReport(True, sorted((_leftover(x) for x in found or []), key=lambda x: x.label))
 
 
-def _leftover_label(item: Any) -> str:
+def _leftover(item: Any) -> Leftover:
     if isinstance(item, str):
-        return item
-    if isinstance(item, Mapping):
-        for key in ("arn", "ResourceARN", "id", "name", "resource"):
-            if item.get(key):
-                return str(item[key])
-    for attr in ("arn", "id", "name", "resource"):
-        v = getattr(item, attr, None)
-        if v:
-            return str(v)
-    return str(item)
+        return Leftover(item, item)
+    get = item.get if isinstance(item, Mapping) else (lambda k, d=None: getattr(item, k, d))
+    ident = str(get("identifier") or get("id") or get("name") or get("arn") or item)
+    kind = " ".join(str(x) for x in (get("service"), get("resource_type")) if x)
+    return Leftover(f"{kind} {ident}".strip(), ident)
 
 
 # --------------------------------------------------------------------------- preview --engine pulumi
@@ -911,7 +927,7 @@ def engine_preview(
 
 __all__ = [
     "BACKEND_SCHEMES", "INSTALL_HINT", "SECRETS_SCHEMES", "STATEFUL_TYPES", "Backend", "Confirm", "EngineFailed",
-    "EngineOptions", "LeftoverReport", "OpResult", "Progress", "Secrets", "Session", "TeardownSummary",
+    "EngineOptions", "Leftover", "LeftoverReport", "OpResult", "Progress", "Secrets", "Session", "TeardownSummary",
     "confirmation", "default_backend_url", "engine_preview", "engine_urn", "find_cli", "find_leftovers",
     "format_changes", "has_changes", "is_interactive", "make_program", "missing_cli_message", "offline_plan",
     "open_stack", "parse_config_items", "prepare_backend", "profile_protects", "project_settings",
