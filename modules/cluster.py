@@ -291,8 +291,10 @@ class Cluster(pulumi.ComponentResource):
         if context is None and ctx.resolved is not None:
             context = getattr(ctx.resolved.spec.target, "context", None)
         self.provider = k8s.Provider(f"{name}-k8s", context=context, opts=pulumi.ResourceOptions(parent=self))
-        pools = args.spec.node_pools if args.spec else []
-        self.ref = ClusterRef(provider=self.provider, name=context, gpu=any(is_gpu_pool(p) for p in pools))
+        spec = args.spec
+        # An existing cluster offers GPUs when its quota grants them (node pools are aws-only).
+        gpu = spec is not None and (bool(spec.quota and spec.quota.gpu) or any(is_gpu_pool(p) for p in spec.node_pools))
+        self.ref = ClusterRef(provider=self.provider, name=context, gpu=gpu)
 
     # ------------------------------------------------------------------ aws
 

@@ -1,0 +1,225 @@
+"""Cluster under the offline engine: EKS, node groups, IRSA, add-ons; kubernetes targets."""
+
+from __future__ import annotations
+
+import json
+
+from mlplat.stacks import load_platform
+from mlplat.stacks.offline import run_offline
+from tests.modules.infra_harness import assert_ownership_tags
+
+SPEC = """\
+apiVersion: mlplat.io/v1alpha1
+kind: Platform
+metadata: {name: churn, labels: {cost-center: ml-42}}
+target: {provider: aws, region: us-east-1}
+network: {cidr: 10.40.0.0/16, az_count: 2, nat: single}
+cluster:
+  kubernetes_version: "1.31"
+  node_pools:
+    - {name: system, instance_type: m6i.large, min_size: 2, max_size: 4}
+    - name: gpu-train
+      instance_type: g5.2xlarge
+      gpu: {count: 1}
+      capacity: spot
+      min_size: 0
+      max_size: 8
+      taints: [{key: nvidia.com/gpu, value: "true", effect: NoSchedule}]
+    - {name: gpu-serve, instance_type: g5.xlarge, gpu: {count: 1}, min_size: 1, max_size: 4}
+    - {name: arm, instance_type: m7g.large, labels: {arch: arm64}, taints: [{key: arch, value: arm64}]}
+environments:
+  dev: {profile: dev}
+  prod: {profile: prod}
+"""
+CPU_ONLY = """\
+apiVersion: mlplat.io/v1alpha1
+kind: Platform
+metadata: {name: churn}
+target: {provider: aws, region: us-east-1}
+cluster:
+  public_endpoint: true
+  node_pools:
+    - {name: system, instance_type: m6i.large}
+environments:
+  dev: {profile: dev}
+"""
+ONPREM = """\
+apiVersion: mlplat.io/v1alpha1
+kind: Platform
+metadata: {name: lab}
+target: {provider: kubernetes, context: lab-admin}
+cluster:
+  quota: {cpu: "64", memory: 256Gi, gpu: 4}
+environments:
+  dev: {profile: dev}
+"""
+
+
+def plan(write_spec, text=SPEC, env="prod"):
+    return run_offline(load_platform(write_spec(text), env))
+
+
+def ng(p, pool):
+    r = p.named(f"cluster-{pool}")
+    assert r is not None and r.type == "aws:eks/nodeGroup:NodeGroup"
+    return r
+
+
+def test_eks_cluster_private_logged_encrypted(write_spec):
+    p = plan(write_spec)
+    (eks,) = p.of_type("aws:eks/cluster:Cluster")
+    assert eks.name == "cluster-eks"
+    assert eks.inputs["name"] == "churn-prod-cluster"
+    assert eks.inputs["version"] == "1.31"
+    vpc = eks.inputs["vpcConfig"]
+    assert vpc["endpointPrivateAccess"] is True and vpc["endpointPublicAccess"] is False
+    assert len(vpc["subnetIds"]) == 2  # the private subnets
+    assert sorted(eks.inputs["enabledClusterLogTypes"]) == sorted(
+        ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+    )
+    enc = eks.inputs["encryptionConfig"]
+    assert enc["resources"] == ["secrets"]
+    key = p.named("cluster-kms")
+    assert key is not None and key.inputs["enableKeyRotation"] is True and key.protect is True
+    assert key.urn in eks.dependencies
+    role = p.named("cluster-role")
+    assert role is not None and role.urn in eks.dependencies
+    assert p.named("cluster-role-AmazonEKSClusterPolicy").urn in eks.dependencies  # type: ignore[union-attr]
+    logs = p.named("cluster-control-plane-logs")
+    assert logs is not None and logs.inputs["name"] == "/aws/eks/churn-prod-cluster/cluster"
+
+
+def test_public_endpoint_when_asked(write_spec):
+    p = plan(write_spec, CPU_ONLY, "dev")
+    (eks,) = p.of_type("aws:eks/cluster:Cluster")
+    assert eks.inputs["vpcConfig"]["endpointPublicAccess"] is True
+    # an implied network is created for the cluster
+    assert p.of_type("aws:ec2/vpc:Vpc")
+
+
+def test_oidc_provider_for_irsa(write_spec):
+    p = plan(write_spec)
+    (oidc,) = p.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    assert oidc.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    assert oidc.inputs["url"] == "<unknown>"  # the cluster's issuer, known after apply
+    assert p.named("cluster-eks").urn in oidc.dependencies  # type: ignore[union-attr]
+
+
+def test_gpu_pools_tainted_labelled_with_nvidia_ami(write_spec):
+    p = plan(write_spec)
+    for pool in ("gpu-train", "gpu-serve"):
+        r = ng(p, pool)
+        assert r.inputs["amiType"] == "AL2023_x86_64_NVIDIA"
+        assert r.inputs["taints"] == [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}]
+        assert r.inputs["labels"]["nvidia.com/gpu.present"] == "true"
+        assert r.inputs["labels"]["mlplat.io/gpu-type"] == "A10G"
+    system = ng(p, "system")
+    assert system.inputs["amiType"] == "AL2023_x86_64_STANDARD"
+    assert system.inputs["taints"] == []
+    arm = ng(p, "arm")
+    assert arm.inputs["amiType"] == "AL2023_ARM_64_STANDARD"
+    assert arm.inputs["taints"] == [{"key": "arch", "value": "arm64", "effect": "NO_SCHEDULE"}]
+    assert arm.inputs["labels"]["arch"] == "arm64"
+
+
+def test_capacity_scaling_and_names(write_spec):
+    p = plan(write_spec)
+    train, serve, system = ng(p, "gpu-train"), ng(p, "gpu-serve"), ng(p, "system")
+    assert train.inputs["capacityType"] == "SPOT"
+    assert serve.inputs["capacityType"] == "ON_DEMAND"
+    assert train.inputs["scalingConfig"] == {"minSize": 0, "maxSize": 8, "desiredSize": 1}
+    assert system.inputs["scalingConfig"] == {"minSize": 2, "maxSize": 4, "desiredSize": 2}
+    assert train.inputs["instanceTypes"] == ["g5.2xlarge"]
+    assert train.inputs["nodeGroupName"] == "churn-prod-gpu-train"
+    assert train.inputs["diskSize"] == 100
+    assert train.inputs["clusterName"] == "churn-prod-cluster"
+    assert train.tags["k8s.io/cluster-autoscaler/enabled"] == "true"
+    assert train.tags["k8s.io/cluster-autoscaler/churn-prod-cluster"] == "owned"
+    node_role = p.named("cluster-node-role")
+    assert node_role is not None and node_role.urn in train.dependencies
+    assert p.named("cluster-node-role-AmazonEKSWorkerNodePolicy").urn in train.dependencies  # type: ignore[union-attr]
+
+
+def test_kubernetes_provider_and_helm_addons(write_spec):
+    p = plan(write_spec)
+    provs = [r for r in p if r.type == "pulumi:providers:kubernetes"]
+    assert [r.name for r in provs] == ["cluster-k8s"]
+    (prov,) = provs
+    releases = {r.name: r for r in p.of_type("kubernetes:helm.sh/v3:Release")}
+    assert set(releases) == {"cluster-nvidia-device-plugin", "cluster-autoscaler"}
+    for r in releases.values():
+        assert r.provider == prov.urn
+        assert r.inputs["version"] and r.inputs["repositoryOpts"]["repo"].startswith("https://")
+        assert r.inputs["namespace"] == "kube-system"
+    dp = releases["cluster-nvidia-device-plugin"].inputs
+    assert dp["chart"] == "nvidia-device-plugin"
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in dp["values"]["tolerations"]
+    ca = releases["cluster-autoscaler"].inputs
+    assert ca["chart"] == "cluster-autoscaler"
+    assert ca["values"]["autoDiscovery"] == {"clusterName": "churn-prod-cluster"}
+    assert ca["values"]["image"]["tag"] == "v1.31.0"
+    assert "eks.amazonaws.com/role-arn" in ca["values"]["rbac"]["serviceAccount"]["annotations"]
+    # add-ons wait for the node groups
+    assert ng(p, "system").urn in releases["cluster-autoscaler"].dependencies
+
+
+def test_autoscaler_irsa_scoped(write_spec):
+    p = plan(write_spec)
+    role = p.named("cluster-autoscaler-irsa")
+    assert role is not None and role.type == "aws:iam/role:Role"
+    pol = json.loads(p.named("cluster-autoscaler-irsa-policy").inputs["policy"])  # type: ignore[union-attr]
+    scale = next(s for s in pol["Statement"] if "autoscaling:SetDesiredCapacity" in s["Action"])
+    assert scale["Condition"]["StringEquals"] == {
+        "aws:ResourceTag/k8s.io/cluster-autoscaler/churn-prod-cluster": "owned"
+    }
+    assert p.named("cluster-oidc").urn in role.dependencies  # type: ignore[union-attr]
+
+
+def test_ebs_csi_and_default_storage_class(write_spec):
+    p = plan(write_spec)
+    (addon,) = p.of_type("aws:eks/addon:Addon")
+    assert addon.inputs["addonName"] == "aws-ebs-csi-driver"
+    (sc,) = p.of_type("kubernetes:storage.k8s.io/v1:StorageClass")
+    assert sc.inputs["provisioner"] == "ebs.csi.aws.com"
+    assert sc.inputs["parameters"]["encrypted"] == "true"
+    assert sc.inputs["metadata"]["labels"]["mlplat.io/component"] == "cluster"
+
+
+def test_no_device_plugin_without_gpu_pools(write_spec):
+    p = plan(write_spec, CPU_ONLY, "dev")
+    names = {r.name for r in p.of_type("kubernetes:helm.sh/v3:Release")}
+    assert names == {"cluster-autoscaler"}
+
+
+def test_ownership_tags(write_spec):
+    p = plan(write_spec)
+    assert assert_ownership_tags([r for r in p if r.component == "cluster"], "cluster") >= 12
+
+
+def test_kubernetes_target_only_a_provider(write_spec):
+    p = plan(write_spec, ONPREM, "dev")
+    cluster = [r for r in p if r.component == "cluster"]
+    assert sorted(r.type for r in cluster) == ["mlplat:index:Cluster", "pulumi:providers:kubernetes"]
+    prov = next(r for r in cluster if r.type == "pulumi:providers:kubernetes")
+    assert prov.name == "cluster-k8s"
+    assert prov.inputs["context"] == "lab-admin"
+    assert not [r for r in p if r.type.startswith("aws:")]
+
+
+def test_cluster_ref_on_kubernetes_target():
+    from mlplat.modules.cluster import Cluster, ClusterArgs
+    from mlplat.stacks.spec import Cluster as ClusterSpec
+    from mlplat.stacks.spec import Quota
+    from tests.modules.infra_harness import make_context, run
+
+    ctx = make_context("dev", provider="kubernetes", region=None)
+    refs = []
+
+    def program():
+        refs.append(Cluster("cluster", ClusterArgs(ctx, ClusterSpec(quota=Quota(gpu=2)), None, "ctx-a")).ref)
+        refs.append(Cluster("other", ClusterArgs(ctx, None, None, "ctx-b")).ref)
+
+    p = run(program)
+    assert refs[0].gpu is True and refs[0].name == "ctx-a" and refs[0].oidc_provider_arn is None
+    assert refs[1].gpu is False
+    assert [r.inputs.get("context") for r in p.records if r.type == "pulumi:providers:kubernetes"] == ["ctx-a", "ctx-b"]
