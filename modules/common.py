@@ -138,6 +138,9 @@ class BucketRef:
     bucket: pulumi.Input[str]  # physical name
     arn: pulumi.Input[str]
     endpoint: pulumi.Input[str] | None = None  # S3 API endpoint (MinIO on kubernetes targets)
+    access_key: pulumi.Input[str] | None = None  # MinIO: static credentials (Pulumi secrets); None on aws (IRSA)
+    secret_key: pulumi.Input[str] | None = None
+    kms_key_arn: pulumi.Input[str] | None = None  # aws: the key objects are encrypted with (for IRSA policies)
 
 
 @dataclass
