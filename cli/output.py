@@ -22,8 +22,11 @@ def out_console():
 
 
 def print_diagnostics(diagnostics: list[Any]) -> None:
+    # Compiler style, FILE:LINE:COL: path: message, so editors and CI logs link to the line.
     for d in diagnostics:
-        click.echo(f"error: {d}" if not str(d).startswith("error") else str(d), err=True)
+        text = str(d)
+        located = getattr(d, "location", None) is not None
+        click.echo(text if located or text.startswith("error") else f"error: {text}", err=True)
     n = len(diagnostics)
     click.echo(f"{n} error{'s' if n != 1 else ''} found", err=True)
 

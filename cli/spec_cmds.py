@@ -13,11 +13,13 @@ from .output import echo_json
 def validate(spec: str, fmt: str) -> None:
     """Check a platform spec: schema and semantic rules, every environment.
 
-    Exits 0 when the spec is valid, 2 with located errors (FILE:LINE:COL: path: message).
+    Exits 0 when the spec is valid, 2 with every error found, each located
+    (FILE:LINE:COL: path: message). Needs no cloud access and imports no cloud SDK.
 
     \b
     Example:
         mlplat validate platform.yaml
+        mlplat validate platform.yaml --format json
     """
     from mlplat.stacks import SpecError, load_spec
     from mlplat.stacks import validate as validate_doc
@@ -32,7 +34,7 @@ def validate(spec: str, fmt: str) -> None:
     if fmt == "json":
         echo_json({"valid": True, "environments": list(resolved)})
         return
-    envs = ", ".join(f"{e} ({r.profile.name or 'no profile'})" for e, r in resolved.items())
+    envs = ", ".join(f"{e} (profile {r.profile.name})" if r.profile.name else e for e, r in resolved.items())
     click.echo(f"{spec}: valid; environments: {envs}")
 
 
@@ -57,20 +59,26 @@ def schema(output: str | None) -> None:
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
-@click.option("--name", default=None, help="Platform name (default: the directory name).")
-@click.option("--provider", type=click.Choice(["aws", "kubernetes"]), default="aws", show_default=True)
+@click.option("--name", default=None, help="Platform name, a lowercase DNS label (default: from the directory name).")
+@click.option("--provider", type=click.Choice(["aws", "kubernetes"]), default="aws", show_default=True,
+              help="aws: mlplat builds network, cluster and services; kubernetes: bring your own cluster.")
 @click.option("--ci", "ci_provider", type=click.Choice(["github", "gitlab", "none"]), default="github",
-              show_default=True, help="CI workflows to generate.")
+              show_default=True, help="CI system the repository will use.")
 def init(directory: str, name: str | None, provider: str, ci_provider: str) -> None:
-    """Scaffold a platform repository: a commented spec, a README and CI workflows.
+    """Scaffold a platform repository: a commented spec that validates, its JSON Schema, a README.
 
-    Refuses to overwrite existing files.
+    Refuses to overwrite existing files (nothing is written then).
 
     \b
     Example:
         mlplat init my-platform --provider aws
+        mlplat validate my-platform/platform.yaml
     """
-    from mlplat.stacks.scaffold import scaffold
+    from mlplat.stacks.scaffold import SPEC_FILE, scaffold
 
-    for path in scaffold(directory, name=name, provider=provider, ci_provider=ci_provider):
+    created = scaffold(directory, name=name, provider=provider, ci_provider=ci_provider)
+    for path in created:
         click.echo(f"created {path}")
+    spec = next((p for p in created if p.name == SPEC_FILE), None)
+    if spec is not None:
+        click.echo(f"next: mlplat validate {spec} && mlplat preview {spec} --env dev", err=True)

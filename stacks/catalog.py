@@ -110,8 +110,12 @@ def is_arm(name: str) -> bool:
     return fam in {"t4g", "g5g"} or (fam[0] in "mcr" and fam.endswith("g"))
 
 
+def families() -> list[str]:
+    return sorted({t.family for t in INSTANCE_TYPES.values()})
+
+
 def suggest_instance_type(name: str) -> list[str]:
     return difflib.get_close_matches(name, list(INSTANCE_TYPES), n=3, cutoff=0.6)
 
 
-__all__ = ["GPU_FAMILIES", "INSTANCE_TYPES", "InstanceType", "instance_type", "is_arm", "suggest_instance_type"]
+__all__ = ["GPU_FAMILIES", "INSTANCE_TYPES", "InstanceType", "families", "instance_type", "is_arm", "suggest_instance_type"]

@@ -1,15 +1,28 @@
-"""Rules that relate fields to each other. Pure functions: (spec) → [(path, message)]."""
+"""Rules that relate fields to each other. Pure functions: (spec) → [(path, message)].
+
+A rule may also name the other fields it `reads`: when the loader had to drop one of
+them (it was itself invalid and already reported), the rule's verdict would rest on a
+default rather than on what the user wrote, so it is not reported.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from typing import NamedTuple
 
-from .catalog import GPU_FAMILIES, instance_type, suggest_instance_type
+from .catalog import GPU_FAMILIES, families, instance_type, suggest_instance_type
 from .spec import PlatformSpec
 
-Issue = tuple[tuple[str | int, ...], str]
+SpecPath = tuple[str | int, ...]
+Issue = tuple[SpecPath, str]
 SUPPORTED_K8S = tuple(f"1.{m}" for m in range(28, 34))
+
+
+class Finding(NamedTuple):
+    path: SpecPath
+    message: str
+    reads: tuple[SpecPath, ...] = ()
 
 
 def _dym(value: str, choices: list[str]) -> str:
@@ -18,10 +31,14 @@ def _dym(value: str, choices: list[str]) -> str:
 
 
 def check(spec: PlatformSpec, env: str | None = None) -> list[Issue]:
-    return list(_check(spec, env))
+    return [(f.path, f.message) for f in findings(spec, env)]
 
 
-def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue]:
+def findings(spec: PlatformSpec, env: str | None = None) -> list[Finding]:
+    return [f if isinstance(f, Finding) else Finding(*f) for f in _check(spec, env)]
+
+
+def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
     aws = spec.target.provider == "aws"
     buckets = [b.name for b in spec.storage.buckets] if spec.storage else []
 
@@ -37,7 +54,11 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue]:
     if aws:
         for section in ("tracking", "orchestrator", "feature_store", "serving", "monitoring"):
             if getattr(spec, section) is not None and spec.cluster is None:
-                yield (section,), f"{section} on provider: aws needs a cluster section (it runs on Kubernetes)"
+                yield Finding(
+                    (section,),
+                    f"{section} on provider: aws needs a cluster section (it runs on Kubernetes)",
+                    (("cluster",),),
+                )
     if spec.cluster is not None and aws and not spec.cluster.node_pools:
         yield ("cluster", "node_pools"), "a cluster on aws needs at least one node pool"
 
@@ -50,24 +71,27 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue]:
         seen.add(b.name)
         physical = len(spec.metadata.name) + env_len + len(b.name) + 2
         if physical > 63:
-            yield (
+            yield Finding(
                 ("storage", "buckets", i, "name"),
                 f"physical bucket name {{platform}}-{{env}}-{b.name} would be {physical} characters (max 63)",
+                (("metadata", "name"),),
             )
         lc = b.lifecycle
         if lc and lc.expire_noncurrent_days and not b.versioning:
-            yield (
+            yield Finding(
                 ("storage", "buckets", i, "lifecycle", "expire_noncurrent_days"),
                 "expire_noncurrent_days needs versioning: true on this bucket",
+                (("storage", "buckets", i, "versioning"),),
             )
 
     # -- cluster and node pools
     if spec.cluster is not None:
         if aws and spec.cluster.kubernetes_version not in SUPPORTED_K8S:
+            version = spec.cluster.kubernetes_version
+            supported = ", ".join(SUPPORTED_K8S)
             yield (
                 ("cluster", "kubernetes_version"),
-                f"unsupported Kubernetes version {spec.cluster.kubernetes_version!r}; "
-                f"supported: {', '.join(SUPPORTED_K8S)}",
+                f"unsupported Kubernetes version {version!r}{_dym(version, list(SUPPORTED_K8S))} (supported: {supported})",
             )
         pools: set[str] = set()
         for i, pool in enumerate(spec.cluster.node_pools):
@@ -76,51 +100,65 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue]:
                 yield base + ("name",), f"duplicate node pool name {pool.name!r}"
             pools.add(pool.name)
             if pool.max_size < pool.min_size:
-                yield base + ("max_size",), f"must be >= min_size (got {pool.max_size} < {pool.min_size})"
+                yield Finding(
+                    base + ("max_size",),
+                    f"must be >= min_size (got {pool.max_size} < {pool.min_size})",
+                    (base + ("min_size",),),
+                )
             it = instance_type(pool.instance_type)
             if it is None:
                 sugg = suggest_instance_type(pool.instance_type)
-                hint = f"; did you mean {sugg[0]!r}?" if sugg else ""
+                hint = f"; did you mean {sugg[0]!r}?" if sugg else f" (known families: {', '.join(families())})"
                 yield base + ("instance_type",), f"unknown instance type {pool.instance_type!r}{hint}"
                 continue
             if pool.gpu is not None:
                 if not it.gpus:
                     gpu_fams = ", ".join(sorted(GPU_FAMILIES))
-                    yield (
+                    yield Finding(
                         base + ("gpu",),
                         f"{pool.instance_type} has no GPU; GPU pools use a GPU family ({gpu_fams})",
+                        (base + ("instance_type",),),
                     )
                     continue
                 if pool.gpu.type is not None and pool.gpu.type.upper() != (it.gpu_type or "").upper():
-                    yield (
+                    yield Finding(
                         base + ("gpu", "type"),
                         f"{pool.instance_type} carries {it.gpu_type} GPUs, not {pool.gpu.type!r} "
                         f"(the GPU type follows from the instance family; drop gpu.type or change instance_type)",
+                        (base + ("instance_type",),),
                     )
                 if pool.gpu.count > it.gpus:
-                    yield (
+                    yield Finding(
                         base + ("gpu", "count"),
                         f"{pool.instance_type} has {it.gpus} GPU(s), gpu.count is {pool.gpu.count}",
+                        (base + ("instance_type",),),
                     )
 
     # -- bucket references
-    def ref(path: tuple[str | int, ...], name: str | None, what: str) -> Iterator[Issue]:
+    def ref(path: SpecPath, name: str | None, what: str) -> Iterator[Finding]:
         if name is not None and name not in buckets:
             declared = ", ".join(buckets) if buckets else "none declared"
-            yield path, f"{what} {name!r} is not a declared bucket (declared: {declared}){_dym(name, buckets)}"
+            yield Finding(
+                path,
+                f"{what} {name!r} is not a declared bucket (declared: {declared}){_dym(name, buckets)}",
+                (("storage", "buckets"),),
+            )
 
     if spec.tracking is not None:
         t = spec.tracking
         yield from ref(("tracking", "artifact_bucket"), t.artifact_bucket, "artifact bucket")
         if t.artifact_bucket is None and not _purpose(spec, "artifacts"):
-            yield (
+            yield Finding(
                 ("tracking",),
                 "tracking needs an artifact bucket: set artifact_bucket or declare a bucket with purpose: artifacts",
+                (("storage", "buckets"),),
             )
         if t.auth is not None and t.auth.kind == "oidc":
             for field in ("issuer_url", "client_id", "client_secret"):
                 if getattr(t.auth, field) is None:
-                    yield ("tracking", "auth", field), f"auth.kind oidc needs {field}"
+                    yield Finding(
+                        ("tracking", "auth", field), f"auth.kind oidc needs {field}", (("tracking", "auth", "kind"),)
+                    )
     if spec.feature_store is not None:
         yield from ref(("feature_store", "offline_bucket"), spec.feature_store.offline_bucket, "offline bucket")
     if spec.monitoring is not None and spec.monitoring.drift_reports is not None:
@@ -130,7 +168,11 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue]:
     if spec.orchestrator is not None:
         o = spec.orchestrator
         if o.executor is not None and o.kind != "airflow":
-            yield ("orchestrator", "executor"), f"executor applies to airflow only, not {o.kind}"
+            yield Finding(
+                ("orchestrator", "executor"),
+                f"executor applies to airflow only, not {o.kind}",
+                (("orchestrator", "kind"),),
+            )
 
     # -- serving
     if spec.serving is not None:
@@ -143,18 +185,20 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue]:
                 yield base + ("name",), f"duplicate model name {m.name!r}"
             names.add(m.name)
             if m.replicas.max < m.replicas.min:
-                yield (
+                yield Finding(
                     base + ("replicas", "max"),
                     f"must be >= replicas.min (got {m.replicas.max} < {m.replicas.min})",
+                    (base + ("replicas", "min"),),
                 )
             if m.canary is not None:
                 tp = m.canary.traffic_percent
                 if not 0 <= tp <= 100:
                     yield base + ("canary", "traffic_percent"), f"must be between 0 and 100 (got {tp:g})"
             if aws and m.resources.gpu and not gpu_pool:
-                yield (
+                yield Finding(
                     base + ("resources", "gpu"),
                     "the model requests GPUs but no node pool has a GPU instance type",
+                    (("cluster",),),
                 )
 
     # -- policies
@@ -174,4 +218,4 @@ def _purpose(spec: PlatformSpec, purpose: str) -> bool:
     return bool(spec.storage and any(b.purpose == purpose for b in spec.storage.buckets))
 
 
-__all__ = ["SUPPORTED_K8S", "check"]
+__all__ = ["SUPPORTED_K8S", "Finding", "check", "findings"]

@@ -8,6 +8,7 @@ user wrote, in the base spec, the environment override or the built-in profile.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ class Node:
     loc: Location | None = None
     src_path: Path_ = ()
     key_loc: Location | None = None  # where the key naming this node stands
+    # Source text of a non-string scalar (`1.30` parses to 1.3): messages quote what the user wrote.
+    raw: str | None = None
 
     def plain(self) -> Any:
         if isinstance(self.value, dict):
@@ -30,6 +33,17 @@ class Node:
         if isinstance(self.value, list):
             return [v.plain() for v in self.value]
         return self.value
+
+    def copy(self) -> Node:
+        """A deep copy of the containers (scalars are immutable): resolution mutates its own tree,
+        never the parsed document or the cached built-in profiles."""
+        if isinstance(self.value, dict):
+            value: Any = {k: v.copy() for k, v in self.value.items()}
+        elif isinstance(self.value, list):
+            value = [v.copy() for v in self.value]
+        else:
+            value = self.value
+        return Node(value, self.loc, self.src_path, self.key_loc, self.raw)
 
 
 @dataclass
@@ -39,7 +53,7 @@ class LocationIndex:
     nodes: dict[Path_, Node] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, root: Node) -> "LocationIndex":
+    def of(cls, root: Node) -> LocationIndex:
         idx = cls()
 
         def walk(node: Node, path: Path_) -> None:
@@ -78,6 +92,8 @@ class LocationIndex:
 
 # --------------------------------------------------------------------------- loading
 
+TOP_LEVEL_HINT = "apiVersion, kind, metadata, target, …"
+
 
 def _yaml():  # ruamel is imported lazily: it is the only YAML parser we need
     from ruamel.yaml import YAML
@@ -104,60 +120,168 @@ def _scalar(v: Any) -> Any:
     return v
 
 
-def _to_node(obj: Any, file: str, path: Path_, loc: Location | None, key_loc: Location | None) -> Node:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+_TOKEN = re.compile(r"[^\s,\]\}#]+")
 
-    if isinstance(obj, CommentedMap):
-        out: dict[str, Node] = {}
-        for k in obj:
+
+def _raw(lines: list[str], loc: Location | None) -> str | None:
+    """The scalar token as written at `loc` (numbers lose their spelling when parsed: 1.30 → 1.3)."""
+    if loc is None or not 0 < loc.line <= len(lines):
+        return None
+    m = _TOKEN.match(lines[loc.line - 1], loc.col - 1)
+    return m.group(0) if m else None
+
+
+class _Builder:
+    def __init__(self, file: str, text: str):
+        self.file = file
+        self.lines = text.splitlines()
+        self.active: set[int] = set()  # containers on the current path (alias cycles)
+
+    def node(self, obj: Any, path: Path_, loc: Location | None, key_loc: Location | None) -> Node:
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        if isinstance(obj, (CommentedMap, CommentedSeq)):
+            if id(obj) in self.active:
+                raise SpecError([Diagnostic(loc, format_path(path), "recursive YAML alias: a node contains itself")])
+            self.active.add(id(obj))
             try:
-                kl, kc, vl, vc = obj.lc.data[k]
-                kloc: Location | None = Location(file, kl + 1, kc + 1)
-                vloc: Location | None = Location(file, vl + 1, vc + 1)
-            except (KeyError, TypeError, AttributeError):  # merged keys (<<) have no own position
-                kloc = vloc = loc
-            out[str(k)] = _to_node(obj[k], file, path + (str(k),), vloc, kloc)
-        return Node(out, loc, path, key_loc)
-    if isinstance(obj, CommentedSeq):
+                return self._container(obj, path, loc, key_loc, isinstance(obj, CommentedMap))
+            finally:
+                self.active.discard(id(obj))
+        value = _scalar(obj)
+        raw = None if isinstance(value, str) or value is None else _raw(self.lines, loc)
+        return Node(value, loc, path, key_loc, raw)
+
+    def _container(self, obj: Any, path: Path_, loc: Location | None, key_loc: Location | None, is_map: bool) -> Node:
+        f = self.file
+        if is_map:
+            out: dict[str, Node] = {}
+            for k in obj:
+                try:
+                    kl, kc, vl, vc = obj.lc.data[k]
+                    kloc: Location | None = Location(f, kl + 1, kc + 1)
+                    vloc: Location | None = Location(f, vl + 1, vc + 1)
+                except (KeyError, TypeError, AttributeError, ValueError):  # merged keys (<<) have no own position
+                    kloc = vloc = loc
+                out[str(k)] = self.node(obj[k], path + (str(k),), vloc, kloc)
+            return Node(out, loc, path, key_loc)
         items = []
         for i, item in enumerate(obj):
             try:
                 il, ic = obj.lc.data[i]
-                iloc: Location | None = Location(file, il + 1, ic + 1)
-            except (KeyError, TypeError, AttributeError, IndexError):
+                iloc: Location | None = Location(f, il + 1, ic + 1)
+            except (KeyError, TypeError, AttributeError, IndexError, ValueError):
                 iloc = loc
-            items.append(_to_node(item, file, path + (i,), iloc, iloc))
+            items.append(self.node(item, path + (i,), iloc, iloc))
         return Node(items, loc, path, key_loc)
-    return Node(_scalar(obj), loc, path, key_loc)
+
+
+def _duplicate_keys(text: str, file: str) -> list[Diagnostic]:
+    """Every duplicate key in the document, located, with the line of the first definition.
+
+    ruamel stops at the first duplicate and its message carries both values (which could be
+    credentials), so we walk the composed node graph ourselves and report keys only.
+    """
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    out: list[Diagnostic] = []
+    seen: set[int] = set()
+
+    def walk(node: Any, path: Path_) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            first: dict[str, Any] = {}
+            for key, value in node.value:
+                k = str(key.value)
+                if k in first and key.tag.endswith((":str", ":int", ":bool", ":null", ":float")):
+                    m = key.start_mark
+                    out.append(
+                        Diagnostic(
+                            Location(file, m.line + 1, m.column + 1),
+                            format_path(path + (k,)),
+                            f"duplicate key {k!r} (first defined on line {first[k].start_mark.line + 1})",
+                        )
+                    )
+                else:
+                    first.setdefault(k, key)
+                walk(value, path + (k,))
+        elif isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+
+    try:
+        for doc in _yaml().compose_all(text):
+            walk(doc, ())
+    except Exception:  # noqa: BLE001 - the composer is a second opinion; the loader's error stands
+        return []
+    return out
+
+
+def _syntax_error(exc: Any, file: str, text: str) -> SpecError:
+    if exc.__class__.__name__ == "DuplicateKeyError":
+        dups = _duplicate_keys(text, file)
+        if dups:
+            return SpecError(dups)
+        # Never fall through to str(exc): ruamel's message includes both values.
+        mark = exc.problem_mark
+        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+        return SpecError([Diagnostic(loc, "", "duplicate key")])
+    mark = exc.problem_mark or exc.context_mark
+    loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
+    what = (exc.problem or str(exc)).strip()
+    if "'\\t'" in what:
+        what = "a tab character: YAML indentation must use spaces, not tabs"
+    elif exc.context and exc.context.strip() not in what:
+        what = f"{what} ({exc.context.strip()}" + (
+            f" on line {exc.context_mark.line + 1})" if exc.context_mark and exc.problem_mark else ")"
+        )
+    return SpecError([Diagnostic(loc, "", f"YAML syntax error: {what}")])
+
+
+def _position(text: str, pos: int) -> tuple[int, int]:
+    before = text[:pos]
+    return before.count("\n") + 1, pos - (before.rfind("\n") + 1) + 1
 
 
 def parse_yaml(text: str, file: str) -> Node:
     """Parse one YAML document into a Node tree; syntax errors become located diagnostics."""
-    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     try:
         docs = list(_yaml().load_all(text))
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Location(file, mark.line + 1, mark.column + 1) if mark else None
-        what = (exc.problem or str(exc)).strip()
-        if "duplicate key" in what or exc.__class__.__name__ == "DuplicateKeyError":
-            key = what.split('"')[1] if '"' in what else ""
-            what = f"duplicate key {key!r}" + (
-                f" (first defined on line {exc.context_mark.line + 1})" if exc.context_mark else ""
-            )
-        raise SpecError([Diagnostic(loc, "", f"YAML syntax error: {what}")]) from None
-    except Exception as exc:  # ruamel raises a few unmarked errors (e.g. bad encodings)
-        raise SpecError([Diagnostic(Location(file, 1, 1), "", f"cannot parse YAML: {exc}")]) from None
-    docs = [d for d in docs if d is not None]
-    if not docs:
-        raise SpecError([Diagnostic(Location(file, 1, 1), "", "the file is empty; expected a Platform spec mapping")])
+        raise _syntax_error(exc, file, text) from None
+    except ReaderError as exc:
+        line, col = _position(text, exc.position)
+        raise SpecError(
+            [Diagnostic(Location(file, line, col), "", f"not a text file: unacceptable character #x{exc.character:04x}")]
+        ) from None
+    except (YAMLError, RecursionError, ValueError, TypeError) as exc:  # unmarked parser errors
+        raise SpecError([Diagnostic(Location(file, 1, 1), "", f"cannot parse YAML: {type(exc).__name__}")]) from None
+    nonempty = [i for i, d in enumerate(docs) if d is not None]
+    if not nonempty:
+        raise SpecError(
+            [Diagnostic(Location(file, 1, 1), "", f"the file is empty; expected a Platform spec mapping ({TOP_LEVEL_HINT})")]
+        )
     if len(docs) > 1:
-        raise SpecError([Diagnostic(Location(file, 1, 1), "", "expected one YAML document, found several")])
-    root = _to_node(docs[0], file, (), Location(file, 1, 1), None)
+        second = docs[1]
+        lc = getattr(second, "lc", None)
+        loc = Location(file, lc.line + 1, lc.col + 1) if lc is not None and lc.line is not None else Location(file, 1, 1)
+        raise SpecError(
+            [Diagnostic(loc, "", f"expected one YAML document, found {len(docs)} (remove the '---' separators)")]
+        )
+    builder = _Builder(file, text)
+    root = builder.node(docs[0], (), Location(file, 1, 1), None)
     if not isinstance(root.value, dict):
-        kind = type(root.plain()).__name__
-        raise SpecError([Diagnostic(Location(file, 1, 1), "", f"expected a mapping at the top level, got {kind}")])
+        got = {list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(
+            type(root.value), type(root.value).__name__
+        )
+        raise SpecError(
+            [Diagnostic(root.loc, "", f"expected a mapping at the top level ({TOP_LEVEL_HINT}), got {got}")]
+        )
     return root
 
 
@@ -165,13 +289,21 @@ def load_yaml(path: str | Path, display: str | None = None) -> Node:
     p = Path(path)
     name = display or str(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = p.read_bytes()
     except FileNotFoundError:
         raise SpecError([Diagnostic(None, "", f"{name}: no such file")]) from None
     except IsADirectoryError:
         raise SpecError([Diagnostic(None, "", f"{name}: is a directory, expected a YAML file")]) from None
+    except OSError as exc:  # permissions, special files, I/O errors
+        raise SpecError([Diagnostic(None, "", f"{name}: cannot read: {exc.strerror or exc}")]) from None
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SpecError([Diagnostic(Location(name, 1, 1), "", f"not UTF-8 text: {exc.reason}")]) from None
+        before = data[: exc.start].decode("utf-8", "replace")
+        line, col = _position(before, len(before))
+        raise SpecError(
+            [Diagnostic(Location(name, line, col), "", f"not UTF-8 text ({exc.reason}); is this a binary file?")]
+        ) from None
     return parse_yaml(text, name)
 
 
@@ -195,9 +327,9 @@ def merge(base: Node | None, over: Node, keep_base_loc: bool = False) -> Node:
             else:
                 out[k] = merge(out.get(k), v, keep_base_loc)
         return Node(out, where.loc, where.src_path, where.key_loc or base.key_loc)
-    if isinstance(base.value, list) and isinstance(over.value, list) and _named(base.value) and _named(over.value):
+    if isinstance(base.value, list) and isinstance(over.value, list) and _mergeable_by_name(base.value, over.value):
         items = list(base.value)
-        index = {item.value["name"].value: i for i, item in enumerate(items)}
+        index = {_name_of(item): i for i, item in enumerate(items) if _name_of(item) is not None}
         for item in over.value:
             name = item.value["name"].value
             if name in index:
@@ -209,9 +341,21 @@ def merge(base: Node | None, over: Node, keep_base_loc: bool = False) -> Node:
     return over
 
 
-def _named(items: list[Node]) -> bool:
-    return all(
-        isinstance(i.value, dict) and "name" in i.value and isinstance(i.value["name"].value, str) for i in items
+def _name_of(item: Node) -> str | None:
+    if isinstance(item.value, dict) and "name" in item.value and isinstance(item.value["name"].value, str):
+        return item.value["name"].value
+    return None
+
+
+def _mergeable_by_name(base: list[Node], over: list[Node]) -> bool:
+    """Lists of objects with `name` merge by name. A base item that lacks its name (an error
+    reported on its own) stays as it is rather than turning the merge into a replacement,
+    which would bury that one error under a cascade of others."""
+    return (
+        bool(over)
+        and all(_name_of(i) is not None for i in over)
+        and all(isinstance(i.value, dict) for i in base)
+        and any(_name_of(i) is not None for i in base)
     )
 
 
