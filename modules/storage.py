@@ -250,13 +250,12 @@ class Storage(pulumi.ComponentResource):
         ctx, spec = args.ctx, args.spec
         minio = _minio_factory()
         if minio is not None and args.k8s is not None:
-            # TODO(k8s): agree the exact signature with the modules/k8s.py author; this assumes
-            # minio(ctx, name, buckets, cluster, parent) -> dict[str, BucketRef].
+            # MinIO as first-party Kubernetes objects: mlplat.modules.k8s.minio(ctx, name, buckets,
+            # cluster, parent) -> dict[str, BucketRef] (endpoint and root credentials included).
             self.buckets = minio(ctx, f"{name}-minio", spec.buckets, args.k8s, self)
             return
-        # TODO(k8s): MinIO (Deployment/StatefulSet, Service, PVC, bucket-creation Job) is built by
-        # mlplat.modules.k8s.minio, which does not exist yet. Until it does, Storage hands out
-        # references to the buckets MinIO will serve, so downstream components still wire up.
+        # Without a cluster (or the Kubernetes helpers) nothing is deployed; Storage still hands out
+        # references to the buckets MinIO would serve, so downstream components wire up.
         endpoint = minio_endpoint()
         for b in spec.buckets:
             physical = ctx.name(b.name)

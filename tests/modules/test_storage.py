@@ -143,3 +143,28 @@ def test_kubernetes_target_hands_out_minio_bucket_refs():
     ref = out["artifacts"]
     assert ref.bucket == "churn-dev-artifacts"  # type: ignore[attr-defined]
     assert str(ref.endpoint).startswith("http://minio.")  # type: ignore[attr-defined]
+
+
+def test_kubernetes_target_deploys_minio_with_the_buckets():
+    k8s_module = pytest.importorskip("mlplat.modules.k8s")
+    if not hasattr(k8s_module, "minio"):
+        pytest.skip("mlplat.modules.k8s.minio not available")
+    import pulumi_kubernetes as k8s
+
+    from mlplat.modules.common import ClusterRef
+
+    ctx = make_context("dev", provider="kubernetes", region=None)
+    out: dict[str, object] = {}
+
+    def program():
+        prov = k8s.Provider("cluster-k8s", context="lab")
+        spec = StorageSpec(buckets=[Bucket(name="artifacts", versioning=True), Bucket(name="features")])
+        out.update(Storage("storage", StorageArgs(ctx, spec, ClusterRef(provider=prov))).buckets)
+
+    p = run(program)
+    assert not [r for r in p.records if r.type.startswith("aws:")]
+    comp = p.one("mlplat:index:Storage")
+    minio_objs = [r for r in p.records if r.name.startswith("storage-minio")]
+    assert minio_objs and all(r.parent == comp.urn for r in minio_objs)
+    assert set(out) == {"artifacts", "features"}
+    assert out["artifacts"].bucket == "churn-dev-artifacts"  # type: ignore[attr-defined]
