@@ -116,36 +116,45 @@ def environments_of(spec_path: Path | None, names: list[str] | None = None) -> t
     An unreadable or invalid spec is not an error here: `ci init` may run before the spec is
     finished; the defaults (dev, staging, prod on aws) apply and `mlplat check` reports the spec.
     """
-    profiles: dict[str, str | None] = {}
-    provider, region = "aws", "us-east-1"
+    doc = None
     if spec_path is not None and spec_path.is_file():
-        try:
-            from .resolve import load_spec, validate
+        from .resolve import load_spec
 
+        try:
             doc = load_spec(spec_path)
-            try:
-                resolved = validate(doc)
-                for env, r in resolved.items():
-                    profiles[env] = r.profile.name or None
-                first = next(iter(resolved.values()), None)
-                if first is not None:
-                    provider = first.provider
-                    region = getattr(first.spec.target, "region", region) or region
-            except MlplatError:
-                profiles = {e: (e if e in _PROFILE_RANK else None) for e in doc.environment_names()}
-                target = doc.root.plain().get("target") or {}
-                if isinstance(target, dict):
-                    provider = str(target.get("provider") or provider)
-                    region = str(target.get("region") or region)
         except MlplatError:
-            pass
+            doc = None
+    return _environments(doc, names)
+
+
+def _environments(doc: Any, names: list[str] | None, provider: str = "aws",
+                  region: str = "us-east-1") -> tuple[list[CiEnvironment], str, str]:
+    profiles: dict[str, str | None] = {}
+    if doc is not None:
+        from .resolve import validate
+
+        try:
+            resolved = validate(doc)
+            for env, r in resolved.items():
+                profiles[env] = r.profile.name or None
+            first = next(iter(resolved.values()), None)
+            if first is not None:
+                provider = first.provider
+                region = getattr(first.spec.target, "region", region) or region
+        except MlplatError:
+            profiles = {e: (e if e in _PROFILE_RANK else None) for e in doc.environment_names()}
+            target = doc.root.plain().get("target") or {}
+            if isinstance(target, dict):
+                provider = str(target.get("provider") or provider)
+                region = str(target.get("region") or region)
     if names:
         profiles = {n: profiles.get(n, n if n in _PROFILE_RANK else None) for n in names}
     if not profiles:
         profiles = {n: n for n in DEFAULT_ENVIRONMENTS}
-    profiles.pop("default", None)  # a spec without environments resolves one nameless env
-    if not profiles:
-        raise MlplatError("the spec declares no environments; pass --env for each environment to deploy")
+    if "default" in profiles and doc is not None:
+        # A spec without `environments:` validates as one nameless environment, and deploys to
+        # the built-in profiles' names (`--env dev` resolves against envs/dev.yaml).
+        profiles = {n: n for n in doc.environment_names()}
 
     # Promotion: names given explicitly are the order; otherwise dev-like first, prod-like last,
     # declared order breaking ties (stable sort).
@@ -161,6 +170,36 @@ def environments_of(spec_path: Path | None, names: list[str] | None = None) -> t
         e.gitlab_needs = f"[{prev.job if prev else 'mlplat-gate'}]"
         prev = e
     return envs, provider, region
+
+
+def workflow_files(
+    provider: str,
+    *,
+    spec: str = "platform.yaml",
+    spec_text: str | None = None,
+    environments: list[str] | None = None,
+    target: str = "aws",
+    region: str = "us-east-1",
+    branch: str = "main",
+) -> dict[str, str]:
+    """{relative path: content} of the CI files for `provider` (github | gitlab | none), without
+    writing anything: the hook `mlplat init` uses (stacks/scaffold.py `ci_files`).
+
+    `spec_text`, when given, is the spec the repository will hold (environments, target and
+    region are read from it); otherwise `environments` (default dev, staging, prod), `target`
+    (aws | kubernetes) and `region` describe it.
+    """
+    if provider == "none":
+        return {}
+    doc = None
+    if spec_text is not None:
+        from .resolve import SpecDocument
+        from .tree import parse_yaml
+
+        doc = SpecDocument(Path(spec), parse_yaml(spec_text, spec))
+    envs, target, region = _environments(doc, environments, target, region)
+    ctx = CiContext(spec=spec, environments=envs, provider=target, region=region, branch=branch)
+    return render_workflows(provider, ctx)
 
 
 def make_context(
@@ -261,5 +300,5 @@ def write_workflows(
 
 __all__ = [
     "DEFAULT_DRIFT_CRON", "OUTPUTS", "PROVIDERS", "CiContext", "CiEnvironment", "environments_of",
-    "make_context", "render_workflows", "write_workflows",
+    "make_context", "render_workflows", "workflow_files", "write_workflows",
 ]  # fmt: skip

@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 import mlplat
-from mlplat.stacks.ci import OUTPUTS, write_workflows
+from mlplat.stacks.ci import OUTPUTS, workflow_files, write_workflows
 from mlplat.stacks.errors import MlplatError
 from tests.ci.cli_contract import Invocation, invocations, problems, workflow_invocations
 from tests.conftest import REFERENCE_SPECS, ROOT
@@ -259,3 +259,22 @@ def test_templates_are_package_data():
     assert files
     missing = [str(f.relative_to(ROOT)) for f in files if f not in shipped]
     assert not missing, f"not package data: {missing}"
+
+
+def test_workflow_files_hook_for_init_reads_the_spec_text():
+    # `mlplat init` renders the spec first and asks for the CI files without writing anything.
+    spec = REFERENCE_SPECS["onprem"][0].read_text()
+    files = workflow_files("github", spec_text=spec)
+    deploy = yaml.safe_load(files[".github/workflows/mlplat-deploy.yml"])
+    assert [j for j in deploy["jobs"] if j.startswith("up-")] == ["up-staging", "up-prod"]
+    assert "MLPLAT_KUBECONFIG" in files[".github/workflows/mlplat-deploy.yml"]
+    assert workflow_files("none") == {}
+    assert set(workflow_files("gitlab", target="kubernetes")) == {".gitlab-ci.yml"}
+
+
+def test_spec_without_environments_deploys_to_the_builtin_profiles(tmp_path):
+    text = REFERENCE_SPECS["onprem"][0].read_text()
+    text = text[: text.index("environments:")]
+    files = workflow_files("gitlab", spec_text=text)
+    doc = yaml.safe_load(files[".gitlab-ci.yml"])
+    assert doc["mlplat-drift"]["parallel"]["matrix"][0]["MLPLAT_ENV"] == ["dev", "staging", "prod"]
