@@ -242,7 +242,7 @@ class Storage(pulumi.ComponentResource):
         )
         # The ARN is known from the name; carrying the bucket's URN keeps the dependency.
         known_arn = bucket.urn.apply(lambda _: arn)
-        return BucketRef(name=b.name, bucket=ref_name, arn=known_arn)
+        return BucketRef(name=b.name, bucket=ref_name, arn=known_arn, kms_key_arn=self.kms_key_arn)
 
     # ------------------------------------------------------------------ kubernetes
 

@@ -126,8 +126,13 @@ def test_bucket_refs_known_offline():
         s.buckets["artifacts"].arn.apply(lambda v: seen.setdefault("arn", v))  # type: ignore[union-attr]
         s.buckets["artifacts"].bucket.apply(lambda v: seen.setdefault("bucket", v))  # type: ignore[union-attr]
 
-    run(program)
-    assert seen == {"arn": "arn:aws:s3:::churn-prod-artifacts", "bucket": "churn-prod-artifacts"}
+        seen["same_key"] = s.buckets["artifacts"].kms_key_arn is s.kms_key_arn is not None
+
+    p = run(program)
+    assert seen == {"arn": "arn:aws:s3:::churn-prod-artifacts", "bucket": "churn-prod-artifacts", "same_key": True}
+    key = p.one("aws:kms/key:Key")
+    # the BucketRef carries the platform key (for IRSA kms:Decrypt grants); its value is unknown in preview
+    assert key.inputs["enableKeyRotation"] is True
 
 
 def test_kubernetes_target_hands_out_minio_bucket_refs():
