@@ -1,10 +1,11 @@
-"""drift, orphans: compare an environment's plan (and state) with the live cloud."""
+"""drift, orphans: compare an environment's plan (and state) with what is running."""
 
 from __future__ import annotations
 
-import click
+from pathlib import Path
+from typing import Any
 
-from mlplat.stacks.errors import MlplatError
+import click
 
 ENV_OPTION = click.option("--env", "-e", "env", required=True, help="Environment to resolve (e.g. dev, prod).")
 SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
@@ -14,14 +15,130 @@ SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
 @SPEC_ARG
 @ENV_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def drift(spec: str, env: str, fmt: str) -> None:
-    """Compare the environment's plan with the live cloud (0 in sync, 1 drift, 2 error)."""
-    raise MlplatError("drift: not implemented yet")
+@click.option("--kube-context", default=None, help="Also compare first-party Kubernetes workloads in this context.")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Pulumi checkpoint to compare with (default: .mlplat/state beside the spec, when present).")
+@click.option("--no-state", is_flag=True, help="Ignore any Pulumi state.")
+def drift(spec: str, env: str, fmt: str, kube_context: str | None, state_file: str | None, no_state: bool) -> None:
+    """Compare the running environment with the spec: exit 0 in sync, 1 drift, 2 error.
+
+    Reads AWS with the standard environment (AWS_PROFILE, AWS_* credentials, AWS_ENDPOINT_URL
+    for an emulator). Only attributes the spec decides are compared. Findings a DRIFT waiver
+    covers (policies.waivers, policy DRIFT or DRIFT-<KIND>) are shown as acknowledged.
+
+    \b
+    Example:
+        mlplat drift platform.yaml --env prod
+        mlplat drift platform.yaml --env dev --format json
+    """
+    from mlplat.stacks.drift import detect_drift
+    from mlplat.stacks.resolve import load_platform
+
+    from .output import echo_json, err_console
+
+    resolved = load_platform(spec, env)
+    state: Path | bool | None = False if no_state else (Path(state_file) if state_file else None)
+    with err_console().status(f"reading {resolved.prefix} live…"):
+        report = detect_drift(resolved, kube_context=kube_context, state_path=state)
+    if fmt == "json":
+        echo_json(report.to_dict())
+    else:
+        _drift_table(report)
+    click.get_current_context().exit(report.exit_code)
+
+
+def _cell(v: Any) -> str:
+    import json
+
+    if v is None:
+        return "—"
+    return v if isinstance(v, str) else json.dumps(v, sort_keys=True, default=str)
+
+
+def _drift_table(report: Any) -> None:
+    from rich.table import Table
+
+    from .output import out_console
+
+    console = out_console()
+    title = f"drift · {report.platform}-{report.environment}"
+    if report.findings:
+        table = Table(title=title, show_lines=False, expand=False)
+        for col in ("kind", "resource", "type", "attribute", "expected", "actual", "status"):
+            table.add_column(col, overflow="fold")
+        for f in report.findings:
+            status = "acknowledged" if f.acknowledged else ("waiver expired" if f.waiver else "drift")
+            if f.cause:
+                status += f" ({f.cause})"
+            table.add_row(
+                f.kind, f.resource, f.type, f.attribute or "",
+                _cell(f.to_dict().get("expected")) if f.kind == "changed" else "",
+                _cell(f.to_dict().get("actual")) if f.kind == "changed" else (f.message if f.kind == "unmanaged" else ""),
+                status,
+            )  # fmt: skip
+        console.print(table)
+    if report.pending:
+        table = Table(title="pending changes (spec vs state)")
+        for col in ("change", "resource", "type", "attribute", "spec", "state", "status"):
+            table.add_column(col, overflow="fold")
+        for p in report.pending:
+            d = p.to_dict()
+            table.add_row(p.change, p.resource, p.type, p.attribute or "", _cell(d.get("expected")) if p.attribute else "",
+                          _cell(d.get("actual")) if p.attribute else "", "acknowledged" if p.acknowledged else "pending")  # fmt: skip
+        console.print(table)
+    unchecked = ", ".join(f"{t} ×{n}" for t, n in report.unchecked_types.items())
+    console.print(
+        f"coverage: {report.coverage_percent}% of planned resources checkable "
+        f"({report.checked}/{report.planned})" + (f"; not checked: {unchecked}" if unchecked else "")
+    )
+    for note in report.notes:
+        console.print(f"note: {note}")
+    failing = len(report.failing) + len(report.failing_pending)
+    acked = sum(1 for f in report.findings if f.acknowledged) + sum(1 for p in report.pending if p.acknowledged)
+    if report.in_sync:
+        console.print(f"[green]in sync[/green]" + (f" ({acked} acknowledged by waivers)" if acked else ""))
+    else:
+        console.print(f"[red]drift: {failing} finding{'s' if failing != 1 else ''}[/red]"
+                      + (f", {acked} acknowledged" if acked else ""))  # fmt: skip
 
 
 @click.command()
 @SPEC_ARG
 @ENV_OPTION
-def orphans(spec: str, env: str) -> None:
-    """List live resources still carrying the environment's ownership tags."""
-    raise MlplatError("orphans: not implemented yet")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def orphans(spec: str, env: str, fmt: str) -> None:
+    """List live resources that still carry the environment's ownership tags.
+
+    After a teardown this prints nothing and exits 0; it exits 1 when anything is left.
+    KMS keys waiting out their deletion window are not listed.
+
+    \b
+    Example:
+        mlplat orphans platform.yaml --env dev
+    """
+    from mlplat.stacks.errors import MlplatError
+    from mlplat.stacks.live_aws import find_tagged
+    from mlplat.stacks.resolve import load_platform
+
+    from .output import echo_json
+
+    resolved = load_platform(spec, env)
+    if resolved.provider != "aws":
+        raise MlplatError(f"orphans reads cloud tags: target provider {resolved.provider!r} has none (aws only)")
+    region = getattr(resolved.spec.target, "region", None) or "us-east-1"
+    found = find_tagged(resolved.name, resolved.environment, region)
+    if fmt == "json":
+        echo_json({"platform": resolved.name, "environment": resolved.environment,
+                   "orphans": [r.to_dict() for r in found]})  # fmt: skip
+    elif found:
+        from rich.table import Table
+
+        from .output import out_console
+
+        table = Table(title=f"resources still tagged {resolved.prefix}")
+        for col in ("service", "type", "identifier", "component", "logical name", "status"):
+            table.add_column(col, overflow="fold")
+        for r in found:
+            table.add_row(r.service, r.resource_type, r.identifier, r.component or "", r.logical_name or "", r.status or "")
+        out_console().print(table)
+    click.get_current_context().exit(1 if found else 0)
