@@ -52,7 +52,9 @@ def ci_files(ctx: ScaffoldContext) -> dict[str, str]:
     The hook for `mlplat ci init`: when its templates (templates/ci/) exist, return them
     here and `init` writes them with the rest, under the same no-overwrite rule.
     """
-    return {}
+    from .ci import workflow_files
+
+    return workflow_files(ctx.ci_provider, spec=SPEC_FILE, target=ctx.provider, region=ctx.region)
 
 
 def render(ctx: ScaffoldContext) -> dict[str, str]:

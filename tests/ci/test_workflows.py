@@ -278,3 +278,17 @@ def test_spec_without_environments_deploys_to_the_builtin_profiles(tmp_path):
     files = workflow_files("gitlab", spec_text=text)
     doc = yaml.safe_load(files[".gitlab-ci.yml"])
     assert doc["mlplat-drift"]["parallel"]["matrix"][0]["MLPLAT_ENV"] == ["dev", "staging", "prod"]
+
+
+@pytest.mark.parametrize("ci_provider", ["github", "gitlab", "none"])
+def test_mlplat_init_includes_the_workflows(tmp_path, ci_provider):
+    from mlplat.stacks.scaffold import scaffold
+
+    created = {str(p.relative_to(tmp_path / "repo")) for p in scaffold(tmp_path / "repo", ci_provider=ci_provider)}
+    expected = set(OUTPUTS.get(ci_provider, {}).values())
+    assert expected <= created
+    if ci_provider == "none":
+        assert not [p for p in created if "workflows" in p or "gitlab-ci" in p]
+    for rel in expected:
+        invs = workflow_invocations(tmp_path / "repo" / rel)
+        assert invs and not [m for inv in invs for m in problems(inv)]
