@@ -20,6 +20,7 @@ which is what the plan records and what `mlplat render` writes. Pure builders co
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import urllib.parse
@@ -637,7 +638,7 @@ def k8s_opts(
     return pulumi.ResourceOptions(parent=parent, provider=cluster.provider, depends_on=list(depends_on or []))
 
 
-def _k(value: Any) -> Any:
+def wire(value: Any) -> Any:
     """Plain-dict objects go to typed inputs as they are (the SDK accepts the wire shape)."""
     return value
 
@@ -661,29 +662,29 @@ def namespace(
     ns_name = namespace_name(ctx, component)
     ns = k8s.core.v1.Namespace(
         f"{name}-namespace",
-        metadata=_k({"name": ns_name, "labels": {**ctx.k8s_labels(component), **pod_security_labels(pod_security)}}),
+        metadata=wire({"name": ns_name, "labels": {**ctx.k8s_labels(component), **pod_security_labels(pod_security)}}),
         opts=k8s_opts(cluster, parent),
     )
     after = k8s_opts(cluster, parent, [ns])
     for suffix, spec in network_policy_specs(ctx, component, access or NetworkAccess()):
         k8s.networking.v1.NetworkPolicy(
             f"{name}-netpol-{suffix}",
-            metadata=_k(object_meta(ctx, component, suffix, ns_name)),
-            spec=_k(spec),
+            metadata=wire(object_meta(ctx, component, suffix, ns_name)),
+            spec=wire(spec),
             opts=after,
         )
     hard = quota_hard(quota)
     if hard:
         k8s.core.v1.ResourceQuota(
             f"{name}-quota",
-            metadata=_k(object_meta(ctx, component, "quota", ns_name)),
-            spec=_k({"hard": hard}),
+            metadata=wire(object_meta(ctx, component, "quota", ns_name)),
+            spec=wire({"hard": hard}),
             opts=after,
         )
         k8s.core.v1.LimitRange(
             f"{name}-limits",
-            metadata=_k(object_meta(ctx, component, "defaults", ns_name)),
-            spec=_k(limit_range_spec()),
+            metadata=wire(object_meta(ctx, component, "defaults", ns_name)),
+            spec=wire(limit_range_spec()),
             opts=after,
         )
     return ns
@@ -711,7 +712,7 @@ def service_account(
     annotations = {"eks.amazonaws.com/role-arn": role_arn} if role_arn is not None else None
     return k8s.core.v1.ServiceAccount(
         name,
-        metadata=_k(object_meta(ctx, component, sa_name, namespace_, annotations=annotations)),
+        metadata=wire(object_meta(ctx, component, sa_name, namespace_, annotations=annotations)),
         automount_service_account_token=False,
         opts=k8s_opts(cluster, parent, depends_on),
     )
@@ -734,7 +735,7 @@ def opaque_secret(
     base = k8s_opts(cluster, parent, depends_on)
     return k8s.core.v1.Secret(
         name,
-        metadata=_k(object_meta(ctx, component, secret_name, namespace_)),
+        metadata=wire(object_meta(ctx, component, secret_name, namespace_)),
         type="Opaque",
         string_data={k: secret(v) for k, v in data.items()},
         opts=pulumi.ResourceOptions.merge(base, opts) if opts else base,
@@ -777,7 +778,7 @@ def secret_from_ref(
         name,
         api_version="external-secrets.io/v1beta1",
         kind="ExternalSecret",
-        metadata=_k(object_meta(ctx, component, secret_name, namespace_)),
+        metadata=wire(object_meta(ctx, component, secret_name, namespace_)),
         spec={
             "refreshInterval": "1h",
             "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
@@ -854,8 +855,8 @@ def database_for(
     labels = ctx.k8s_labels(component, f"{ident.replace('_', '-')}-db-init")
     job = k8s.batch.v1.Job(
         name,
-        metadata=_k(object_meta(ctx, component, f"{ident.replace('_', '-')}-db-init", namespace_, app="db-init")),
-        spec=_k(job_spec(pod_template(labels, pod_spec([container], run_as_user=POSTGRES_UID, restart_policy="OnFailure")))),
+        metadata=wire(object_meta(ctx, component, f"{ident.replace('_', '-')}-db-init", namespace_, app="db-init")),
+        spec=wire(job_spec(pod_template(labels, pod_spec([container], run_as_user=POSTGRES_UID, restart_policy="OnFailure")))),
         opts=k8s_opts(cluster, parent, [sec, *(depends_on or [])]),
     )
     return replace(db, database=ident, secret_name=None), job
@@ -915,8 +916,8 @@ def incluster_postgres(
     labels = ctx.k8s_labels(component, app)
     svc = k8s.core.v1.Service(
         f"{name}-service",
-        metadata=_k(object_meta(ctx, component, app, namespace_, app=app)),
-        spec=_k(service_spec(selector, {"postgres": POSTGRES_PORT}, headless=True)),
+        metadata=wire(object_meta(ctx, component, app, namespace_, app=app)),
+        spec=wire(service_spec(selector, {"postgres": POSTGRES_PORT}, headless=True)),
         opts=k8s_opts(cluster, parent, depends_on),
     )
     ready = ["/bin/sh", "-c", 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"']
@@ -950,8 +951,8 @@ def incluster_postgres(
     )
     k8s.apps.v1.StatefulSet(
         f"{name}-statefulset",
-        metadata=_k(object_meta(ctx, component, app, namespace_, app=app)),
-        spec=_k(
+        metadata=wire(object_meta(ctx, component, app, namespace_, app=app)),
+        spec=wire(
             _statefulset_spec(
                 app, selector, pod_template(labels, spec), storage_gb=storage_gb, storage_class=ctx.storage_class,
                 labels=labels,
@@ -995,8 +996,8 @@ def incluster_redis(
     labels = ctx.k8s_labels(component, app)
     svc = k8s.core.v1.Service(
         f"{name}-service",
-        metadata=_k(object_meta(ctx, component, app, namespace_, app=app)),
-        spec=_k(service_spec(selector, {"redis": REDIS_PORT}, headless=True)),
+        metadata=wire(object_meta(ctx, component, app, namespace_, app=app)),
+        spec=wire(service_spec(selector, {"redis": REDIS_PORT}, headless=True)),
         opts=k8s_opts(cluster, parent, depends_on),
     )
     ping = ["/bin/sh", "-c", 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG']
@@ -1018,8 +1019,8 @@ def incluster_redis(
     )
     k8s.apps.v1.StatefulSet(
         f"{name}-statefulset",
-        metadata=_k(object_meta(ctx, component, app, namespace_, app=app)),
-        spec=_k(
+        metadata=wire(object_meta(ctx, component, app, namespace_, app=app)),
+        spec=wire(
             _statefulset_spec(
                 app, selector, pod_template(labels, pod_spec([container], run_as_user=REDIS_UID)),
                 storage_gb=storage_gb, storage_class=ctx.storage_class, labels=labels,
@@ -1086,14 +1087,14 @@ def minio(
     ports = {"api": MINIO_PORT, "console": MINIO_CONSOLE_PORT}
     svc = k8s.core.v1.Service(
         f"{name}-service",
-        metadata=_k(object_meta(ctx, component, app, ns_name, app=app)),
-        spec=_k(service_spec(selector, ports)),
+        metadata=wire(object_meta(ctx, component, app, ns_name, app=app)),
+        spec=wire(service_spec(selector, ports)),
         opts=k8s_opts(cluster, parent, [ns]),
     )
     headless = k8s.core.v1.Service(
         f"{name}-headless",
-        metadata=_k(object_meta(ctx, component, f"{app}-headless", ns_name, app=app)),
-        spec=_k(service_spec(selector, ports, headless=True)),
+        metadata=wire(object_meta(ctx, component, f"{app}-headless", ns_name, app=app)),
+        spec=wire(service_spec(selector, ports, headless=True)),
         opts=k8s_opts(cluster, parent, [ns]),
     )
     container = secure_container(
@@ -1118,8 +1119,8 @@ def minio(
     )
     sts = k8s.apps.v1.StatefulSet(
         f"{name}-statefulset",
-        metadata=_k(object_meta(ctx, component, app, ns_name, app=app)),
-        spec=_k(
+        metadata=wire(object_meta(ctx, component, app, ns_name, app=app)),
+        spec=wire(
             _statefulset_spec(
                 f"{app}-headless", selector, pod_template(labels, pod_spec([container])), storage_gb=storage_gb,
                 storage_class=ctx.storage_class, labels=labels,
@@ -1145,8 +1146,8 @@ def minio(
     job_labels = ctx.k8s_labels(component, "minio-buckets")
     k8s.batch.v1.Job(
         f"{name}-buckets",
-        metadata=_k(object_meta(ctx, component, "minio-buckets", ns_name, app="minio-buckets")),
-        spec=_k(job_spec(pod_template(job_labels, pod_spec([job_container], restart_policy="OnFailure")))),
+        metadata=wire(object_meta(ctx, component, "minio-buckets", ns_name, app="minio-buckets")),
+        spec=wire(job_spec(pod_template(job_labels, pod_spec([job_container], restart_policy="OnFailure")))),
         opts=k8s_opts(cluster, parent, [sts, svc, sec]),
     )
     return {
@@ -1200,11 +1201,65 @@ def s3_credentials_secret(
     return secret_name
 
 
+# --------------------------------------------------------------------------- IRSA: scoped object-storage access
+
+
+def s3_access_policy(bucket_arns: Sequence[str], *, write: bool, kms_key_arns: Sequence[str] = ()) -> Obj:
+    """An IAM policy limited to `bucket_arns`: List + Get (read) and Put (write), nothing else.
+
+    With SSE-KMS buckets, the matching kms:Decrypt (read) / kms:GenerateDataKey (write) on the key.
+    """
+    arns = sorted(set(bucket_arns))
+    object_actions = ["s3:GetObject", "s3:PutObject"] if write else ["s3:GetObject"]
+    statements: list[Obj] = [
+        {"Sid": "ListBuckets", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": arns},
+        {"Sid": "Objects", "Effect": "Allow", "Action": object_actions, "Resource": [f"{a}/*" for a in arns]},
+    ]
+    keys = sorted(set(kms_key_arns))
+    if keys:
+        kms_actions = ["kms:Decrypt", "kms:GenerateDataKey"] if write else ["kms:Decrypt"]
+        statements.append({"Sid": "BucketKey", "Effect": "Allow", "Action": kms_actions, "Resource": keys})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def irsa_service_account(
+    ctx: Context,
+    component: str,
+    name: str,
+    sa_name: str,
+    namespace_: str,
+    buckets: Sequence[BucketRef],
+    *,
+    write: bool,
+    cluster: ClusterRef,
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] | None = None,
+) -> k8s.core.v1.ServiceAccount:
+    """A ServiceAccount; on aws annotated with an IRSA role scoped to `buckets` (`{name}-irsa`).
+
+    Children: `{name}` (ServiceAccount) and, on aws with buckets, `{name}-irsa` (+ `-irsa-policy`).
+    """
+    role_arn: pulumi.Input[str] | None = None
+    if ctx.aws and buckets and cluster.oidc_provider_arn is not None:
+        from .aws_iam import irsa_role
+
+        arns = [b.arn for b in buckets]
+        keys = [b.kms_key_arn for b in buckets if b.kms_key_arn is not None]
+        policy = pulumi.Output.all(pulumi.Output.all(*arns), pulumi.Output.all(*keys)).apply(
+            lambda a: json.dumps(s3_access_policy([str(x) for x in a[0]], write=write, kms_key_arns=[str(x) for x in a[1]]))
+        )
+        role = irsa_role(ctx, component, f"{name}-irsa", sa_name, namespace_, policy, cluster, parent)
+        role_arn = role.arn
+    return service_account(
+        ctx, component, name, sa_name, namespace_, cluster, parent, role_arn=role_arn, depends_on=depends_on
+    )
+
+
 __all__ = [
     "GPU_RESOURCE", "GPU_TOLERATION", "ImageNotPinned", "NetworkAccess", "Obj", "PSA_BASELINE",
     "PSA_PRIVILEGED", "PSA_RESTRICTED", "cluster_quota", "container_security_context", "cronjob_spec",
     "database_for", "database_url", "deployment_spec", "env_secret", "env_value", "exec_probe",
-    "generated_password", "hpa_spec", "http_probe", "image_tag", "incluster_postgres", "incluster_redis",
+    "generated_password", "hpa_spec", "wire", "http_probe", "image_tag", "incluster_postgres", "irsa_service_account", "s3_access_policy", "incluster_redis",
     "job_spec", "k8s_opts", "limit_range_spec", "minio", "minio_bucket_script", "namespace", "namespace_name",
     "network_policy_specs", "object_meta", "opaque_secret", "pdb_spec", "pinned_image", "pod_security_context",
     "pod_security_labels", "pod_spec", "pod_template", "postgres_url", "quantity", "quota_hard", "resources",

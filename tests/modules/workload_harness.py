@@ -150,7 +150,7 @@ def manifest(r: PlanResource) -> dict[str, Any]:
 
     doc = ints(dict(r.inputs))
     for key in ("stringData", "data"):  # pulumi-kubernetes marks a Secret's data secret as a whole
-        if doc.get("kind") == "Secret" and doc.get(key) == "<secret>":
+        if doc.get("kind") == "Secret" and doc.get(key) in ("<secret>", "<unknown>"):
             doc[key] = {}
     return doc
 

@@ -1,0 +1,275 @@
+"""TrackingServer: MLflow as first-party Kubernetes objects, with its Postgres backend store.
+
+- namespace `{platform}-{env}-tracking` (restricted pod security, default-deny NetworkPolicies)
+- the backend database: RDS PostgreSQL on aws (`databases.rds_postgres`), an in-cluster
+  StatefulSet on kubernetes targets (`k8s.incluster_postgres`); the connection URI lives in a
+  Kubernetes Secret built from the endpoint outputs (a Pulumi secret end to end)
+- ServiceAccount `mlflow` (on aws: an IRSA role limited to the artifact bucket: List/Get/Put)
+- Deployment `mlflow` (image pinned from `spec.version`), Service, PodDisruptionBudget, HPA
+  (min = replicas, max = 2 × replicas)
+
+The platform's other services (Airflow, Feast) share this Postgres server, each with its own
+database: `.database` is the server endpoint they receive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from mlplat.stacks.spec import Tracking
+
+from . import k8s as kx
+from .common import BucketRef, ClusterRef, Context, DatabaseEndpoint, NetworkRef
+
+COMPONENT = "tracking"
+APP = "mlflow"
+PORT = 5000
+IMAGE_REPO = "ghcr.io/mlflow/mlflow"
+DATABASE = "mlflow"
+AUTH_DATABASE = "mlflow_auth"
+BACKEND_SECRET = "mlflow-backend-store"
+BACKEND_KEY = "MLFLOW_BACKEND_STORE_URI"
+AUTH_SECRET = "mlflow-auth"
+AUTH_CONFIG_PATH = "/etc/mlflow-auth/basic_auth.ini"
+
+# --------------------------------------------------------------------------- pure
+
+
+def mlflow_image(version: str) -> str:
+    """The pinned MLflow image for `version` (`2.16.2` → `ghcr.io/mlflow/mlflow:v2.16.2`)."""
+    v = version.strip().removeprefix("v")
+    if not v or v == "latest":
+        raise ValueError(f"tracking.version must be a pinned MLflow version, got {version!r}")
+    return kx.pinned_image(f"{IMAGE_REPO}:v{v}")
+
+
+def artifact_root(bucket: str) -> str:
+    return f"s3://{bucket}/mlflow"
+
+
+def hpa_bounds(replicas: int) -> tuple[int, int]:
+    """(min, max) replicas for the HPA: the declared replicas, up to twice as many."""
+    return replicas, 2 * replicas
+
+
+def server_args(artifact_root_uri: Any, auth: bool, workers: int = 2) -> list[Any]:
+    args: list[Any] = [
+        "server",
+        "--host", "0.0.0.0",
+        "--port", str(PORT),
+        "--backend-store-uri", f"$({BACKEND_KEY})",
+        "--default-artifact-root", artifact_root_uri,
+        "--workers", str(workers),
+        "--expose-prometheus", "/tmp/prometheus",
+    ]  # fmt: skip
+    if auth:
+        args += ["--app-name", "basic-auth"]
+    return args
+
+
+def basic_auth_ini(database_uri: str, admin_password: str, admin_username: str = "admin") -> str:
+    """MLflow's basic-auth config (users live in their own database on the platform server)."""
+    return (
+        "[mlflow]\n"
+        "default_permission = READ\n"
+        f"database_uri = {database_uri}\n"
+        f"admin_username = {admin_username}\n"
+        f"admin_password = {admin_password}\n"
+    )
+
+
+def tracking_uri(namespace: str) -> str:
+    return f"http://{kx.service_host(APP, namespace)}:{PORT}"
+
+
+def network_access(ctx: Context, network: NetworkRef | None, incluster_db: bool) -> kx.NetworkAccess:
+    platform_ports = (PORT, kx.POSTGRES_PORT) if incluster_db else (PORT,)
+    cidr = ((network.vpc_cidr, (kx.POSTGRES_PORT,)),) if ctx.aws and network is not None else ()
+    return kx.NetworkAccess(platform_ingress_ports=platform_ports, ingress_controller_ports=(PORT,), cidr_egress=cidr)
+
+
+# --------------------------------------------------------------------------- component
+
+
+@dataclass
+class TrackingServerArgs:
+    ctx: Context
+    spec: Tracking
+    cluster: ClusterRef
+    artifact_bucket: BucketRef
+    network: NetworkRef | None = None
+
+
+class TrackingServer(pulumi.ComponentResource):
+    """mlplat:index:TrackingServer — MLflow with a Postgres backend and an S3 artifact store."""
+
+    uri: pulumi.Output[str]
+    database: DatabaseEndpoint
+    namespace: str
+
+    def __init__(self, name: str, args: TrackingServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlplat:index:TrackingServer", name, None, opts)
+        ctx, spec, cluster, bucket = args.ctx, args.spec, args.cluster, args.artifact_bucket
+        ns_name = kx.namespace_name(ctx, COMPONENT)
+        self.namespace = ns_name
+        ns = kx.namespace(
+            ctx, COMPONENT, name, cluster, self, kx.cluster_quota(ctx),
+            access=network_access(ctx, args.network, incluster_db=not ctx.aws),
+        )  # fmt: skip
+        after_ns = [ns]
+
+        # The backend store: the platform's Postgres server.
+        if ctx.aws:
+            if args.network is None:
+                raise ValueError("TrackingServer on aws needs the network (RDS lives in its private subnets)")
+            from .databases import rds_postgres
+
+            self.database = rds_postgres(
+                ctx, COMPONENT, f"{name}-db", spec.database, args.network, cluster, self, database=DATABASE
+            )
+        else:
+            self.database = kx.incluster_postgres(
+                ctx, COMPONENT, f"{name}-db", namespace_=ns_name, cluster=cluster, parent=self,
+                storage_gb=spec.database.storage_gb, database=DATABASE, depends_on=after_ns,
+            )  # fmt: skip
+        sslmode = "require" if ctx.aws else None
+        backend = kx.opaque_secret(
+            ctx, COMPONENT, f"{name}-backend-store", BACKEND_SECRET, ns_name,
+            {BACKEND_KEY: kx.database_url(self.database, DATABASE, sslmode=sslmode)}, cluster, self,
+            depends_on=after_ns,
+        )  # fmt: skip
+        waits: list[pulumi.Resource] = [ns, backend]
+
+        # Object storage: IRSA on aws, MinIO keys on kubernetes targets.
+        sa = kx.irsa_service_account(
+            ctx, COMPONENT, f"{name}-sa", APP, ns_name, [bucket], write=True, cluster=cluster, parent=self,
+            depends_on=after_ns,
+        )  # fmt: skip
+        s3_secret = kx.s3_credentials_secret(
+            ctx, COMPONENT, f"{name}-s3", bucket, namespace_=ns_name, cluster=cluster, parent=self, depends_on=after_ns
+        )
+        waits.append(sa)
+
+        env: list[kx.Obj] = [
+            kx.env_secret(BACKEND_KEY, BACKEND_SECRET, BACKEND_KEY),
+            kx.env_value("HOME", "/tmp"),
+            kx.env_value("PROMETHEUS_MULTIPROC_DIR", "/tmp/prometheus"),
+        ]
+        if ctx.aws and ctx.region:
+            env.append(kx.env_value("AWS_DEFAULT_REGION", ctx.region))
+        if bucket.endpoint is not None:
+            env.append(kx.env_value("MLFLOW_S3_ENDPOINT_URL", bucket.endpoint))
+        env += kx.s3_credentials_env(BucketRef(bucket.name, bucket.bucket, bucket.arn), s3_secret)
+
+        volumes: list[kx.Obj] = []
+        mounts: list[kx.Obj] = []
+        auth = spec.auth is not None and spec.auth.kind == "basic"
+        if spec.auth is not None and spec.auth.kind == "oidc":
+            raise ValueError(
+                "tracking.auth.kind: oidc is not generated yet (MLflow has no built-in OIDC; put an "
+                "oauth2-proxy in front); use kind: basic or none"
+            )
+        if auth:
+            waits.append(self._basic_auth(name, args, ns_name, after_ns, sslmode))
+            env.append(kx.env_value("MLFLOW_AUTH_CONFIG_PATH", AUTH_CONFIG_PATH))
+            volumes.append({"name": "auth", "secret": {"secretName": AUTH_SECRET, "defaultMode": 0o440}})
+            mounts.append({"name": "auth", "mountPath": "/etc/mlflow-auth", "readOnly": True})
+
+        root = pulumi.Output.from_input(bucket.bucket).apply(artifact_root)
+        container = kx.secure_container(
+            APP,
+            mlflow_image(spec.version),
+            ports={"http": PORT},
+            command=["mlflow"],
+            args=server_args(root, auth),
+            env=env,
+            cpu="250m",
+            memory="1Gi",
+            cpu_limit="1",
+            memory_limit="2Gi",
+            liveness=kx.http_probe("/health", "http", initial_delay=30, period=20),
+            readiness=kx.http_probe("/health", "http", initial_delay=10),
+            volume_mounts=mounts,
+        )
+        selector = kx.selector_labels(ctx, COMPONENT, APP)
+        labels = ctx.k8s_labels(COMPONENT, APP)
+        pod = kx.pod_spec([container], service_account=APP, volumes=volumes)
+        if spec.replicas > 1:
+            pod["topologySpreadConstraints"] = [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "kubernetes.io/hostname",
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": {"matchLabels": selector},
+                }
+            ]
+        deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=kx.wire(kx.object_meta(ctx, COMPONENT, APP, ns_name, app=APP)),
+            spec=kx.wire(kx.deployment_spec(selector, kx.pod_template(labels, pod), spec.replicas)),
+            opts=kx.k8s_opts(cluster, self, waits),
+        )
+        k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=kx.wire(kx.object_meta(ctx, COMPONENT, APP, ns_name, app=APP)),
+            spec=kx.wire(kx.service_spec(selector, {"http": PORT})),
+            opts=kx.k8s_opts(cluster, self, after_ns),
+        )
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pdb",
+            metadata=kx.wire(kx.object_meta(ctx, COMPONENT, APP, ns_name, app=APP)),
+            spec=kx.wire(kx.pdb_spec(selector, spec.replicas)),
+            opts=kx.k8s_opts(cluster, self, after_ns),
+        )
+        lo, hi = hpa_bounds(spec.replicas)
+        k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{name}-hpa",
+            metadata=kx.wire(kx.object_meta(ctx, COMPONENT, APP, ns_name, app=APP)),
+            spec=kx.wire(kx.hpa_spec("Deployment", APP, lo, hi)),
+            opts=kx.k8s_opts(cluster, self, [deployment]),
+        )
+
+        self.uri = pulumi.Output.from_input(tracking_uri(ns_name))
+        self.register_outputs({"uri": self.uri, "namespace": ns_name})
+
+    def _basic_auth(
+        self, name: str, args: TrackingServerArgs, ns_name: str, after_ns: Sequence[pulumi.Resource], sslmode: str | None
+    ) -> pulumi.Resource:
+        """The basic-auth config Secret: users in their own database, admin password from the spec ref."""
+        ctx, cluster, auth = args.ctx, args.cluster, args.spec.auth
+        assert auth is not None
+        auth_db, job = kx.database_for(
+            ctx, COMPONENT, f"{name}-auth-db", self.database, AUTH_DATABASE, namespace_=ns_name, cluster=cluster,
+            parent=self, depends_on=after_ns,
+        )  # fmt: skip
+        ref = auth.admin_password
+        if ref is not None and getattr(ref, "secret_ref", None):
+            raise ValueError(
+                "tracking.auth.admin_password: secret_ref is not supported for MLflow basic auth yet "
+                "(the password is rendered into MLflow's auth config); use {from_env: VAR} or leave it "
+                "unset to generate one"
+            )
+        if ref is not None and ref.from_env:
+            import os
+
+            password: pulumi.Output[str] = pulumi.Output.secret(os.environ.get(ref.from_env, ""))
+        else:
+            password = kx.generated_password(f"{name}-admin-password", self)
+        ini = pulumi.Output.all(kx.database_url(auth_db, sslmode=sslmode), password).apply(
+            lambda a: basic_auth_ini(str(a[0]), str(a[1]))
+        )
+        return kx.opaque_secret(
+            ctx, COMPONENT, f"{name}-auth", AUTH_SECRET, ns_name, {"basic_auth.ini": ini}, cluster, self,
+            depends_on=[*after_ns, job],
+        )  # fmt: skip
+
+
+__all__ = [
+    "TrackingServer", "TrackingServerArgs", "artifact_root", "basic_auth_ini", "hpa_bounds", "mlflow_image",
+    "network_access", "server_args", "tracking_uri",
+]  # fmt: skip
