@@ -60,6 +60,8 @@ DEFAULT_S3_PUT_SHARE = 0.2
 DEFAULT_LOGS_GB = 5.0
 #: Average load-balancer capacity units (LCU) per hour: light internal traffic.
 DEFAULT_LB_LCU = 1.0
+#: Minutes one CronJob run takes (drift reports, feature materialisation) on kubernetes targets.
+DEFAULT_JOB_MINUTES = 10.0
 
 STATUS_PRICED, STATUS_FREE, STATUS_UNPRICED = "priced", "free", "unpriced"
 
@@ -174,6 +176,7 @@ class UsageAssumptions:
     s3_put_share: float
     logs_gb_per_month: float
     lb_lcu_per_hour: float
+    job_minutes: float
     spot_discount: float
     k8s_rates: dict[str, float]
     from_spec: frozenset[str] = frozenset()
@@ -219,6 +222,7 @@ def usage_assumptions(resolved: "ResolvedPlatform", catalogue: Catalogue) -> Usa
         s3_put_share=DEFAULT_S3_PUT_SHARE,
         logs_gb_per_month=pick("logs_gb_per_month", DEFAULT_LOGS_GB),
         lb_lcu_per_hour=pick("lb_lcu_per_hour", DEFAULT_LB_LCU),
+        job_minutes=pick("job_minutes", DEFAULT_JOB_MINUTES),
         spot_discount=pick("spot_discount", catalogue.spot_discount),
         k8s_rates=rates,
         from_spec=frozenset(given),
@@ -405,6 +409,7 @@ class CostEstimate:
                 f"replicas behind an autoscaler run at their maximum {self.usage.autoscale_fraction:.0%} of the "
                 "month above their minimum"
             )
+            out.append(f"a CronJob run takes {_num(self.usage.job_minutes)} minutes")
         out.append(f"a month is {_num(self.catalogue.hours_per_month)} hours")
         return out
 
@@ -968,6 +973,58 @@ def _k8s_workload(res: "PlanResource", ctx: _Ctx) -> CostLine:
     return _scaled(res, [], per_replica, lo, exp, hi, f"{shape}; priced from requests{note}")
 
 
+def cron_runs_per_month(schedule: str) -> float | None:
+    """Approximate runs per month of a 5-field cron schedule (None when it cannot be read)."""
+    fields = schedule.split()
+    if len(fields) != 5:
+        return None
+    spans = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
+    counts: list[int] = []
+    for text, (lo, hi) in zip(fields, spans):
+        values: set[int] = set()
+        for part in text.split(","):
+            m = re.fullmatch(r"(\*|\d+)(?:-(\d+))?(?:/(\d+))?", part)
+            if not m:
+                return None
+            start = lo if m.group(1) == "*" else int(m.group(1))
+            end = int(m.group(2)) if m.group(2) else (hi if m.group(1) == "*" or m.group(3) else start)
+            values.update(range(start, min(end, hi) + 1, int(m.group(3) or 1)))
+        counts.append(len(values))
+    minutes, hours, dom, months, dow = counts
+    days_in_month = 365.0 / 12
+    dom_any, dow_any = fields[2] == "*", fields[4] == "*"
+    if dom_any and dow_any:
+        days = days_in_month
+    elif dom_any:
+        days = days_in_month * min(dow, 7) / 7
+    elif dow_any:
+        days = float(dom)
+    else:  # cron runs when either matches
+        days = min(days_in_month, dom + days_in_month * min(dow, 7) / 7)
+    return minutes * hours * days * months / 12
+
+
+def _k8s_cronjob(res: "PlanResource", ctx: _Ctx) -> CostLine:
+    spec = _d(res.inputs.get("spec"))
+    schedule = spec.get("schedule")
+    runs = cron_runs_per_month(schedule) if isinstance(schedule, str) else None
+    if runs is None:
+        return _unpriced(res, f"CronJob schedule {schedule!r} cannot be read")
+    pod = _d(_d(_d(_d(spec.get("jobTemplate")).get("spec")).get("template")).get("spec"))
+    req = pod_requests(pod)
+    if req is None:
+        return _unpriced(res, "no container states resource requests or limits: nothing to price")
+    hours = runs * ctx.usage.job_minutes / 60
+    rates = ctx.usage.k8s_rates
+    cpu, mem, gpu = req
+    charges = [Charge(f"{_num(round(q, 3))} {unit.split('-')[0]} × {_num(round(hours, 2))} h", q * hours, unit,
+                      rates.get(rate, 0.0))
+               for q, unit, rate in ((cpu, "vCPU-hour", "vcpu_hour"), (mem, "GiB-hour", "gib_hour"),
+                                     (gpu, "GPU-hour", "gpu_hour")) if q]  # fmt: skip
+    return _line(res, STATUS_PRICED, f"{_num(round(runs, 1))} runs/month ({schedule}) × {_num(ctx.usage.job_minutes)} "
+                 "minutes each; priced from requests", charges)  # fmt: skip
+
+
 def _k8s_pvc(res: "PlanResource", ctx: _Ctx) -> CostLine:
     size = _pvc_gib(res.inputs.get("spec"))
     if not size:
@@ -1119,7 +1176,9 @@ def _price_kubernetes(res: "PlanResource", ctx: _Ctx) -> CostLine:
     if kind in _SCHEDULED_KINDS:
         if ctx.aws:
             return _free(res, _K8S_FREE_ON_AWS)
-        return _unpriced(res, f"{kind}: runs on a schedule for an unknown duration")
+        if kind == "Job":
+            return _free(res, "one-off Job: runs once at deployment, not a monthly cost")
+        return _k8s_cronjob(res, ctx)
     if kind == "PersistentVolume":
         return _unpriced(res, "pre-provisioned volume: priced by whoever provides it")
     group = res.type.split(":")[1] if res.type.count(":") >= 2 else ""
@@ -1568,10 +1627,10 @@ def baseline_estimate(spec_path: str | Path, compare_to: str, env: str) -> tuple
 
 
 __all__ = [
-    "DEFAULT_AUTOSCALE_FRACTION", "DEFAULT_BUCKET_GB", "DEFAULT_LB_LCU", "DEFAULT_LOGS_GB", "DEFAULT_NAT_GB",
+    "DEFAULT_AUTOSCALE_FRACTION", "DEFAULT_BUCKET_GB", "DEFAULT_JOB_MINUTES", "DEFAULT_LB_LCU", "DEFAULT_LOGS_GB", "DEFAULT_NAT_GB",
     "DEFAULT_S3_PUT_SHARE", "DEFAULT_S3_REQUESTS", "FREE_TYPES", "HOURS_PER_MONTH", "STATUS_FREE",
     "STATUS_PRICED", "STATUS_UNPRICED", "BudgetVerdict", "Catalogue", "Charge", "ComponentDiff", "CostDiff",
     "CostEstimate", "CostLine", "Coverage", "LineDiff", "UsageAssumptions", "available_regions",
-    "baseline_estimate", "budget_gate", "compare", "cost_json", "estimate", "estimate_spec", "gib",
+    "baseline_estimate", "cron_runs_per_month", "budget_gate", "compare", "cost_json", "estimate", "estimate_spec", "gib",
     "load_catalogue", "parse_quantity", "pod_requests", "spec_at_revision", "to_markdown", "usage_assumptions",
 ]  # fmt: skip

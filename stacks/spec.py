@@ -395,6 +395,7 @@ class Usage(Model):
     )
     logs_gb_per_month: float | None = Field(default=None, ge=0, description="GB ingested per log group per month")
     lb_lcu_per_hour: float | None = Field(default=None, ge=0, description="Average load balancer capacity units")
+    job_minutes: float | None = Field(default=None, ge=0, description="Average minutes one CronJob run takes")
 
     @field_validator("k8s_rates")
     @classmethod
