@@ -106,6 +106,23 @@ def flow_log_trust_policy() -> dict[str, Any]:
     }
 
 
+# Interface endpoints private nodes need to join EKS and pull images when there is no NAT.
+PRIVATE_ONLY_ENDPOINTS = (
+    "ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth", "logs", "autoscaling", "elasticloadbalancing",
+)  # fmt: skip
+
+
+def endpoint_service_name(region: str, service: str) -> str:
+    """`com.amazonaws.<region>.<service>` (China regions use the `cn.` prefix)."""
+    prefix = "cn.com.amazonaws" if region.startswith("cn-") else "com.amazonaws"
+    return f"{prefix}.{region}.{service}"
+
+
+def interface_endpoints(nat_mode: str) -> tuple[str, ...]:
+    """Interface endpoints the VPC gets: only when private subnets have no NAT egress."""
+    return PRIVATE_ONLY_ENDPOINTS if nat_mode == "none" else ()
+
+
 def az_suffix(az: str) -> str:
     """`us-east-1a` → `a`: the short form used in logical names."""
     return az[-1]
@@ -228,6 +245,7 @@ class Network(pulumi.ComponentResource):
             )
 
         # Private routing: one table per AZ, default route through its NAT gateway (if any).
+        private_rts: list[aws.ec2.RouteTable] = []
         for i, (az, subnet) in enumerate(zip(azs, self.private_subnets)):
             s = az_suffix(az)
             rt = aws.ec2.RouteTable(
@@ -236,6 +254,7 @@ class Network(pulumi.ComponentResource):
                 tags=tags(f"{name}-private-rt-{s}", ctx.name(f"private-{s}")),
                 opts=child,
             )
+            private_rts.append(rt)
             nat = nat_for_az(spec.nat, i)
             if nat is not None:
                 aws.ec2.Route(
@@ -249,6 +268,7 @@ class Network(pulumi.ComponentResource):
                 f"{name}-private-rta-{s}", subnet_id=subnet.id, route_table_id=rt.id, opts=child
             )
 
+        self._endpoints(name, args, private_rts, tags)
         self._flow_logs(name, args, tags)
 
         self.ref = NetworkRef(
@@ -265,6 +285,56 @@ class Network(pulumi.ComponentResource):
                 "nat_gateways": len(self.nat_gateways),
             }
         )
+
+    def _endpoints(self, name: str, args: NetworkArgs, private_rts: list[aws.ec2.RouteTable], tags: Any) -> None:
+        """S3 gateway endpoint (free; keeps S3 traffic off the NAT) and, without NAT, the interface
+        endpoints private EKS nodes need."""
+        ctx, region = args.ctx, args.ctx.region or "us-east-1"
+        child = pulumi.ResourceOptions(parent=self)
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3-endpoint",
+            vpc_id=self.vpc.id,
+            service_name=endpoint_service_name(region, "s3"),
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in private_rts],
+            tags=tags(f"{name}-s3-endpoint", ctx.name("s3")),
+            opts=child,
+        )
+        services = interface_endpoints(args.spec.nat)
+        if not services:
+            return
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            name=ctx.name("vpc-endpoints"),
+            description=f"mlplat {ctx.name('vpc')}: HTTPS to VPC interface endpoints",
+            vpc_id=self.vpc.id,
+            tags=tags(f"{name}-endpoints-sg", ctx.name("vpc-endpoints")),
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-ingress",
+            security_group_id=sg.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=args.spec.cidr,
+            description="HTTPS from the VPC",
+            tags=ctx.tags(COMPONENT, f"{name}-endpoints-ingress"),
+            opts=child,
+        )
+        for svc in services:
+            logical = f"{name}-{svc.replace('.', '-')}-endpoint"
+            aws.ec2.VpcEndpoint(
+                logical,
+                vpc_id=self.vpc.id,
+                service_name=endpoint_service_name(region, svc),
+                vpc_endpoint_type="Interface",
+                subnet_ids=[s.id for s in self.private_subnets],
+                security_group_ids=[sg.id],
+                private_dns_enabled=True,
+                tags=tags(logical, ctx.name(svc.replace(".", "-"))),
+                opts=child,
+            )
 
     def _flow_logs(self, name: str, args: NetworkArgs, tags: Any) -> None:
         ctx = args.ctx
@@ -320,6 +390,6 @@ class Network(pulumi.ComponentResource):
 
 
 __all__ = [
-    "Network", "NetworkArgs", "az_names", "az_suffix", "flow_log_policy", "nat_for_az", "nat_gateway_count",
-    "subnet_cidrs",
+    "Network", "NetworkArgs", "az_names", "az_suffix", "endpoint_service_name", "flow_log_policy",
+    "interface_endpoints", "nat_for_az", "nat_gateway_count", "subnet_cidrs",
 ]  # fmt: skip

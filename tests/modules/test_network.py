@@ -109,3 +109,18 @@ def test_deterministic(write_spec):
     a = plan(write_spec, nat="per-az").to_json()
     b = plan(write_spec, nat="per-az").to_json()
     assert a == b
+
+
+def test_s3_gateway_endpoint_always_and_interface_endpoints_without_nat(write_spec):
+    p = plan(write_spec, nat="single")
+    eps = p.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert [e.inputs["serviceName"] for e in eps] == ["com.amazonaws.eu-west-1.s3"]
+    assert eps[0].inputs["vpcEndpointType"] == "Gateway"
+    assert len(eps[0].inputs["routeTableIds"]) == 3
+    p = plan(write_spec, nat="none")
+    iface = [e for e in p.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Interface"]
+    names = {e.inputs["serviceName"].rsplit(".", 1)[-1] for e in iface}
+    assert {"api", "dkr", "sts", "ec2", "eks-auth"} <= names
+    assert all(e.inputs["privateDnsEnabled"] is True and len(e.inputs["subnetIds"]) == 3 for e in iface)
+    rule = p.named("network-endpoints-ingress")
+    assert rule is not None and rule.inputs["cidrIpv4"] == "10.40.0.0/16" and rule.inputs["fromPort"] == 443

@@ -53,3 +53,12 @@ def test_flow_log_policy_scoped_to_log_group():
     st = flow_log_policy("arn:lg")["Statement"][0]
     assert st["Resource"] == ["arn:lg", "arn:lg:*"]
     assert "logs:PutLogEvents" in st["Action"]
+
+
+def test_endpoints():
+    from mlplat.modules.network import endpoint_service_name, interface_endpoints
+
+    assert endpoint_service_name("us-east-1", "s3") == "com.amazonaws.us-east-1.s3"
+    assert endpoint_service_name("cn-north-1", "ecr.api") == "cn.com.amazonaws.cn-north-1.ecr.api"
+    assert interface_endpoints("single") == ()
+    assert {"ecr.api", "ecr.dkr", "sts", "ec2", "eks-auth"} <= set(interface_endpoints("none"))
