@@ -666,13 +666,7 @@ def namespace(
         opts=k8s_opts(cluster, parent),
     )
     after = k8s_opts(cluster, parent, [ns])
-    for suffix, spec in network_policy_specs(ctx, component, access or NetworkAccess()):
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-netpol-{suffix}",
-            metadata=wire(object_meta(ctx, component, suffix, ns_name)),
-            spec=wire(spec),
-            opts=after,
-        )
+    network_policies(ctx, component, name, ns_name, access or NetworkAccess(), cluster, parent, depends_on=[ns])
     hard = quota_hard(quota)
     if hard:
         k8s.core.v1.ResourceQuota(
@@ -688,6 +682,29 @@ def namespace(
             opts=after,
         )
     return ns
+
+
+def network_policies(
+    ctx: Context,
+    component: str,
+    name: str,
+    namespace_: str,
+    access: NetworkAccess,
+    cluster: ClusterRef,
+    parent: pulumi.Resource,
+    *,
+    depends_on: Sequence[pulumi.Resource] | None = None,
+) -> list[k8s.networking.v1.NetworkPolicy]:
+    """The NetworkPolicies of `network_policy_specs` in `namespace_` (`{name}-netpol-<rule>`)."""
+    return [
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-netpol-{suffix}",
+            metadata=wire(object_meta(ctx, component, suffix, namespace_)),
+            spec=wire(spec),
+            opts=k8s_opts(cluster, parent, depends_on),
+        )
+        for suffix, spec in network_policy_specs(ctx, component, access)
+    ]
 
 
 def cluster_quota(ctx: Context) -> Any:
@@ -1261,7 +1278,7 @@ __all__ = [
     "database_for", "database_url", "deployment_spec", "env_secret", "env_value", "exec_probe",
     "generated_password", "hpa_spec", "wire", "http_probe", "image_tag", "incluster_postgres", "irsa_service_account", "s3_access_policy", "incluster_redis",
     "job_spec", "k8s_opts", "limit_range_spec", "minio", "minio_bucket_script", "namespace", "namespace_name",
-    "network_policy_specs", "object_meta", "opaque_secret", "pdb_spec", "pinned_image", "pod_security_context",
+    "network_policies", "network_policy_specs", "object_meta", "opaque_secret", "pdb_spec", "pinned_image", "pod_security_context",
     "pod_security_labels", "pod_spec", "pod_template", "postgres_url", "quantity", "quota_hard", "resources",
     "s3_credentials_env", "s3_credentials_secret", "secret_from_ref", "secure_container", "selector_labels",
     "service_account", "service_host", "service_spec", "tcp_probe",

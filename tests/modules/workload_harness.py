@@ -132,8 +132,8 @@ def containers(plan: Plan) -> list[tuple[PlanResource, dict[str, Any], bool]]:
 
 
 def k8s_objects(plan: Plan) -> list[PlanResource]:
-    return [r for r in plan.resources if r.type.startswith("kubernetes:") and not r.type.startswith("kubernetes:helm")
-            and r.type != "pulumi:providers:kubernetes"]
+    return [r for r in plan.resources if r.custom and r.type.startswith("kubernetes:") and "kind" in r.inputs
+            and not r.type.startswith("kubernetes:helm")]
 
 
 def manifest(r: PlanResource) -> dict[str, Any]:
