@@ -214,3 +214,37 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
         _info("The tagging API can lag a few minutes behind deletions; check again with `mlplat drift`.")
     else:
         click.echo(f"no other resource carries the ownership tags of {stack}")
+
+
+@click.command()
+@SPEC_ARG
+@ENV_OPTION
+@YES_OPTION
+@BACKEND_OPTION
+@SECRETS_OPTION
+@CONFIG_OPTION
+def refresh(spec: str, env: str, yes: bool, backend: str | None, secrets_provider: str | None,
+            config_items: tuple[str, ...]) -> None:
+    """Bring the stack's state in line with the cloud (changes the state, never the cloud).
+
+    Shows what the refresh would change and asks, unless --yes.
+
+    \b
+    Example:
+        mlplat refresh platform.yaml --env staging --yes
+    """
+    eng = _engine()
+    resolved, opts = _prepare(spec, env, backend, secrets_provider, config_items)
+    stack = eng.stack_name(resolved)
+    mode = eng.confirmation("refresh", env=env, protected=False, yes=yes, interactive=eng.is_interactive())
+    session = _open(resolved, opts)
+    progress = eng.Progress(_info)
+    if mode is not eng.Confirm.NONE:
+        preview = eng.run_preview_refresh(session, progress)
+        click.echo(f"refresh preview {stack}: {preview.summary}")
+        if not eng.has_changes(preview.changes):
+            click.echo(f"the state of {stack} matches the cloud")
+            return
+        _ask(mode, "update the state of", stack, env)
+    result = eng.run_refresh(session, progress)
+    click.echo(f"refresh {stack}: {result.summary}")

@@ -84,7 +84,7 @@ def stack_name_for(platform: str, env: str) -> str:
     return f"{platform}-{env}"
 
 
-def stack_name(resolved: "ResolvedPlatform") -> str:
+def stack_name(resolved: ResolvedPlatform) -> str:
     return stack_name_for(resolved.name, resolved.environment)
 
 
@@ -249,7 +249,7 @@ def parse_config_items(items: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def stack_config(resolved: "ResolvedPlatform", extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def stack_config(resolved: ResolvedPlatform, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The stack's config, all derived from the spec (plus operator settings such as aws:profile).
 
     The spec is the source of truth: `--config` may add keys (credentials profile, endpoints)
@@ -277,7 +277,7 @@ def is_secret_config(key: str) -> bool:
     return bool(_SECRET_KEY.search(key.split(":", 1)[-1]))
 
 
-def stack_tags(resolved: "ResolvedPlatform") -> dict[str, str]:
+def stack_tags(resolved: ResolvedPlatform) -> dict[str, str]:
     """Stack tags: find every mlplat stack of a platform (`pulumi stack ls --tag-filter`)."""
     spec_file = str(resolved.source)
     if len(spec_file) > 256:  # Pulumi's limit on tag values
@@ -290,7 +290,7 @@ def stack_tags(resolved: "ResolvedPlatform") -> dict[str, str]:
     }
 
 
-def project_settings(resolved: "ResolvedPlatform", backend: Backend) -> "auto.ProjectSettings":
+def project_settings(resolved: ResolvedPlatform, backend: Backend) -> auto.ProjectSettings:
     from pulumi import automation as auto
 
     return auto.ProjectSettings(
@@ -301,14 +301,14 @@ def project_settings(resolved: "ResolvedPlatform", backend: Backend) -> "auto.Pr
     )
 
 
-def workspace_dir(resolved: "ResolvedPlatform") -> Path:
+def workspace_dir(resolved: ResolvedPlatform) -> Path:
     """A stable work dir per stack: keeps Pulumi.<stack>.yaml (secrets-provider salt) between runs."""
     return spec_dir(resolved.source) / WORKSPACE_DIR / stack_name(resolved)
 
 
 def workspace_options(
-    resolved: "ResolvedPlatform", backend: Backend, secrets: Secrets
-) -> "auto.LocalWorkspaceOptions":
+    resolved: ResolvedPlatform, backend: Backend, secrets: Secrets
+) -> auto.LocalWorkspaceOptions:
     """LocalWorkspace options: project settings, backend, secrets provider.
 
     The passphrase is never copied into the options (they are printed in reprs): the Pulumi
@@ -364,7 +364,7 @@ def provider_config_transformation(config: Mapping[str, str]) -> Callable[[Any],
     return transform
 
 
-def make_program(resolved: "ResolvedPlatform", config: Mapping[str, str]) -> Callable[[], None]:
+def make_program(resolved: ResolvedPlatform, config: Mapping[str, str]) -> Callable[[], None]:
     """The inline program: the same `build_platform` the offline engine runs."""
 
     def program() -> None:
@@ -498,7 +498,7 @@ def teardown_summary(plan: Plan) -> TeardownSummary:
     return s
 
 
-def profile_protects(resolved: "ResolvedPlatform") -> bool:
+def profile_protects(resolved: ResolvedPlatform) -> bool:
     return bool(resolved.profile.safety.protect_stateful)
 
 
@@ -602,7 +602,7 @@ class EngineOptions:
 class Session:
     """An opened stack and what was decided on the way."""
 
-    resolved: "ResolvedPlatform"
+    resolved: ResolvedPlatform
     stack: Any  # pulumi.automation.Stack
     backend: Backend
     secrets: Secrets
@@ -716,7 +716,7 @@ def engine_errors(stage: str, what: str, progress: Progress | None = None) -> An
         raise EngineFailed(f"{what} failed:\n{detail}") from None
 
 
-def open_stack(resolved: "ResolvedPlatform", options: EngineOptions | None = None) -> Session:
+def open_stack(resolved: ResolvedPlatform, options: EngineOptions | None = None) -> Session:
     """Select (or create) the environment's stack with its backend, secrets, config and tags."""
     from pulumi import automation as auto
 
@@ -750,7 +750,7 @@ def open_stack(resolved: "ResolvedPlatform", options: EngineOptions | None = Non
     return Session(resolved, stack, backend, secrets, session_notes)
 
 
-def offline_plan(resolved: "ResolvedPlatform") -> Plan:
+def offline_plan(resolved: ResolvedPlatform) -> Plan:
     from .offline import run_offline
 
     return run_offline(resolved)
@@ -860,7 +860,7 @@ def _default_finder() -> Callable[..., Any] | None:
     return None
 
 
-def find_leftovers(resolved: "ResolvedPlatform", finder: Callable[..., Any] | None = None) -> LeftoverReport:
+def find_leftovers(resolved: ResolvedPlatform, finder: Callable[..., Any] | None = None) -> LeftoverReport:
     """Cloud resources still carrying the environment's ownership tags (DESIGN 4), via the drift engine.
 
     Degrades to a note when there is no finder, the target is not aws, or AWS credentials or
@@ -899,7 +899,7 @@ def _leftover(item: Any) -> Leftover:
 
 
 def engine_preview(
-    resolved: "ResolvedPlatform",
+    resolved: ResolvedPlatform,
     backend: str | None = None,
     targets: Sequence[str] | None = None,
     *,

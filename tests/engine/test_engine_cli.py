@@ -1,0 +1,296 @@
+"""up / destroy / refresh / preview --engine pulumi through the CLI: exit codes, refusals,
+confirmation, what a destroy explains, and the missing-CLI message.
+
+The Pulumi boundary (open_stack) is a FakeStack recording what the engine was asked to do;
+option parsing, confirmation, offline plans, URNs and output are the real code.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from mlplat.cli.main import cli
+from mlplat.stacks import engine
+
+PASS = "test-passphrase"
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def passphrase(monkeypatch, clean_engine_env):
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASS)
+
+
+@pytest.fixture
+def tty(monkeypatch):
+    """Pretend both ends are a terminal (CliRunner's streams are not)."""
+    monkeypatch.setattr(engine, "is_interactive", lambda: True)
+
+
+def _no_traceback(res):
+    assert "Traceback" not in res.output, res.output
+
+
+# --------------------------------------------------------------------------- missing Pulumi CLI
+
+
+@pytest.mark.parametrize("args", [
+    ["up", "{spec}", "--env", "dev", "--yes"],
+    ["destroy", "{spec}", "--env", "dev", "--yes"],
+    ["refresh", "{spec}", "--env", "dev", "--yes"],
+    ["preview", "{spec}", "--env", "dev", "--engine", "pulumi"],
+])
+def test_without_the_pulumi_cli_every_engine_command_exits_2(runner, storage_spec, monkeypatch, passphrase, args):
+    monkeypatch.setenv("PATH", "")  # no `pulumi` anywhere
+    res = runner.invoke(cli, [a.format(spec=storage_spec) for a in args])
+    assert res.exit_code == 2, res.output
+    assert "`pulumi` was not found on PATH" in res.stderr
+    assert "curl -fsSL https://get.pulumi.com | sh" in res.stderr and "brew install pulumi" in res.stderr
+    assert "offline" in res.stderr  # says what still works without it
+    _no_traceback(res)
+    assert not (storage_spec.parent / ".mlplat").exists()  # nothing was created
+
+
+def test_missing_cli_is_reported_before_the_missing_passphrase(runner, storage_spec, monkeypatch, clean_engine_env):
+    monkeypatch.setenv("PATH", "")
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "dev", "--yes"])
+    assert res.exit_code == 2 and "get.pulumi.com" in res.stderr
+
+
+# --------------------------------------------------------------------------- secrets and options
+
+
+def test_no_passphrase_is_refused_before_touching_the_stack(runner, storage_spec, fake_stack, clean_engine_env):
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "dev", "--yes"])
+    assert res.exit_code == 2, res.output
+    assert "PULUMI_CONFIG_PASSPHRASE" in res.stderr and "will not make up a passphrase" in res.stderr
+    assert fake_stack.calls == []
+    _no_traceback(res)
+
+
+def test_secrets_provider_replaces_the_passphrase(runner, storage_spec, fake_stack, clean_engine_env):
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "dev", "--yes",
+                              "--secrets-provider", "awskms://alias/pulumi-state"])
+    assert res.exit_code == 0, res.output
+    assert fake_stack.names() == ["up"]
+
+
+def test_bad_backend_is_a_user_error(runner, storage_spec, fake_stack, passphrase):
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "dev", "--yes", "--backend", "/srv/state"])
+    assert res.exit_code == 2 and "file:///srv/state" in res.stderr
+    assert fake_stack.calls == []
+
+
+def test_config_that_contradicts_the_spec_is_refused(runner, storage_spec, fake_stack, passphrase):
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "dev", "--yes", "-c", "aws:region=eu-west-1"])
+    assert res.exit_code == 2 and "the spec sets aws:region=us-east-1" in res.stderr
+
+
+# --------------------------------------------------------------------------- confirmation: no terminal
+
+
+@pytest.mark.parametrize("cmd,env", [("up", "dev"), ("destroy", "dev"), ("refresh", "dev"), ("destroy", "prod"),
+                                     ("up", "prod")])
+def test_no_terminal_and_no_yes_is_refused_without_waiting(runner, storage_spec, fake_stack, passphrase, cmd, env):
+    res = runner.invoke(cli, [cmd, str(storage_spec), "--env", env], input=None)
+    assert res.exit_code == 2, res.output
+    assert "no terminal" in res.stderr
+    assert fake_stack.calls == []  # refused before any engine call
+
+
+def test_prod_destroy_with_yes_but_without_allow_protected_is_refused(runner, storage_spec, fake_stack, passphrase):
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod", "--yes"])
+    assert res.exit_code == 2
+    assert "--allow-protected" in res.stderr
+    assert fake_stack.calls == []
+
+
+# --------------------------------------------------------------------------- destroy
+
+
+def test_prod_destroy_wrong_name_aborts(runner, storage_spec, fake_stack, passphrase, tty):
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod"], input="production\n")
+    assert res.exit_code == 2, res.output
+    assert "aborted" in res.stderr and "nothing was changed" in res.stderr
+    assert fake_stack.names() == ["preview_destroy"]  # shown, never applied
+    assert "Type the environment name (prod)" in res.stderr
+    # explains what would be kept, from the offline plan
+    assert "kept (protected, 2)" in res.stderr
+    assert "bucket demo-prod-artifacts (protected)" in res.stderr and "kms key" in res.stderr
+
+
+def test_prod_destroy_empty_answer_aborts(runner, storage_spec, fake_stack, passphrase, tty):
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod"], input="\n")
+    assert res.exit_code == 2 and "destroy" not in fake_stack.names()
+
+
+def test_prod_destroy_typed_name_destroys_everything_but_protected(runner, storage_spec, fake_stack, passphrase, tty):
+    fake_stack.changes = {"delete": 7}
+    fake_stack.remaining = [
+        {"urn": "urn:…:Bucket::storage-artifacts", "type": "aws:s3/bucket:Bucket", "id": "demo-prod-artifacts",
+         "custom": True, "protect": True},
+        {"urn": "urn:…:providers:aws::aws", "type": "pulumi:providers:aws", "id": "p", "custom": True},
+    ]
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod"], input="prod\n")
+    assert res.exit_code == 0, res.output
+    assert fake_stack.names() == ["preview_destroy", "destroy", "export_stack"]
+    # protected resources are excluded rather than failing the whole destroy
+    assert fake_stack.kwargs("destroy")["exclude_protected"] is True
+    assert fake_stack.kwargs("preview_destroy")["exclude_protected"] is True
+    assert "destroy demo-prod: 7 deleted" in res.stdout
+    assert "aws:s3/bucket:Bucket demo-prod-artifacts (protected)" in res.stdout
+    assert "pulumi:providers:aws" not in res.stdout  # providers are not "kept data"
+    assert "pulumi state unprotect --stack demo-prod" in res.stderr
+
+
+def test_ci_destroys_prod_with_yes_and_allow_protected(runner, storage_spec, fake_stack, passphrase):
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod", "--yes", "--allow-protected"])
+    assert res.exit_code == 0, res.output
+    assert fake_stack.names() == ["destroy", "export_stack"]  # no preview, no prompt
+    assert fake_stack.kwargs("destroy")["exclude_protected"] is True
+    assert "protects data" in res.stderr
+
+
+def test_dev_destroy_tears_down_completely(runner, storage_spec, fake_stack, passphrase):
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "dev", "--yes"])
+    assert res.exit_code == 0, res.output
+    assert not fake_stack.kwargs("destroy").get("exclude_protected")
+    assert "every resource of the environment is deleted" in res.stderr
+    assert "kept (protected" not in res.output
+    assert "leftover check skipped" in res.stderr  # no finder here: a note, not a failure
+
+
+def test_dev_destroy_asks_yes_no_on_a_terminal(runner, storage_spec, fake_stack, passphrase, tty):
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "dev"], input="n\n")
+    assert res.exit_code == 2 and fake_stack.names() == ["preview_destroy"]
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "dev"], input="y\n")
+    assert res.exit_code == 0 and "destroy" in fake_stack.names()
+
+
+def test_destroy_with_nothing_to_destroy_does_not_ask(runner, storage_spec, fake_stack, passphrase, tty):
+    fake_stack.changes = {}
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "dev"], input="")
+    assert res.exit_code == 0 and "nothing to destroy" in res.stdout
+    assert fake_stack.names() == ["preview_destroy"]
+
+
+def test_destroy_reports_resources_still_tagged(runner, storage_spec, fake_stack, passphrase, monkeypatch):
+    from mlplat.stacks.live_aws import TaggedResource
+
+    seen = {}
+
+    def finder(platform, env, region):
+        seen["args"] = (platform, env, region)
+        return [
+            TaggedResource("s3", "bucket", "demo-prod-artifacts", "arn:aws:s3:::demo-prod-artifacts"),
+            TaggedResource("ec2", "volume", "vol-0abc"),
+        ]
+
+    monkeypatch.setattr(engine, "_default_finder", lambda: finder)
+    fake_stack.remaining = [{"urn": "u", "type": "aws:s3/bucket:Bucket", "id": "demo-prod-artifacts",
+                             "custom": True, "protect": True}]
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod", "--yes", "--allow-protected"])
+    assert res.exit_code == 0, res.output
+    assert seen["args"] == ("demo", "prod", "us-east-1")
+    # the protected bucket was kept on purpose; the volume is a real leftover
+    assert "warning: 1 resources still carry the ownership tags of demo-prod" in res.stdout
+    assert "ec2 volume vol-0abc" in res.stdout
+    assert "s3 bucket demo-prod-artifacts" not in res.stdout
+
+
+def test_leftover_check_without_aws_credentials_is_a_note(runner, storage_spec, fake_stack, passphrase, monkeypatch):
+    from mlplat.stacks.live_aws import AwsAccessError
+
+    def finder(platform, env, region):
+        raise AwsAccessError("no usable AWS credentials (tagging)")
+
+    monkeypatch.setattr(engine, "_default_finder", lambda: finder)
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "dev", "--yes"])
+    assert res.exit_code == 0, res.output
+    assert "leftover check skipped: no usable AWS credentials" in res.stderr
+
+
+# --------------------------------------------------------------------------- up
+
+
+def test_up_shows_the_preview_and_asks(runner, storage_spec, fake_stack, passphrase, tty):
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "dev"], input="n\n")
+    assert res.exit_code == 2 and fake_stack.names() == ["preview"]
+    assert "preview demo-dev: 2 to create, 1 unchanged" in res.stdout
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "dev"], input="y\n")
+    assert res.exit_code == 0, res.output
+    assert fake_stack.names()[-2:] == ["preview", "up"]
+    assert "up demo-dev: 2 created, 1 unchanged" in res.stdout
+
+
+def test_up_with_no_changes_does_not_ask(runner, storage_spec, fake_stack, passphrase, tty):
+    fake_stack.changes = {"same": 12}
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "dev"], input="")
+    assert res.exit_code == 0 and "up to date" in res.stdout
+    assert fake_stack.names() == ["preview"]
+
+
+def test_up_yes_applies_without_asking(runner, storage_spec, fake_stack, passphrase):
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "prod", "--yes"])
+    assert res.exit_code == 0, res.output
+    assert fake_stack.names() == ["up"]
+    assert fake_stack.kwargs("up")["target"] is None
+
+
+def test_up_target_maps_the_component_to_urns(runner, storage_spec, fake_stack, passphrase):
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "dev", "--yes", "--target", "storage"])
+    assert res.exit_code == 0, res.output
+    kw = fake_stack.kwargs("up")
+    assert kw["target_dependents"] is True
+    assert "urn:pulumi:demo-dev::demo::mlplat:index:Platform$mlplat:index:Storage$aws:s3/bucket:Bucket::storage-artifacts" \
+        in kw["target"]
+    assert all(u.startswith("urn:pulumi:demo-dev::demo::") for u in kw["target"])
+
+
+def test_up_unknown_target_is_a_user_error(runner, storage_spec, fake_stack, passphrase):
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "dev", "--yes", "--target", "cluster"])
+    assert res.exit_code == 2 and "no such component" in res.stderr and "storage" in res.stderr
+    assert fake_stack.calls == []
+
+
+def test_a_failed_update_exits_1_naming_the_failure(runner, storage_spec, fake_stack, passphrase):
+    from pulumi.automation import errors as aerr
+    from pulumi.automation._cmd import CommandResult
+
+    fake_stack.fail = aerr.CommandError(CommandResult(
+        "", "error: update failed\n  aws:s3:Bucket storage-artifacts: BucketAlreadyExists", 255))
+    res = runner.invoke(cli, ["up", str(storage_spec), "--env", "dev", "--yes"])
+    assert res.exit_code == 1, res.output
+    assert "up of demo-dev failed" in res.stderr and "BucketAlreadyExists" in res.stderr
+    _no_traceback(res)
+
+
+# --------------------------------------------------------------------------- refresh and preview
+
+
+def test_refresh_yes(runner, storage_spec, fake_stack, passphrase):
+    fake_stack.changes = {"same": 3, "update": 1}
+    res = runner.invoke(cli, ["refresh", str(storage_spec), "--env", "dev", "--yes"])
+    assert res.exit_code == 0, res.output
+    assert fake_stack.names() == ["refresh"]
+    assert "refresh demo-dev: 1 updated, 3 unchanged" in res.stdout
+
+
+def test_refresh_in_sync_does_not_ask(runner, storage_spec, fake_stack, passphrase, tty):
+    fake_stack.changes = {"same": 3}
+    res = runner.invoke(cli, ["refresh", str(storage_spec), "--env", "dev"], input="")
+    assert res.exit_code == 0 and "matches the cloud" in res.stdout
+    assert fake_stack.names() == ["preview_refresh"]
+
+
+def test_preview_engine_pulumi(runner, storage_spec, fake_stack, passphrase):
+    res = runner.invoke(cli, ["preview", str(storage_spec), "--env", "dev", "--engine", "pulumi",
+                              "--target", "storage"])
+    assert res.exit_code == 0, res.output
+    assert fake_stack.names() == ["preview"]
+    assert fake_stack.kwargs("preview")["target"]
+    assert "preview demo-dev: 2 to create, 1 unchanged" in res.stdout

@@ -1,0 +1,329 @@
+"""What mlplat decides before the Pulumi engine runs: stack name, state backend, secrets,
+stack config and tags, workspace options, and the provider-config transformation.
+
+Pure functions: no Pulumi CLI, no cloud.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mlplat.stacks import engine
+from mlplat.stacks.errors import MlplatError
+from mlplat.stacks.resolve import load_platform
+
+# --------------------------------------------------------------------------- stack naming
+
+
+def test_stack_is_named_platform_dash_env(storage_spec):
+    resolved = load_platform(storage_spec, "prod")
+    assert engine.stack_name(resolved) == "demo-prod"
+    # the same stem as every physical name, so state, URNs and cloud names line up
+    assert engine.stack_name(resolved) == resolved.prefix
+    assert engine.stack_name_for("churn", "dev") == "churn-dev"
+
+
+def test_one_stack_per_environment(storage_spec):
+    names = {engine.stack_name(load_platform(storage_spec, env)) for env in ("dev", "prod")}
+    assert names == {"demo-dev", "demo-prod"}
+
+
+# --------------------------------------------------------------------------- backend
+
+
+def test_default_backend_is_a_file_backend_beside_the_spec(storage_spec):
+    b = engine.resolve_backend(storage_spec, None, environ={})
+    expected_dir = storage_spec.resolve().parent / ".mlplat" / "state"
+    assert b.source == "default"
+    assert b.url == "file://" + expected_dir.as_posix()
+    assert b.local_dir == expected_dir
+    assert not b.is_service
+
+
+def test_default_backend_does_not_depend_on_the_working_directory(storage_spec, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path.parent)
+    relative = Path(storage_spec.name)
+    monkeypatch.chdir(storage_spec.parent)
+    b = engine.resolve_backend(relative, None, environ={})
+    assert b.local_dir == storage_spec.resolve().parent / ".mlplat" / "state"
+
+
+def test_prepare_backend_creates_the_state_directory(storage_spec):
+    b = engine.resolve_backend(storage_spec, None, environ={})
+    assert not b.local_dir.exists()
+    engine.prepare_backend(b)
+    assert b.local_dir.is_dir()
+    engine.prepare_backend(b)  # idempotent
+
+
+def test_env_backend_overrides_the_default(storage_spec):
+    b = engine.resolve_backend(storage_spec, None, environ={"PULUMI_BACKEND_URL": "s3://acme-state"})
+    assert (b.url, b.source, b.local_dir) == ("s3://acme-state", "PULUMI_BACKEND_URL", None)
+
+
+def test_flag_backend_overrides_the_env(storage_spec):
+    b = engine.resolve_backend(storage_spec, "gs://acme-state", environ={"PULUMI_BACKEND_URL": "s3://acme-state"})
+    assert (b.url, b.source) == ("gs://acme-state", "--backend")
+
+
+def test_empty_env_backend_is_ignored(storage_spec):
+    assert engine.resolve_backend(storage_spec, None, environ={"PULUMI_BACKEND_URL": " "}).source == "default"
+
+
+@pytest.mark.parametrize("url", ["s3://b/prefix", "azblob://c", "gs://b", "https://api.pulumi.com", "file:///tmp/st"])
+def test_supported_backends(storage_spec, url):
+    assert engine.resolve_backend(storage_spec, url, environ={}).url == url
+
+
+def test_pulumi_cloud_is_a_service_backend(storage_spec):
+    assert engine.resolve_backend(storage_spec, "https://api.pulumi.com", environ={}).is_service
+
+
+def test_file_backend_dir_is_resolved(storage_spec, tmp_path):
+    b = engine.resolve_backend(storage_spec, f"file://{tmp_path}/state", environ={})
+    assert b.local_dir == tmp_path / "state"
+
+
+@pytest.mark.parametrize("url,hint", [("/tmp/state", "file:///tmp/state"), ("ftp://x", "s3://")])
+def test_unsupported_backend_is_a_user_error(storage_spec, url, hint):
+    with pytest.raises(MlplatError, match="unsupported state backend") as exc:
+        engine.resolve_backend(storage_spec, url, environ={})
+    assert hint in str(exc.value)
+    assert exc.value.exit_code == 2
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def _file_backend(storage_spec):
+    return engine.resolve_backend(storage_spec, None, environ={})
+
+
+def test_passphrase_from_the_environment(storage_spec):
+    s = engine.resolve_secrets(None, _file_backend(storage_spec), environ={"PULUMI_CONFIG_PASSPHRASE": "s3cret"})
+    assert (s.provider, s.source) == ("passphrase", "PULUMI_CONFIG_PASSPHRASE")
+
+
+def test_passphrase_file(storage_spec, tmp_path):
+    pf = tmp_path / "pass"
+    pf.write_text("s3cret")
+    s = engine.resolve_secrets(None, _file_backend(storage_spec), environ={"PULUMI_CONFIG_PASSPHRASE_FILE": str(pf)})
+    assert (s.provider, s.source) == ("passphrase", "PULUMI_CONFIG_PASSPHRASE_FILE")
+
+
+def test_missing_passphrase_file_is_refused(storage_spec, tmp_path):
+    with pytest.raises(MlplatError, match="no such file"):
+        engine.resolve_secrets(None, _file_backend(storage_spec),
+                               environ={"PULUMI_CONFIG_PASSPHRASE_FILE": str(tmp_path / "nope")})
+
+
+def test_no_passphrase_and_no_provider_is_refused_not_invented(storage_spec):
+    with pytest.raises(MlplatError) as exc:
+        engine.resolve_secrets(None, _file_backend(storage_spec), environ={})
+    msg = str(exc.value)
+    assert "PULUMI_CONFIG_PASSPHRASE" in msg and "--secrets-provider" in msg and "awskms://" in msg
+    assert exc.value.exit_code == 2
+
+
+def test_empty_passphrase_is_refused(storage_spec):
+    with pytest.raises(MlplatError, match="empty"):
+        engine.resolve_secrets(None, _file_backend(storage_spec), environ={"PULUMI_CONFIG_PASSPHRASE": ""})
+
+
+@pytest.mark.parametrize("provider", [
+    "awskms://alias/pulumi-state", "awskms://1234abcd-12ab-34cd?region=us-east-1", "hashivault://pulumi",
+    "gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k",
+    "azurekeyvault://acme.vault.azure.net/keys/pulumi",
+])
+def test_key_service_secrets_providers_need_no_passphrase(storage_spec, provider):
+    s = engine.resolve_secrets(provider, _file_backend(storage_spec), environ={})
+    assert (s.provider, s.source) == (provider, "--secrets-provider")
+
+
+@pytest.mark.parametrize("provider", ["kms://x", "awskms://", "plaintext"])
+def test_unknown_secrets_provider_is_refused(storage_spec, provider):
+    with pytest.raises(MlplatError, match="secrets provider"):
+        engine.resolve_secrets(provider, _file_backend(storage_spec), environ={"PULUMI_CONFIG_PASSPHRASE": "x"})
+
+
+def test_explicit_passphrase_provider_still_needs_the_passphrase(storage_spec):
+    with pytest.raises(MlplatError, match="PULUMI_CONFIG_PASSPHRASE"):
+        engine.resolve_secrets("passphrase", _file_backend(storage_spec), environ={})
+
+
+def test_passphrase_wins_over_the_cloud_default(storage_spec):
+    cloud = engine.resolve_backend(storage_spec, "https://api.pulumi.com", environ={})
+    s = engine.resolve_secrets(None, cloud, environ={"PULUMI_CONFIG_PASSPHRASE": "x"})
+    assert s.provider == "passphrase"
+
+
+def test_pulumi_cloud_uses_its_own_secrets_manager(storage_spec):
+    # Pulumi Cloud encrypts each stack with a per-stack key: nothing to invent or ask for.
+    cloud = engine.resolve_backend(storage_spec, "https://api.pulumi.com", environ={})
+    assert engine.resolve_secrets(None, cloud, environ={}) == engine.Secrets(None, "service")
+
+
+def test_default_secrets_provider_only_on_pulumi_cloud(storage_spec):
+    with pytest.raises(MlplatError, match="only Pulumi Cloud"):
+        engine.resolve_secrets("default", _file_backend(storage_spec), environ={})
+
+
+# --------------------------------------------------------------------------- project, config, tags
+
+
+def test_project_settings_come_from_the_spec(storage_spec):
+    resolved = load_platform(storage_spec, "dev")
+    backend = engine.resolve_backend(storage_spec, "s3://acme-state", environ={})
+    ps = engine.project_settings(resolved, backend)
+    assert ps.name == "demo"  # project = platform: URNs are urn:pulumi:demo-dev::demo::…
+    assert ps.runtime == "python"
+    assert ps.backend.url == "s3://acme-state"
+
+
+def test_workspace_options(storage_spec):
+    resolved = load_platform(storage_spec, "prod")
+    backend = engine.resolve_backend(storage_spec, None, environ={})
+    secrets = engine.resolve_secrets(None, backend, environ={"PULUMI_CONFIG_PASSPHRASE": "never-copied"})
+    opts = engine.workspace_options(resolved, backend, secrets)
+    assert opts.secrets_provider == "passphrase"
+    assert opts.env_vars["PULUMI_BACKEND_URL"] == backend.url
+    # the passphrase stays in the inherited environment: options end up in reprs and logs
+    assert "never-copied" not in repr(vars(opts))
+    # a stable work dir beside the spec keeps Pulumi.<stack>.yaml (the passphrase salt) between runs
+    assert Path(opts.work_dir) == storage_spec.resolve().parent / ".mlplat" / "workspace" / "demo-prod"
+    assert opts.project_settings.name == "demo"
+
+
+def test_kms_secrets_provider_reaches_the_workspace(storage_spec):
+    resolved = load_platform(storage_spec, "dev")
+    backend = engine.resolve_backend(storage_spec, "s3://acme-state", environ={})
+    secrets = engine.resolve_secrets("awskms://alias/state", backend, environ={})
+    assert engine.workspace_options(resolved, backend, secrets).secrets_provider == "awskms://alias/state"
+
+
+def test_aws_stack_config_has_the_spec_region(storage_spec):
+    assert engine.stack_config(load_platform(storage_spec, "dev")) == {"aws:region": "us-east-1"}
+
+
+def test_kubernetes_stack_config_has_the_spec_context(k8s_spec):
+    assert engine.stack_config(load_platform(k8s_spec, "dev")) == {"kubernetes:context": "lab-cluster"}
+
+
+def test_extra_config_adds_but_cannot_contradict_the_spec(storage_spec):
+    resolved = load_platform(storage_spec, "dev")
+    cfg = engine.stack_config(resolved, {"aws:profile": "ops", "aws:region": "us-east-1"})
+    assert cfg == {"aws:region": "us-east-1", "aws:profile": "ops"}
+    with pytest.raises(MlplatError, match="the spec sets aws:region=us-east-1"):
+        engine.stack_config(resolved, {"aws:region": "eu-west-1"})
+
+
+def test_parse_config_items():
+    items = ["aws:profile=ops", 'aws:endpoints=[{"s3": "http://127.0.0.1:5000"}]', "aws:empty="]
+    assert engine.parse_config_items(items) == {
+        "aws:profile": "ops", "aws:endpoints": '[{"s3": "http://127.0.0.1:5000"}]', "aws:empty": "",
+    }
+    for bad in ("profile=ops", "aws:profile", "=x"):
+        with pytest.raises(MlplatError, match="NAMESPACE:KEY=VALUE"):
+            engine.parse_config_items([bad])
+
+
+def test_credential_config_is_stored_as_secret():
+    assert engine.is_secret_config("aws:secretKey") and engine.is_secret_config("aws:token")
+    assert engine.is_secret_config("aws:accessKey")
+    assert not engine.is_secret_config("aws:region") and not engine.is_secret_config("aws:endpoints")
+
+
+def test_stack_tags(storage_spec):
+    tags = engine.stack_tags(load_platform(storage_spec, "prod"))
+    assert tags == {
+        "mlplat:platform": "demo", "mlplat:environment": "prod", "mlplat:profile": "prod",
+        "mlplat:spec": str(storage_spec),
+    }
+
+
+# --------------------------------------------------------------------------- provider config transformation
+
+
+class _Args:
+    def __init__(self, type_, props):
+        self.type_, self.props, self.opts = type_, props, object()
+
+
+def test_explicit_provider_receives_unset_stack_config():
+    t = engine.provider_config_transformation({
+        "aws:region": "eu-west-1", "aws:skipCredentialsValidation": "true",
+        "aws:endpoints": '[{"s3": "http://127.0.0.1:5000"}]', "aws:unknownKey": "x",
+    })
+    props = {"region": "us-east-1", "skip_credentials_validation": None, "endpoints": None, "profile": None}
+    res = t(_Args("pulumi:providers:aws", props))
+    assert res.props["region"] == "us-east-1"  # what the program set wins
+    assert res.props["skip_credentials_validation"] == "true"
+    assert res.props["endpoints"] == '[{"s3": "http://127.0.0.1:5000"}]'
+    assert res.props["profile"] is None
+    assert "unknown_key" not in res.props  # only arguments the provider has
+    assert props["endpoints"] is None  # the original dict is not mutated
+
+
+def test_transformation_ignores_other_resources_and_packages():
+    t = engine.provider_config_transformation({"aws:profile": "ops"})
+    assert t(_Args("aws:s3/bucket:Bucket", {"profile": None})) is None
+    assert t(_Args("pulumi:providers:kubernetes", {"profile": None})) is None
+    assert t(_Args("pulumi:providers:aws", {"profile": "set"})) is None
+
+
+def test_credentials_reach_the_provider_as_secrets():
+    import pulumi
+
+    t = engine.provider_config_transformation({"aws:secretKey": "abc"})
+    res = t(_Args("pulumi:providers:aws", {"secret_key": None}))
+    assert isinstance(res.props["secret_key"], pulumi.Output)
+
+
+# --------------------------------------------------------------------------- missing CLI
+
+
+def test_find_cli_without_pulumi_names_the_fix():
+    with pytest.raises(MlplatError) as exc:
+        engine.find_cli(which=lambda name: None)
+    msg = str(exc.value)
+    assert "`pulumi` was not found on PATH" in msg
+    assert "curl -fsSL https://get.pulumi.com | sh" in msg and "brew install pulumi" in msg
+    assert exc.value.exit_code == 2
+
+
+def test_find_cli_returns_the_executable():
+    assert engine.find_cli(which=lambda name: f"/opt/bin/{name}") == "/opt/bin/pulumi"
+
+
+def test_automation_file_not_found_becomes_the_install_message():
+    # What the Automation API raises when it spawns `pulumi` and there is none.
+    with pytest.raises(MlplatError, match="get.pulumi.com") as exc, engine.engine_errors("setup", "selecting stack"):
+        raise FileNotFoundError(2, "No such file or directory", "pulumi")
+    assert exc.value.exit_code == 2
+
+
+def test_other_file_not_found_errors_pass_through():
+    with pytest.raises(FileNotFoundError), engine.engine_errors("setup", "x"):
+        raise FileNotFoundError(2, "No such file or directory", "/tmp/other")
+
+
+def test_command_errors_map_to_exit_codes():
+    from pulumi.automation import errors as aerr
+    from pulumi.automation._cmd import CommandResult
+
+    def fail(stderr):
+        return aerr.CommandError(CommandResult("", stderr, 255))
+
+    with pytest.raises(MlplatError) as setup, engine.engine_errors("setup", "selecting stack demo-dev"):
+        raise fail("error: failed to load checkpoint: blob (code=NotFound)")
+    assert setup.value.exit_code == 2 and "NotFound" in str(setup.value)
+
+    progress = engine.Progress(echo=lambda line: None)
+    with pytest.raises(engine.EngineFailed) as run, engine.engine_errors("run", "up of demo-dev", progress):
+        raise fail("error: update failed")
+    assert run.value.exit_code == 1 and "up of demo-dev failed" in str(run.value)
+
+    with pytest.raises(MlplatError) as pw, engine.engine_errors("run", "up of demo-dev"):
+        raise fail("error: getting secrets manager: incorrect passphrase")
+    assert pw.value.exit_code == 2 and "passphrase" in str(pw.value)
