@@ -330,7 +330,15 @@ def _apply_item_defaults(merged: Node, profile_name: str) -> None:
         return bool(spec_it and spec_it.gpus)
 
     fill(section("cluster", "node_pools"), "gpu_pool_defaults", is_gpu_pool)
-    fill(section("serving", "models"), "model_defaults", lambda item: True)
+    models_node = section("serving", "models")
+    # Models whose replicas.max the user left unset: a profile's raised minimum lifts it too
+    # (prod's min 2 must not turn an unset max of 1 into an error about the profile).
+    unset_max = {
+        id(item)
+        for item in (models_node.value if models_node is not None and isinstance(models_node.value, list) else [])
+        if not _has(item, "replicas", "max")
+    }
+    fill(models_node, "model_defaults", lambda item: True)
 
     # The profile's replica floor (prod: 2) wins over smaller values: that is its promise.
     floor_node = pnode.get("min_replicas")
@@ -339,19 +347,37 @@ def _apply_item_defaults(merged: Node, profile_name: str) -> None:
         tracking = section("tracking")
         if tracking is not None and isinstance(tracking.value, dict):
             reps = tracking.value.get("replicas")
-            if reps is None or (type(reps.value) is int and reps.value < floor):
+            if reps is None or (type(reps.value) is int and 1 <= reps.value < floor):
                 tracking.value["replicas"] = Node(floor, floor_node.loc, ("min_replicas",))
-        models = section("serving", "models")
-        for item in models.value if models is not None and isinstance(models.value, list) else []:
+        for item in models_node.value if models_node is not None and isinstance(models_node.value, list) else []:
             reps = item.value.get("replicas") if isinstance(item.value, dict) else None
             if reps is None or not isinstance(reps.value, dict):
                 continue
             lo = reps.value.get("min")
-            if lo is not None and type(lo.value) is int and lo.value < floor:
+            # Only valid values are raised: a negative one must still be reported as such.
+            if lo is not None and type(lo.value) is int and 0 <= lo.value < floor:
                 reps.value["min"] = Node(floor, floor_node.loc, ("min_replicas",))
                 hi = reps.value.get("max")
                 if hi is not None and type(hi.value) is int and hi.value < floor:
                     reps.value["max"] = Node(floor, floor_node.loc, ("min_replicas",))
+    for item in models_node.value if models_node is not None and isinstance(models_node.value, list) else []:
+        if id(item) not in unset_max or not isinstance(item.value, dict):
+            continue
+        reps = item.value.get("replicas")
+        if reps is None or not isinstance(reps.value, dict):
+            continue
+        lo, hi = reps.value.get("min"), reps.value.get("max")
+        valid_min = lo is not None and type(lo.value) is int and lo.value >= 1
+        if valid_min and (hi is None or (type(hi.value) is int and hi.value < lo.value)):
+            reps.value["max"] = Node(lo.value, lo.loc, lo.src_path, lo.key_loc)
+
+
+def _has(node: Node, *keys: str) -> bool:
+    for k in keys:
+        if not isinstance(node.value, dict) or k not in node.value:
+            return False
+        node = node.value[k]
+    return True
 
 
 # --------------------------------------------------------------------------- validating a tree

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from mlplat.stacks import SpecError, load_spec, validate
+
 from tests.conftest import REFERENCE_SPECS
 
 
