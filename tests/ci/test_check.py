@@ -1,0 +1,261 @@
+"""`mlplat check`: the combined CI verdict over every environment, and its reports.
+
+Cost control: every offline run costs seconds and checkov ~2 s to import, so each scenario runs
+once per module (module-scoped fixtures) and the tests read its result and report files. The
+reference specs run through the real CLI (sequentially, --jobs 1: the shared machine has 2 cores);
+the failure scenarios use a small network + storage spec (32 resources, a fraction of a second
+per environment) and skip checkov where the scenario is not about it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mlplat.cli.main import cli
+from mlplat.stacks.check import SUMMARY_MARKER, check
+from tests.conftest import REFERENCE_SPECS
+
+SMALL = """\
+apiVersion: mlplat.io/v1alpha1
+kind: Platform
+metadata: {name: small, owner: team@example.com}
+target: {provider: aws, region: us-east-1}
+network: {cidr: 10.1.0.0/16, az_count: 2, nat: NAT}
+storage:
+  encryption: kms
+  buckets:
+    - {name: artifacts, purpose: artifacts, versioning: true, lifecycle: {expire_noncurrent_days: 30}}
+BUDGET
+environments:
+  dev: {profile: dev}
+  prod: {profile: prod}
+"""
+WITH_BUDGET = "budget: {monthly_usd: 500, max_increase_percent: 10}"
+
+
+def small(nat: str = "single", budget: str = WITH_BUDGET) -> str:
+    return SMALL.replace("NAT", nat).replace("BUDGET", budget)
+
+
+def run_cli(args: list[str]) -> tuple[int, str, str]:
+    res = CliRunner().invoke(cli, args)
+    return res.exit_code, res.stdout, res.stderr
+
+
+# --------------------------------------------------------------------------- the reference specs pass
+
+
+@pytest.fixture(scope="module", params=list(REFERENCE_SPECS))
+def reference_run(request, tmp_path_factory):
+    """`mlplat check` on a reference spec with every report: (exit code, stderr, report dir)."""
+    spec, _ = REFERENCE_SPECS[request.param]
+    out = tmp_path_factory.mktemp(f"check-{request.param}")
+    code, _, err = run_cli([
+        "check", str(spec), "--jobs", "1",
+        "--summary", str(out / "summary.md"), "--sarif", str(out / "check.sarif"), "--junit", str(out / "junit.xml"),
+    ])  # fmt: skip
+    return request.param, code, err, out
+
+
+def test_reference_specs_pass(reference_run):
+    name, code, err, _ = reference_run
+    assert code == 0, f"{name}: exit {code}\n{err}"
+    assert "check passed" in err
+    assert "Traceback" not in err
+
+
+def test_reference_summary(reference_run):
+    name, _, _, out = reference_run
+    text = (out / "summary.md").read_text()
+    envs = REFERENCE_SPECS[name][1]
+    assert text.startswith(SUMMARY_MARKER)
+    assert "mlplat check ✅ passed" in text
+    for env in envs:
+        assert f"| **{env}** | ✅ pass |" in text
+        assert f"### ✅ {env}" in text
+        assert f"Cost of {env}: $" in text
+    assert len(text) < 65_000  # GitHub's comment limit is 65,536 characters
+
+
+def test_reference_junit_has_a_suite_per_environment(reference_run):
+    name, _, _, out = reference_run
+    root = ET.parse(out / "junit.xml").getroot()
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [f"mlplat.{e}" for e in REFERENCE_SPECS[name][1]]
+    for s in suites:
+        cases = s.findall("testcase")
+        assert int(s.get("tests")) == len(cases) > 1
+        assert int(s.get("failures")) == sum(1 for c in cases if c.find("failure") is not None) == 0
+        assert any(c.get("classname").endswith(".cost") for c in cases)
+    assert int(root.get("failures")) == 0
+
+
+def test_reference_sarif_is_structurally_valid(reference_run):
+    name, _, _, out = reference_run
+    log = json.loads((out / "check.sarif").read_text())
+    assert_sarif_structure(log)
+
+
+def assert_sarif_structure(log: dict) -> list[dict]:
+    """The parts of SARIF 2.1.0 code scanning relies on; returns the results."""
+    assert log["version"] == "2.1.0"
+    assert "sarif" in log["$schema"]
+    assert len(log["runs"]) >= 1
+    results = []
+    for run in log["runs"]:
+        driver = run["tool"]["driver"]
+        assert driver["name"]
+        rule_ids = [r["id"] for r in driver.get("rules", [])]
+        assert len(rule_ids) == len(set(rule_ids))
+        for res in run.get("results", []):
+            assert res["ruleId"] in rule_ids, res["ruleId"]
+            assert res["level"] in ("error", "warning", "note", "none")
+            assert res["message"]["text"]
+            for loc in res.get("locations", []):
+                phys = loc["physicalLocation"]
+                assert phys["artifactLocation"]["uri"]
+                assert phys["region"]["startLine"] >= 1
+            results.append(res)
+    return results
+
+
+# --------------------------------------------------------------------------- failures: policy, budget, spec
+
+
+@pytest.fixture(scope="module")
+def mandatory_violation(tmp_path_factory):
+    """No budget at all: MLP-BUD-001 (production environments declare a budget) fails in prod only."""
+    d = tmp_path_factory.mktemp("mandatory")
+    spec = d / "platform.yaml"
+    spec.write_text(small(budget=""))
+    code, _, err = run_cli(["check", str(spec), "--jobs", "1", "--no-checkov", "--summary", str(d / "s.md"),
+                            "--sarif", str(d / "r.sarif"), "--junit", str(d / "j.xml")])
+    return code, err, d, spec
+
+
+def test_mandatory_violation_exits_1(mandatory_violation):
+    code, err, _, _ = mandatory_violation
+    assert code == 1, err
+    assert "MLP-BUD-001" in err and "check failed" in err
+
+
+def test_mandatory_violation_reports(mandatory_violation):
+    _, _, d, spec = mandatory_violation
+    summary = (d / "s.md").read_text()
+    assert "mlplat check ❌ failed" in summary
+    assert "| **dev** | ✅ pass |" in summary and "| **prod** | ❌ fail |" in summary
+    assert "`MLP-BUD-001`" in summary
+    # JUnit: exactly the prod suite fails, on the MLP-BUD-001 testcase
+    root = ET.parse(d / "j.xml").getroot()
+    failing = {(s.get("name"), c.get("name").split()[0]) for s in root.iter("testsuite")
+               for c in s.iter("testcase") if c.find("failure") is not None}
+    assert failing == {("mlplat.prod", "MLP-BUD-001")}
+    assert root.get("failures") == "1"
+    # SARIF: the result is an error pointing into the spec file, at a real line
+    results = assert_sarif_structure(json.loads((d / "r.sarif").read_text()))
+    bud = [r for r in results if r["ruleId"] == "MLP-BUD-001"]
+    assert bud and all(r["level"] == "error" for r in bud)
+    uri = bud[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith("platform.yaml")
+    line = bud[0]["locations"][0]["physicalLocation"]["region"]["startLine"]
+    assert 1 <= line <= len(spec.read_text().splitlines())
+
+
+def test_over_budget_exits_1(tmp_path):
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(small(budget="budget: {monthly_usd: 20}"))  # one NAT gateway alone costs more
+    result = check(spec, checkov=False, jobs=1)
+    assert result.exit_code == 1
+    assert all(r.policy_passed for r in result.environments.values())  # the budget alone fails it
+    assert all(not r.budget.ok for r in result.environments.values())
+    assert any("exceeds budget.monthly_usd" in why for why in result.reasons)
+    root = ET.fromstring(result.junit())
+    failing = [c.get("classname") for c in root.iter("testcase") if c.find("failure") is not None]
+    assert failing == ["mlplat.dev.cost", "mlplat.prod.cost"]
+
+
+def test_cost_increase_over_a_baseline_file_exits_1(tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text(small(nat="none"))  # no NAT gateway at all
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(small(nat="per-az"))  # two NAT gateways: far above +10%
+    result = check(spec, compare_to=str(base), checkov=False, jobs=1)
+    assert result.exit_code == 1
+    dev = result.environments["dev"]
+    assert dev.cost_diff is not None and dev.cost_diff.diff_monthly_usd > 0
+    assert any("above budget.max_increase_percent" in why for why in result.reasons)
+    assert "vs `" in result.summary_markdown()
+
+
+def test_invalid_spec_exits_2(tmp_path):
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(small().replace("az_count: 2", "az_count: 9"))
+    code, out, err = run_cli(["check", str(spec), "--no-checkov", "--summary", str(tmp_path / "s.md")])
+    assert code == 2
+    assert "network.az_count" in err and "Traceback" not in err
+    assert not (tmp_path / "s.md").exists()  # no verdict on an invalid spec
+
+
+# --------------------------------------------------------------------------- --compare-to a git revision
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+def test_compare_to_git_revision(tmp_path):
+    _git(tmp_path, "init", "-q", "-b", "main")
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(small())
+    _git(tmp_path, "add", "platform.yaml")
+    _git(tmp_path, "commit", "-q", "-m", "base")
+    # unchanged: same resolved spec → zero diff, no second offline run needed
+    result = check(spec, compare_to="main", checkov=False, jobs=1)
+    assert result.exit_code == 0
+    assert all(r.cost_diff is not None and r.cost_diff.diff_monthly_usd == 0 for r in result.environments.values())
+    # per-az NAT on the branch: the increase gate trips
+    spec.write_text(small(nat="per-az"))
+    assert check(spec, compare_to="main", checkov=False, jobs=1).exit_code == 1
+    # an unknown revision is a usage error
+    code, _, err = run_cli(["check", str(spec), "--no-checkov", "--compare-to", "no-such-ref"])
+    assert code == 2 and "no-such-ref" in err
+
+
+def test_spec_added_by_the_change_has_no_baseline(tmp_path):
+    _git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "README.md").write_text("x\n")
+    _git(tmp_path, "add", "README.md")
+    _git(tmp_path, "commit", "-q", "-m", "base")
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(small())
+    result = check(spec, compare_to="main", checkov=False, jobs=1)
+    # a new platform: every environment is new; the increase percentage does not apply
+    assert result.exit_code == 0
+    for r in result.environments.values():
+        assert r.cost_diff is not None and r.cost_diff.baseline is None
+        assert "does not exist in main" in r.baseline_note
+
+
+# --------------------------------------------------------------------------- parallel = sequential
+
+
+def test_parallel_matches_sequential(tmp_path):
+    # The process pool (spawn) must give the same verdicts and figures as the sequential path.
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(small(budget=""))
+    seq = check(spec, checkov=False, jobs=1)
+    par = check(spec, checkov=False, jobs=2)
+    assert par.mode.startswith("parallel")
+    assert list(par.environments) == list(seq.environments)
+    for env in seq.environments:
+        a, b = seq.environments[env], par.environments[env]
+        assert (a.passed, len(a.mandatory), len(a.advisory), round(a.estimate.monthly_usd, 2)) == (
+            b.passed, len(b.mandatory), len(b.advisory), round(b.estimate.monthly_usd, 2))
+    assert par.exit_code == seq.exit_code == 1
