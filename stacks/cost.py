@@ -139,11 +139,8 @@ def load_catalogue(provider: str, region: str | None = None) -> Catalogue:
     elif provider == "aws":
         region = region or DEFAULT_REGION
         if region not in available_regions("aws"):
-            regions = available_regions("aws")
-            close = difflib.get_close_matches(region, regions, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
             raise MlplatError(
-                f"no price catalogue for aws region {region!r}{hint} (shipped: {', '.join(regions)}); "
+                f"no price catalogue for aws region {region!r} (shipped: {', '.join(available_regions('aws'))}); "
                 "add stacks/pricing/aws-<region>.yaml"
             )
         name = f"aws-{region}.yaml"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -10,6 +11,7 @@ from ruamel.yaml import YAML
 from mlplat.stacks.plan import Plan, PlanResource
 
 HOURS = 730  # the month every price is multiplied by
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def prices(name: str) -> dict[str, Any]:

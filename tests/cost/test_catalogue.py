@@ -1,0 +1,112 @@
+"""The price catalogues shipped as data: coverage of what users can pick, provenance, consistency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import tomllib
+
+import pytest
+
+from mlplat.stacks.catalog import INSTANCE_TYPES
+from mlplat.stacks.cost import available_regions, load_catalogue
+from mlplat.stacks.errors import MlplatError
+from mlplat.stacks.spec import Usage
+
+from .helpers import ROOT, prices
+
+REGIONS = ("us-east-1", "us-east-2", "us-west-2", "eu-west-1")
+FILES = [f"aws-{r}.yaml" for r in REGIONS]
+
+
+def test_required_regions_ship():
+    assert set(REGIONS) <= set(available_regions("aws"))
+
+
+@pytest.mark.parametrize("name", [*FILES, "kubernetes.yaml"])
+def test_provenance(name):
+    data = prices(name)
+    dt.date.fromisoformat(data["as_of"])  # a real date
+    assert len(data["source"]) > 40  # says where the numbers come from
+    assert data["currency"] == "USD" and data["hours_per_month"] == 730
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_catalogue_instance_type_has_a_price(name):
+    ec2 = prices(name)["ec2"]
+    missing = sorted(set(INSTANCE_TYPES) - set(ec2))
+    assert not missing, f"{name} lacks prices for {missing}"
+    assert all(isinstance(v, (int, float)) and v > 0 for v in ec2.values())
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_families_users_pick(name):
+    ec2 = prices(name)["ec2"]
+    for family in ("m5", "m6i", "m6a", "m7i", "m7g", "c6i", "c7g", "r6i", "r7g", "t3", "t3a", "t4g",
+                   "g4dn", "g5", "g6", "p3", "p4d", "p5"):  # fmt: skip
+        assert any(k.startswith(f"{family}.") for k in ec2), family
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_services_priced(name):
+    d = prices(name)
+    assert d["eks"]["cluster_hour"] > 0
+    assert d["vpc"]["nat_gateway_hour"] > 0 and d["vpc"]["nat_gateway_gb"] > 0
+    assert d["ebs"]["gp3_gb_month"] > 0
+    assert 0 < d["spot"]["discount"] < 1
+    assert d["s3"]["standard_gb_month"] > 0 and d["s3"]["put_per_1000"] > d["s3"]["get_per_1000"] > 0
+    assert d["kms"]["key_month"] > 0
+    assert d["elb"]["alb_hour"] > 0 and d["elb"]["nlb_hour"] > 0
+    rds = d["rds_postgres"]
+    assert rds["storage_gb_month"]["multi_az"] == pytest.approx(2 * rds["storage_gb_month"]["single_az"])
+    for cls in ("db.t4g.micro", "db.t4g.medium", "db.m6g.large", "db.r6g.xlarge", "db.m5.large", "db.r5.large"):
+        p = rds["instances"][cls]
+        assert p["multi_az"] == pytest.approx(2 * p["single_az"]), cls
+    for node in ("cache.t4g.small", "cache.m6g.large", "cache.r6g.large", "cache.r7g.large"):
+        assert d["elasticache"][node] > 0
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_prices_grow_with_size(name):
+    ec2 = prices(name)["ec2"]
+    by_family: dict[str, list[tuple[int, float]]] = {}
+    for itype, spec in INSTANCE_TYPES.items():
+        by_family.setdefault(spec.family, []).append((spec.vcpu, ec2[itype]))
+    for family, rows in by_family.items():
+        rows.sort()
+        for (v1, p1), (v2, p2) in zip(rows, rows[1:]):
+            if v2 > v1 and not family.startswith(("g4dn", "g5", "g6")):  # GPU sizes do not scale linearly
+                assert p2 > p1, (family, v1, v2)
+
+
+def test_derived_entries_are_declared_and_exist():
+    for name in FILES:
+        d = prices(name)
+        for pattern in d["derived"]:
+            keys = [*d["ec2"], *d["rds_postgres"]["instances"], *d["elasticache"]]
+            assert any(fnmatch.fnmatch(k, pattern) for k in keys), (name, pattern)
+    # Ireland lists above N. Virginia for the same type.
+    use1, euw1 = prices("aws-us-east-1.yaml")["ec2"], prices("aws-eu-west-1.yaml")["ec2"]
+    assert all(euw1[k] >= use1[k] for k in use1)
+
+
+def test_kubernetes_rates_match_the_usage_keys():
+    rates = prices("kubernetes.yaml")["rates"]
+    Usage.model_validate({"k8s_rates": rates})  # every catalogue key is a key the spec accepts
+    assert {"vcpu_hour", "gib_hour", "gpu_hour", "storage_gb_month"} <= set(rates)
+
+
+def test_loader_agrees_with_the_file():
+    cat = load_catalogue("aws", "us-west-2")
+    assert cat.ec2("g5.xlarge") == prices("aws-us-west-2.yaml")["ec2"]["g5.xlarge"]
+    assert cat.spot_discount == prices("aws-us-west-2.yaml")["spot"]["discount"]
+    assert load_catalogue("aws", "eu-west-1").is_derived("p5.48xlarge")
+    assert not load_catalogue("aws", "eu-west-1").is_derived("m5.large")
+    with pytest.raises(MlplatError, match=r"no price catalogue for aws region 'ap-south-1' \(shipped: eu-west-1, "):
+        load_catalogue("aws", "ap-south-1")
+
+
+def test_pricing_package_is_installed_data():
+    # A non-editable install ships the YAML only if the subpackage is listed (package data is "*.yaml").
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "mlplat.stacks.pricing" in project["tool"]["setuptools"]["packages"]
