@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-
 from mlplat.modules.common import ClusterRef, Context
 
 IAM_ROLE_NAME_MAX = 64
@@ -82,7 +82,11 @@ def s3_bucket_access_statements(bucket_arns: Sequence[str], write: bool = True) 
     if write:
         object_actions += ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     return [
-        {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": list(bucket_arns)},
+        {
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Resource": list(bucket_arns),
+        },
         {"Effect": "Allow", "Action": object_actions, "Resource": [f"{a}/*" for a in bucket_arns]},
     ]
 
@@ -161,7 +165,9 @@ def irsa_role(
     Only for aws targets: raises ValueError when the cluster has no OIDC provider.
     """
     if cluster.oidc_provider_arn is None or cluster.oidc_issuer is None:
-        raise ValueError(f"irsa_role({name!r}): the cluster has no OIDC provider (IRSA needs an aws EKS cluster)")
+        raise ValueError(
+            f"irsa_role({name!r}): the cluster has no OIDC provider (IRSA needs an aws EKS cluster)"
+        )
     trust = pulumi.Output.all(cluster.oidc_provider_arn, cluster.oidc_issuer).apply(
         lambda a: json.dumps(irsa_trust_policy(str(a[0]), str(a[1]), namespace, service_account))
     )

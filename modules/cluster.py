@@ -22,7 +22,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-
 from mlplat.stacks.catalog import instance_type, is_arm
 from mlplat.stacks.spec import Cluster as ClusterSpec
 from mlplat.stacks.spec import NodePool
@@ -38,10 +37,17 @@ GPU_TYPE_LABEL = "mlplat.io/gpu-type"
 POOL_LABEL = "mlplat.io/node-pool"
 NON_NVIDIA_GPUS = {"V520"}  # g4ad: AMD Radeon Pro
 
-TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
+TAINT_EFFECTS = {
+    "NoSchedule": "NO_SCHEDULE",
+    "PreferNoSchedule": "PREFER_NO_SCHEDULE",
+    "NoExecute": "NO_EXECUTE",
+}
 
 AWS_MANAGED = "arn:aws:iam::aws:policy"
-CLUSTER_ROLE_POLICIES = [f"{AWS_MANAGED}/AmazonEKSClusterPolicy", f"{AWS_MANAGED}/AmazonEKSVPCResourceController"]
+CLUSTER_ROLE_POLICIES = [
+    f"{AWS_MANAGED}/AmazonEKSClusterPolicy",
+    f"{AWS_MANAGED}/AmazonEKSVPCResourceController",
+]
 NODE_ROLE_POLICIES = [
     f"{AWS_MANAGED}/AmazonEKSWorkerNodePolicy",
     f"{AWS_MANAGED}/AmazonEKS_CNI_Policy",
@@ -59,7 +65,9 @@ class HelmChart:
     namespace: str = "kube-system"
 
 
-NVIDIA_DEVICE_PLUGIN = HelmChart("nvidia-device-plugin", "0.17.0", "https://nvidia.github.io/k8s-device-plugin")
+NVIDIA_DEVICE_PLUGIN = HelmChart(
+    "nvidia-device-plugin", "0.17.0", "https://nvidia.github.io/k8s-device-plugin"
+)
 CLUSTER_AUTOSCALER = HelmChart("cluster-autoscaler", "9.43.2", "https://kubernetes.github.io/autoscaler")
 AUTOSCALER_SA = "cluster-autoscaler"
 EBS_CSI_SA = "ebs-csi-controller-sa"
@@ -151,7 +159,9 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> d
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+        "clusters": [
+            {"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}
+        ],
         "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
         "current-context": cluster_name,
         "preferences": {},
@@ -162,7 +172,16 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> d
                     "exec": {
                         "apiVersion": "client.authentication.k8s.io/v1beta1",
                         "command": "aws",
-                        "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"],
+                        "args": [
+                            "eks",
+                            "get-token",
+                            "--cluster-name",
+                            cluster_name,
+                            "--region",
+                            region,
+                            "--output",
+                            "json",
+                        ],
                         "interactiveMode": "Never",
                     }
                 },
@@ -196,7 +215,10 @@ def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
             {
                 "Sid": "ScaleOwnNodeGroups",
                 "Effect": "Allow",
-                "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                "Action": [
+                    "autoscaling:SetDesiredCapacity",
+                    "autoscaling:TerminateInstanceInAutoScalingGroup",
+                ],
                 "Resource": "*",
                 "Condition": {
                     "StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}
@@ -211,7 +233,9 @@ def autoscaler_image_tag(kubernetes_version: str) -> str:
     return f"v{kubernetes_version}.0"
 
 
-def autoscaler_values(cluster_name: str, region: str, kubernetes_version: str, role_arn: Any) -> dict[str, Any]:
+def autoscaler_values(
+    cluster_name: str, region: str, kubernetes_version: str, role_arn: Any
+) -> dict[str, Any]:
     return {
         "autoDiscovery": {"clusterName": cluster_name},
         "awsRegion": region,
@@ -293,7 +317,9 @@ class Cluster(pulumi.ComponentResource):
         self.provider = k8s.Provider(f"{name}-k8s", context=context, opts=pulumi.ResourceOptions(parent=self))
         spec = args.spec
         # An existing cluster offers GPUs when its quota grants them (node pools are aws-only).
-        gpu = spec is not None and (bool(spec.quota and spec.quota.gpu) or any(is_gpu_pool(p) for p in spec.node_pools))
+        gpu = spec is not None and (
+            bool(spec.quota and spec.quota.gpu) or any(is_gpu_pool(p) for p in spec.node_pools)
+        )
         self.ref = ClusterRef(provider=self.provider, name=context, gpu=gpu)
 
     # ------------------------------------------------------------------ aws
@@ -319,7 +345,10 @@ class Cluster(pulumi.ComponentResource):
             opts=ctx.stateful(child),
         )
         aws.kms.Alias(
-            f"{name}-kms-alias", name=f"alias/{ctx.platform}-{ctx.env}-eks", target_key_id=key.key_id, opts=child
+            f"{name}-kms-alias",
+            name=f"alias/{ctx.platform}-{ctx.env}-eks",
+            target_key_id=key.key_id,
+            opts=child,
         )
 
         cluster_role, cluster_attachments = service_role(

@@ -12,12 +12,11 @@ Pure functions first (tested without Pulumi), then the resource helpers.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
-
 from mlplat.stacks.spec import Database, Redis
 
 from .aws_iam import bounded_name
@@ -311,7 +310,9 @@ def elasticache_redis(
         tags=ctx.tags(component, name),
         opts=ctx.stateful(child),
     )
-    return CacheEndpoint(host=group.primary_endpoint_address, port=REDIS_PORT, tls=True, password=token_secret)
+    return CacheEndpoint(
+        host=group.primary_endpoint_address, port=REDIS_PORT, tls=True, password=token_secret
+    )
 
 
 __all__ = [

@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
-
 from mlplat.stacks.spec import Network as NetworkSpec
 
 from .common import Context, NetworkRef
@@ -48,7 +47,9 @@ def subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:
     bits = int(math.log2(slots))
     private_prefix = vpc.prefixlen + 1 + bits
     if private_prefix > MIN_SUBNET_PREFIX:
-        raise ValueError(f"{cidr} is too small for {az_count} AZs (private subnets would be /{private_prefix})")
+        raise ValueError(
+            f"{cidr} is too small for {az_count} AZs (private subnets would be /{private_prefix})"
+        )
     public_prefix = min(private_prefix + 2, MIN_SUBNET_PREFIX)
     lower, upper = vpc.subnets(prefixlen_diff=1)
     private = [str(s) for s in lower.subnets(new_prefix=private_prefix)][:az_count]
@@ -188,7 +189,9 @@ class Network(pulumi.ComponentResource):
                     cidr_block=pub,
                     availability_zone=az,
                     map_public_ip_on_launch=False,
-                    tags=tags(f"{name}-public-{s}", ctx.name(f"public-{s}"), **{"kubernetes.io/role/elb": "1"}),
+                    tags=tags(
+                        f"{name}-public-{s}", ctx.name(f"public-{s}"), **{"kubernetes.io/role/elb": "1"}
+                    ),
                     opts=child,
                 )
             )
@@ -200,7 +203,9 @@ class Network(pulumi.ComponentResource):
                     availability_zone=az,
                     map_public_ip_on_launch=False,
                     tags=tags(
-                        f"{name}-private-{s}", ctx.name(f"private-{s}"), **{"kubernetes.io/role/internal-elb": "1"}
+                        f"{name}-private-{s}",
+                        ctx.name(f"private-{s}"),
+                        **{"kubernetes.io/role/internal-elb": "1"},
                     ),
                     opts=child,
                 )
@@ -212,7 +217,10 @@ class Network(pulumi.ComponentResource):
 
         # Public routing: one table, default route to the internet gateway.
         public_rt = aws.ec2.RouteTable(
-            f"{name}-public-rt", vpc_id=self.vpc.id, tags=tags(f"{name}-public-rt", ctx.name("public")), opts=child
+            f"{name}-public-rt",
+            vpc_id=self.vpc.id,
+            tags=tags(f"{name}-public-rt", ctx.name("public")),
+            opts=child,
         )
         aws.ec2.Route(
             f"{name}-public-default-route",
@@ -223,7 +231,10 @@ class Network(pulumi.ComponentResource):
         )
         for az, subnet in zip(azs, self.public_subnets):
             aws.ec2.RouteTableAssociation(
-                f"{name}-public-rta-{az_suffix(az)}", subnet_id=subnet.id, route_table_id=public_rt.id, opts=child
+                f"{name}-public-rta-{az_suffix(az)}",
+                subnet_id=subnet.id,
+                route_table_id=public_rt.id,
+                opts=child,
             )
 
         # NAT gateways (each with an Elastic IP) in the first public subnets.
@@ -231,7 +242,10 @@ class Network(pulumi.ComponentResource):
         for i in range(nat_gateway_count(spec.nat, spec.az_count)):
             s = az_suffix(azs[i])
             eip = aws.ec2.Eip(
-                f"{name}-nat-eip-{s}", domain="vpc", tags=tags(f"{name}-nat-eip-{s}", ctx.name(f"nat-{s}")), opts=child
+                f"{name}-nat-eip-{s}",
+                domain="vpc",
+                tags=tags(f"{name}-nat-eip-{s}", ctx.name(f"nat-{s}")),
+                opts=child,
             )
             self.nat_gateways.append(
                 aws.ec2.NatGateway(
@@ -286,7 +300,9 @@ class Network(pulumi.ComponentResource):
             }
         )
 
-    def _endpoints(self, name: str, args: NetworkArgs, private_rts: list[aws.ec2.RouteTable], tags: Any) -> None:
+    def _endpoints(
+        self, name: str, args: NetworkArgs, private_rts: list[aws.ec2.RouteTable], tags: Any
+    ) -> None:
         """S3 gateway endpoint (free; keeps S3 traffic off the NAT) and, without NAT, the interface
         endpoints private EKS nodes need."""
         ctx, region = args.ctx, args.ctx.region or "us-east-1"

@@ -19,7 +19,6 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-
 from mlplat.stacks.spec import Bucket as BucketSpec
 from mlplat.stacks.spec import Storage as StorageSpec
 
@@ -259,7 +258,9 @@ class Storage(pulumi.ComponentResource):
         endpoint = minio_endpoint()
         for b in spec.buckets:
             physical = ctx.name(b.name)
-            self.buckets[b.name] = BucketRef(name=b.name, bucket=physical, arn=bucket_arn(physical), endpoint=endpoint)
+            self.buckets[b.name] = BucketRef(
+                name=b.name, bucket=physical, arn=bucket_arn(physical), endpoint=endpoint
+            )
 
 
 def _minio_factory() -> Any:

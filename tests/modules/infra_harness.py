@@ -11,18 +11,24 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pulumi
+from mlplat.modules.common import Context
 from pulumi.runtime import mocks as pmocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 
-from mlplat.modules.common import Context
-
-OWNERSHIP_KEYS = {"mlplat:platform", "mlplat:environment", "mlplat:component", "mlplat:resource", "managed-by"}
+OWNERSHIP_KEYS = {
+    "mlplat:platform",
+    "mlplat:environment",
+    "mlplat:component",
+    "mlplat:resource",
+    "managed-by",
+}
 
 
 @dataclass
@@ -132,11 +138,17 @@ def context(spec_path: str | Path, env: str) -> tuple[Any, Context]:
 
 
 def make_context(env: str = "dev", protect: bool = False, **kw: Any) -> Context:
-    base: dict[str, Any] = dict(
-        platform="churn", env=env, provider="aws", region="us-east-1", labels={"cost-center": "ml-42"},
-        protect_stateful=protect, force_destroy_buckets=not protect, skip_final_snapshot=not protect,
-        kms_deletion_window_days=30 if protect else 7,
-    )  # fmt: skip
+    base: dict[str, Any] = {
+        "platform": "churn",
+        "env": env,
+        "provider": "aws",
+        "region": "us-east-1",
+        "labels": {"cost-center": "ml-42"},
+        "protect_stateful": protect,
+        "force_destroy_buckets": not protect,
+        "skip_final_snapshot": not protect,
+        "kms_deletion_window_days": 30 if protect else 7,
+    }
     base.update(kw)
     return Context(**base)
 
@@ -145,7 +157,7 @@ def taggable(type_token: str) -> bool:
     """Whether a pulumi-aws resource type takes a `tags` input (from its Python class signature)."""
     if not type_token.startswith("aws:"):
         return False
-    mod, _, cls = type_token[len("aws:"):].partition(":")
+    mod, _, cls = type_token[len("aws:") :].partition(":")
     module = mod.split("/", 1)[0]
     pkg = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
     klass = getattr(pkg, cls)

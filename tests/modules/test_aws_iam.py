@@ -6,10 +6,10 @@ import json
 
 import pulumi
 import pytest
-from tests.modules.infra_harness import assert_ownership_tags, make_context, run
-
 from mlplat.modules.aws_iam import irsa_role, service_role
 from mlplat.modules.common import ClusterRef
+
+from tests.modules.infra_harness import assert_ownership_tags, make_context, run
 
 
 class _Parent(pulumi.ComponentResource):
@@ -28,10 +28,25 @@ def test_irsa_role_registers_role_and_inline_policy():
             oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
             oidc_issuer="https://oidc.eks.us-east-1.amazonaws.com/id/ABC",
         )
-        irsa_role(ctx, "tracking", "tracking-irsa", "mlflow", "mlflow",
-                  {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
-                                                           "Resource": pulumi.Output.from_input("arn:aws:s3:::b/*")}]},
-                  ref, parent)
+        irsa_role(
+            ctx,
+            "tracking",
+            "tracking-irsa",
+            "mlflow",
+            "mlflow",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "s3:GetObject",
+                        "Resource": pulumi.Output.from_input("arn:aws:s3:::b/*"),
+                    }
+                ],
+            },
+            ref,
+            parent,
+        )
 
     plan = run(program)
     role = plan.one("aws:iam/role:Role", "tracking-irsa")
@@ -57,13 +72,21 @@ def test_service_role_attachments():
 
     def program():
         parent = _Parent("cluster")
-        role, atts = service_role(ctx, "cluster", "cluster-role", ["eks.amazonaws.com"],
-                     ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"], parent)
+        _role, atts = service_role(
+            ctx,
+            "cluster",
+            "cluster-role",
+            ["eks.amazonaws.com"],
+            ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"],
+            parent,
+        )
         assert len(atts) == 1
 
     plan = run(program)
     role = plan.one("aws:iam/role:Role")
-    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "eks.amazonaws.com"}
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
+        "Service": "eks.amazonaws.com"
+    }
     att = plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert att.name == "cluster-role-AmazonEKSClusterPolicy"
     assert att.inputs["policyArn"].endswith("AmazonEKSClusterPolicy")

@@ -6,6 +6,7 @@ import json
 
 from mlplat.stacks import load_platform
 from mlplat.stacks.offline import run_offline
+
 from tests.modules.infra_harness import assert_ownership_tags
 
 SPEC = """\
@@ -153,7 +154,9 @@ def test_kubernetes_provider_and_helm_addons(write_spec):
         assert r.inputs["namespace"] == "kube-system"
     dp = releases["cluster-nvidia-device-plugin"].inputs
     assert dp["chart"] == "nvidia-device-plugin"
-    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in dp["values"]["tolerations"]
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in dp["values"][
+        "tolerations"
+    ]
     ca = releases["cluster-autoscaler"].inputs
     assert ca["chart"] == "cluster-autoscaler"
     assert ca["values"]["autoDiscovery"] == {"clusterName": "churn-prod-cluster"}
@@ -210,6 +213,7 @@ def test_cluster_ref_on_kubernetes_target():
     from mlplat.modules.cluster import Cluster, ClusterArgs
     from mlplat.stacks.spec import Cluster as ClusterSpec
     from mlplat.stacks.spec import Quota
+
     from tests.modules.infra_harness import make_context, run
 
     ctx = make_context("dev", provider="kubernetes", region=None)
@@ -222,4 +226,7 @@ def test_cluster_ref_on_kubernetes_target():
     p = run(program)
     assert refs[0].gpu is True and refs[0].name == "ctx-a" and refs[0].oidc_provider_arn is None
     assert refs[1].gpu is False
-    assert [r.inputs.get("context") for r in p.records if r.type == "pulumi:providers:kubernetes"] == ["ctx-a", "ctx-b"]
+    assert [r.inputs.get("context") for r in p.records if r.type == "pulumi:providers:kubernetes"] == [
+        "ctx-a",
+        "ctx-b",
+    ]

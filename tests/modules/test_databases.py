@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pulumi
 import pytest
-
 from mlplat.modules.common import ClusterRef, NetworkRef
 from mlplat.modules.databases import elasticache_redis, rds_postgres
 from mlplat.stacks.spec import Database, Redis
+
 from tests.modules.infra_harness import assert_ownership_tags, make_context, run
 
 
@@ -77,7 +77,9 @@ def test_password_is_a_secret_everywhere():
         ep2 = rds_postgres(ctx, "tracking", "tracking-db", PROD_DB, NETWORK, _cluster(), owner)
         import pulumi_aws as aws
 
-        aws.ssm.Parameter("consumer", type="SecureString", value=ep2.password, opts=pulumi.ResourceOptions(parent=owner))
+        aws.ssm.Parameter(
+            "consumer", type="SecureString", value=ep2.password, opts=pulumi.ResourceOptions(parent=owner)
+        )
 
     assert run(program).one("aws:ssm/parameter:Parameter").inputs["value"] == "<secret>"
 
@@ -125,7 +127,9 @@ def redis_plan(env: str, spec: Redis, **kw):
 
     def program():
         owner = _Owner("mlplat:index:FeatureStore", "feature-store")
-        out["ep"] = elasticache_redis(ctx, "feature_store", "feature-store-redis", spec, NETWORK, _cluster(), owner, **kw)
+        out["ep"] = elasticache_redis(
+            ctx, "feature_store", "feature-store-redis", spec, NETWORK, _cluster(), owner, **kw
+        )
 
     return run(program), out["ep"]
 

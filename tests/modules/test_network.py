@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from mlplat.stacks import load_platform
 from mlplat.stacks.offline import run_offline
+
 from tests.modules.infra_harness import assert_ownership_tags
 
 SPEC = """\
@@ -27,7 +27,9 @@ def plan(write_spec, env="dev", nat="single", azs=3):
     return run_offline(load_platform(write_spec(SPEC.format(nat=nat, azs=azs)), env))
 
 
-@pytest.mark.parametrize("nat,azs,expected", [("none", 3, 0), ("single", 3, 1), ("per-az", 3, 3), ("per-az", 2, 2)])
+@pytest.mark.parametrize(
+    "nat,azs,expected", [("none", 3, 0), ("single", 3, 1), ("per-az", 3, 3), ("per-az", 2, 2)]
+)
 def test_nat_gateways_per_mode(write_spec, nat, azs, expected):
     p = plan(write_spec, nat=nat, azs=azs)
     assert len(p.of_type("aws:ec2/natGateway:NatGateway")) == expected
@@ -118,7 +120,9 @@ def test_s3_gateway_endpoint_always_and_interface_endpoints_without_nat(write_sp
     assert eps[0].inputs["vpcEndpointType"] == "Gateway"
     assert len(eps[0].inputs["routeTableIds"]) == 3
     p = plan(write_spec, nat="none")
-    iface = [e for e in p.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Interface"]
+    iface = [
+        e for e in p.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Interface"
+    ]
     names = {e.inputs["serviceName"].rsplit(".", 1)[-1] for e in iface}
     assert {"api", "dkr", "sts", "ec2", "eks-auth"} <= names
     assert all(e.inputs["privateDnsEnabled"] is True and len(e.inputs["subnetIds"]) == 3 for e in iface)

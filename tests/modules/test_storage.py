@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from mlplat.modules.storage import Storage, StorageArgs
 from mlplat.stacks import load_platform
 from mlplat.stacks.offline import run_offline
-from mlplat.stacks.spec import Bucket, Storage as StorageSpec
+from mlplat.stacks.spec import Bucket
+from mlplat.stacks.spec import Storage as StorageSpec
+
 from tests.modules.infra_harness import assert_ownership_tags, make_context, run
 
 SPEC = """\
@@ -129,7 +130,11 @@ def test_bucket_refs_known_offline():
         seen["same_key"] = s.buckets["artifacts"].kms_key_arn is s.kms_key_arn is not None
 
     p = run(program)
-    assert seen == {"arn": "arn:aws:s3:::churn-prod-artifacts", "bucket": "churn-prod-artifacts", "same_key": True}
+    assert seen == {
+        "arn": "arn:aws:s3:::churn-prod-artifacts",
+        "bucket": "churn-prod-artifacts",
+        "same_key": True,
+    }
     key = p.one("aws:kms/key:Key")
     # the BucketRef carries the platform key (for IRSA kms:Decrypt grants); its value is unknown in preview
     assert key.inputs["enableKeyRotation"] is True
@@ -155,7 +160,6 @@ def test_kubernetes_target_deploys_minio_with_the_buckets():
     if not hasattr(k8s_module, "minio"):
         pytest.skip("mlplat.modules.k8s.minio not available")
     import pulumi_kubernetes as k8s
-
     from mlplat.modules.common import ClusterRef
 
     ctx = make_context("dev", provider="kubernetes", region=None)

@@ -1,5 +1,4 @@
 import pytest
-
 from mlplat.modules.cluster import (
     ami_type,
     autoscaler_image_tag,

@@ -1,7 +1,6 @@
 import ipaddress
 
 import pytest
-
 from mlplat.modules.network import az_names, flow_log_policy, nat_for_az, nat_gateway_count, subnet_cidrs
 
 
@@ -38,7 +37,9 @@ def test_az_names_deterministic():
         az_names("eu-west-1", 7)
 
 
-@pytest.mark.parametrize("mode,azs,count", [("none", 3, 0), ("single", 3, 1), ("per-az", 3, 3), ("per-az", 1, 1)])
+@pytest.mark.parametrize(
+    "mode,azs,count", [("none", 3, 0), ("single", 3, 1), ("per-az", 3, 3), ("per-az", 1, 1)]
+)
 def test_nat_gateway_count(mode, azs, count):
     assert nat_gateway_count(mode, azs) == count
 

@@ -26,7 +26,9 @@ def test_lifecycle_rules_from_spec():
     plain = lifecycle_rules(Bucket(name="b"))
     assert [r["id"] for r in plain] == ["abort-incomplete-multipart-uploads"]
     full = lifecycle_rules(
-        Bucket(name="b", lifecycle=Lifecycle(expire_noncurrent_days=90, expire_days=365, transition_ia_days=30))
+        Bucket(
+            name="b", lifecycle=Lifecycle(expire_noncurrent_days=90, expire_days=365, transition_ia_days=30)
+        )
     )
     by_id = {r["id"]: r for r in full}
     assert by_id["expire-noncurrent-versions"]["noncurrent_version_expiration"] == {"noncurrent_days": 90}
