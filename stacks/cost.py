@@ -657,7 +657,13 @@ def _vpc_endpoint(res: "PlanResource", ctx: _Ctx) -> CostLine:
     kind = str(res.inputs.get("vpcEndpointType") or "Gateway")
     if kind == "Gateway":
         return _free(res, "gateway VPC endpoint: no charge")
-    return _unpriced(res, f"{kind} VPC endpoint: no price in the catalogue")
+    price = ctx.cat.price("vpc", "interface_endpoint_hour")
+    if kind != "Interface" or price is None:
+        return _unpriced(res, f"{kind} VPC endpoint: no price in the catalogue")
+    subnets = res.inputs.get("subnetIds")
+    azs = len(subnets) if isinstance(subnets, list) and subnets else 1
+    return _line(res, STATUS_PRICED, f"interface endpoint in {azs} AZ(s), all month; data processed not estimated",
+                 [Charge("endpoint-AZ hours", azs * ctx.hours, "hour", price)])  # fmt: skip
 
 
 def _rds_instance(res: "PlanResource", ctx: _Ctx) -> CostLine:

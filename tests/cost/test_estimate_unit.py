@@ -423,3 +423,13 @@ def test_gib():
 def test_cron_runs_per_month(schedule, runs):
     got = cron_runs_per_month(schedule)
     assert got == (pytest.approx(runs) if runs is not None else None)
+
+
+def test_vpc_endpoints(aws_resolved):
+    r = aws_resolved()
+    gw = res("aws:ec2/vpcEndpoint:VpcEndpoint", "network-s3-endpoint", "network", vpcEndpointType="Gateway")
+    iface = res("aws:ec2/vpcEndpoint:VpcEndpoint", "network-ecr-api-endpoint", "network",
+                vpcEndpointType="Interface", subnetIds=["<unknown>"] * 3)  # fmt: skip
+    e = estimate(r, plan(r, gw, iface))
+    assert e.line("network-s3-endpoint").status == "free"
+    assert e.line("network-ecr-api-endpoint").monthly_usd == pytest.approx(3 * HOURS * USE1["vpc"]["interface_endpoint_hour"])
