@@ -105,8 +105,12 @@ def capacity_type(pool: NodePool) -> str:
 
 
 def scaling(pool: NodePool) -> dict[str, int]:
-    """min/max from the spec; desired starts at min (or 1) and is owned by the autoscaler afterwards."""
-    return {"min_size": pool.min_size, "max_size": pool.max_size, "desired_size": pool.min_size or 1}
+    """min/max from the spec; desired starts at min and is owned by the autoscaler afterwards.
+
+    A pool with min 0 starts empty (EKS accepts desired 0): a scale-to-zero GPU pool must not
+    bill a node until a pod asks for one.
+    """
+    return {"min_size": pool.min_size, "max_size": pool.max_size, "desired_size": pool.min_size}
 
 
 def pool_labels(pool: NodePool) -> dict[str, str]:

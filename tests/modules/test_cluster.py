@@ -128,7 +128,7 @@ def test_capacity_scaling_and_names(write_spec):
     train, serve, system = ng(p, "gpu-train"), ng(p, "gpu-serve"), ng(p, "system")
     assert train.inputs["capacityType"] == "SPOT"
     assert serve.inputs["capacityType"] == "ON_DEMAND"
-    assert train.inputs["scalingConfig"] == {"minSize": 0, "maxSize": 8, "desiredSize": 1}
+    assert train.inputs["scalingConfig"] == {"minSize": 0, "maxSize": 8, "desiredSize": 0}
     assert system.inputs["scalingConfig"] == {"minSize": 2, "maxSize": 4, "desiredSize": 2}
     assert train.inputs["instanceTypes"] == ["g5.2xlarge"]
     assert train.inputs["nodeGroupName"] == "churn-prod-gpu-train"

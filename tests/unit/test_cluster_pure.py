@@ -74,7 +74,7 @@ def test_capacity_and_scaling():
     assert scaling(pool(instance_type="m6i.large", min_size=2, max_size=4)) == {
         "min_size": 2, "max_size": 4, "desired_size": 2,
     }  # fmt: skip
-    assert scaling(pool(instance_type="g5.xlarge", min_size=0, max_size=8))["desired_size"] == 1
+    assert scaling(pool(instance_type="g5.xlarge", min_size=0, max_size=8))["desired_size"] == 0
 
 
 def test_autoscaler_tags_and_policy():
