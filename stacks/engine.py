@@ -264,6 +264,10 @@ def stack_config(resolved: ResolvedPlatform, extra: Mapping[str, str] | None = N
         if context:
             config["kubernetes:context"] = context
     for key, value in (extra or {}).items():
+        if key.partition(":")[2] in ("defaultTags", "ignoreTags"):
+            raise MlplatError(
+                f"--config {key}: ownership tags come from the spec (metadata.labels and DESIGN 4 tags)"
+            )
         if key in config and config[key] != value:
             raise MlplatError(
                 f"--config {key}={value}: the spec sets {key}={config[key]} "
@@ -331,13 +335,19 @@ def _snake(key: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
 
 
+# Provider arguments the program derives from the spec: stack config never overrides them.
+SPEC_OWNED_PROVIDER_ARGS = frozenset({"region", "default_tags", "context", "kubeconfig"})
+
+
 def provider_config_transformation(config: Mapping[str, str]) -> Callable[[Any], Any]:
     """A stack transformation giving explicit providers the stack's `<pkg>:*` config.
 
     `build_platform` creates an explicit `aws.Provider` (to pin the region), and explicit
     providers do not read stack config: without this, `aws:profile`, `aws:endpoints` or
-    `aws:skipCredentialsValidation` would be silently ignored. Only arguments the program left
-    unset are filled; provider inputs are strings (JSON for non-strings), as config values are.
+    `aws:skipCredentialsValidation` would be silently ignored. Config wins over the SDK's
+    defaults (pulumi-aws fills skip_credentials_validation=False itself, so "unset" cannot be
+    told apart), but never over what the spec decides (region, default tags, kube context).
+    Provider inputs are strings (JSON for non-strings), as config values are.
     """
     by_pkg: dict[str, dict[str, str]] = {}
     for key, value in config.items():
@@ -356,9 +366,10 @@ def provider_config_transformation(config: Mapping[str, str]) -> Callable[[Any],
         changed = False
         for name, value in wanted.items():
             key = _snake(name)
-            if key in props and props[key] is None:
-                props[key] = pulumi.Output.secret(value) if is_secret_config(name) else value
-                changed = True
+            if key not in props or key in SPEC_OWNED_PROVIDER_ARGS:
+                continue
+            props[key] = pulumi.Output.secret(value) if is_secret_config(name) else value
+            changed = True
         return pulumi.ResourceTransformationResult(props, args.opts) if changed else None
 
     return transform
@@ -926,7 +937,7 @@ def engine_preview(
 
 
 __all__ = [
-    "BACKEND_SCHEMES", "INSTALL_HINT", "SECRETS_SCHEMES", "STATEFUL_TYPES", "Backend", "Confirm", "EngineFailed",
+    "BACKEND_SCHEMES", "INSTALL_HINT", "SECRETS_SCHEMES", "SPEC_OWNED_PROVIDER_ARGS", "STATEFUL_TYPES", "Backend", "Confirm", "EngineFailed",
     "EngineOptions", "Leftover", "LeftoverReport", "OpResult", "Progress", "Secrets", "Session", "TeardownSummary",
     "confirmation", "default_backend_url", "engine_preview", "engine_urn", "find_cli", "find_leftovers",
     "format_changes", "has_changes", "is_interactive", "make_program", "missing_cli_message", "offline_plan",

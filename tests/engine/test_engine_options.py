@@ -250,14 +250,17 @@ class _Args:
         self.type_, self.props, self.opts = type_, props, object()
 
 
-def test_explicit_provider_receives_unset_stack_config():
+def test_explicit_provider_receives_stack_config():
     t = engine.provider_config_transformation({
         "aws:region": "eu-west-1", "aws:skipCredentialsValidation": "true",
         "aws:endpoints": '[{"s3": "http://127.0.0.1:5000"}]', "aws:unknownKey": "x",
     })
-    props = {"region": "us-east-1", "skip_credentials_validation": None, "endpoints": None, "profile": None}
+    # pulumi-aws fills skip_credentials_validation=False itself: config must win over that default
+    props = {"region": "us-east-1", "skip_credentials_validation": "false", "endpoints": None, "profile": None,
+             "default_tags": '{"tags": {}}'}
     res = t(_Args("pulumi:providers:aws", props))
-    assert res.props["region"] == "us-east-1"  # what the program set wins
+    assert res.props["region"] == "us-east-1"  # the spec decides the region, not config
+    assert res.props["default_tags"] == '{"tags": {}}'
     assert res.props["skip_credentials_validation"] == "true"
     assert res.props["endpoints"] == '[{"s3": "http://127.0.0.1:5000"}]'
     assert res.props["profile"] is None
@@ -265,19 +268,33 @@ def test_explicit_provider_receives_unset_stack_config():
     assert props["endpoints"] is None  # the original dict is not mutated
 
 
+def test_default_tags_cannot_come_from_config(storage_spec):
+    with pytest.raises(MlplatError, match="ownership tags come from the spec"):
+        engine.stack_config(load_platform(storage_spec, "dev"), {"aws:defaultTags": "{}"})
+
+
 def test_transformation_ignores_other_resources_and_packages():
     t = engine.provider_config_transformation({"aws:profile": "ops"})
     assert t(_Args("aws:s3/bucket:Bucket", {"profile": None})) is None
     assert t(_Args("pulumi:providers:kubernetes", {"profile": None})) is None
-    assert t(_Args("pulumi:providers:aws", {"profile": "set"})) is None
+    assert t(_Args("pulumi:providers:aws", {"region": "us-east-1"})) is None  # no such arg in config
 
 
 def test_credentials_reach_the_provider_as_secrets():
+    import asyncio
+
     import pulumi
 
     t = engine.provider_config_transformation({"aws:secretKey": "abc"})
-    res = t(_Args("pulumi:providers:aws", {"secret_key": None}))
-    assert isinstance(res.props["secret_key"], pulumi.Output)
+    loop = asyncio.new_event_loop()  # Outputs need one; the program always runs inside one
+    try:
+        asyncio.set_event_loop(loop)
+        res = t(_Args("pulumi:providers:aws", {"secret_key": None}))
+        assert isinstance(res.props["secret_key"], pulumi.Output)
+        assert loop.run_until_complete(res.props["secret_key"].is_secret())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 # --------------------------------------------------------------------------- missing CLI
