@@ -149,6 +149,7 @@ class NetworkAccess:
     cidr_egress: tuple[tuple[str, tuple[int, ...]], ...] = ()  # e.g. (("10.40.0.0/16", (5432, 6379)),)
     kube_api: bool = False  # controllers and executors that talk to the API server
     open_egress_ports: tuple[int, ...] = ()  # any destination (e.g. kubelet/node-exporter for Prometheus)
+    webhook_ports: tuple[int, ...] = ()  # admission webhooks: the API server calls in from outside any namespace
 
 
 def platform_namespace_selector(ctx: Context, component: str | None = None) -> Obj:
@@ -249,6 +250,19 @@ def network_policy_specs(ctx: Context, component: str, access: NetworkAccess) ->
                             ],
                             "ports": _ports(access.ingress_controller_ports),
                         }
+                    ],
+                },
+            )
+        )
+    if access.webhook_ports:
+        specs.append(
+            (
+                "allow-webhooks",
+                {
+                    "podSelector": all_pods,
+                    "policyTypes": ["Ingress"],
+                    "ingress": [
+                        {"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": _ports(access.webhook_ports)}
                     ],
                 },
             )
@@ -723,14 +737,19 @@ def service_account(
     parent: pulumi.Resource,
     *,
     role_arn: pulumi.Input[str] | None = None,
+    secrets: Sequence[str] = (),
     depends_on: Sequence[pulumi.Resource] | None = None,
 ) -> k8s.core.v1.ServiceAccount:
-    """A ServiceAccount that does not mount its token; annotated with an IRSA role when given."""
+    """A ServiceAccount that does not mount its token; annotated with an IRSA role when given.
+
+    `secrets`: Secrets attached to the account (KServe reads S3 credentials from them).
+    """
     annotations = {"eks.amazonaws.com/role-arn": role_arn} if role_arn is not None else None
     return k8s.core.v1.ServiceAccount(
         name,
         metadata=wire(object_meta(ctx, component, sa_name, namespace_, annotations=annotations)),
         automount_service_account_token=False,
+        secrets=wire([{"name": s} for s in secrets]) if secrets else None,
         opts=k8s_opts(cluster, parent, depends_on),
     )
 
@@ -1250,6 +1269,7 @@ def irsa_service_account(
     write: bool,
     cluster: ClusterRef,
     parent: pulumi.Resource,
+    secrets: Sequence[str] = (),
     depends_on: Sequence[pulumi.Resource] | None = None,
 ) -> k8s.core.v1.ServiceAccount:
     """A ServiceAccount; on aws annotated with an IRSA role scoped to `buckets` (`{name}-irsa`).
@@ -1268,8 +1288,9 @@ def irsa_service_account(
         role = irsa_role(ctx, component, f"{name}-irsa", sa_name, namespace_, policy, cluster, parent)
         role_arn = role.arn
     return service_account(
-        ctx, component, name, sa_name, namespace_, cluster, parent, role_arn=role_arn, depends_on=depends_on
-    )
+        ctx, component, name, sa_name, namespace_, cluster, parent, role_arn=role_arn, secrets=secrets,
+        depends_on=depends_on,
+    )  # fmt: skip
 
 
 __all__ = [
