@@ -3,9 +3,9 @@
 What a new repository gets: a commented `platform.yaml` that validates as generated, its
 JSON Schema for editors, a README and a .gitignore. Nothing existing is ever overwritten.
 
-CI workflows are a separate concern (`mlplat ci init`, templates under templates/ci/): the
-chosen provider is recorded in the README, and `ci_files()` is the single place where `init`
-asks for workflow files; it returns none until that command exists.
+CI workflows belong to `mlplat ci init` (stacks/ci.py, templates under templates/ci/);
+`ci_files()` is the single place where `init` asks for them, so both commands write the same
+workflows and `init` applies its no-overwrite rule to them too.
 """
 
 from __future__ import annotations
@@ -47,11 +47,7 @@ def platform_name(directory: str | Path) -> str:
 
 
 def ci_files(ctx: ScaffoldContext) -> dict[str, str]:
-    """CI workflow files for `ctx.ci_provider`, as {relative path: content}.
-
-    The hook for `mlplat ci init`: when its templates (templates/ci/) exist, return them
-    here and `init` writes them with the rest, under the same no-overwrite rule.
-    """
+    """CI workflow files for `ctx.ci_provider`, as {relative path: content} (none for "none")."""
     from .ci import workflow_files
 
     return workflow_files(ctx.ci_provider, spec=SPEC_FILE, target=ctx.provider, region=ctx.region)

@@ -93,6 +93,7 @@ class LocationIndex:
 # --------------------------------------------------------------------------- loading
 
 TOP_LEVEL_HINT = "apiVersion, kind, metadata, target, …"
+MAX_SPEC_BYTES = 5_000_000  # specs are a few KB; anything this big is the wrong file
 
 
 def _yaml():  # ruamel is imported lazily: it is the only YAML parser we need
@@ -289,6 +290,12 @@ def load_yaml(path: str | Path, display: str | None = None) -> Node:
     p = Path(path)
     name = display or str(path)
     try:
+        if p.exists() and not p.is_dir() and not p.is_file():
+            # /dev/zero, a FIFO…: reading would never end.
+            raise SpecError([Diagnostic(None, "", f"{name}: not a regular file")])
+        if p.is_file() and p.stat().st_size > MAX_SPEC_BYTES:
+            size = p.stat().st_size // 1_000_000
+            raise SpecError([Diagnostic(None, "", f"{name}: {size} MB is far too large for a platform spec")])
         data = p.read_bytes()
     except FileNotFoundError:
         raise SpecError([Diagnostic(None, "", f"{name}: no such file")]) from None

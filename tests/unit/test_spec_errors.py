@@ -9,7 +9,7 @@ import pytest
 from mlplat.stacks import SpecError, load_platform, load_spec, validate
 from mlplat.stacks.errors import Diagnostic
 
-from .spec_text import BASE, at, at_value, edit, write
+from tests.unit.spec_text import BASE, at, at_value, edit, write
 
 
 def errors(tmp_path: Path, text: str) -> tuple[Path, list[Diagnostic]]:
