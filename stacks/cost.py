@@ -1074,12 +1074,83 @@ def _k8s_ingress(res: "PlanResource", ctx: _Ctx) -> CostLine:
     return _free(res, "ingress rule: served by the cluster's ingress controller")
 
 
+def chart_shapes(values: Any) -> tuple[list[tuple[str, tuple[float, float, float], int]], list[tuple[str, float, int]]]:
+    """What a chart's values state: pods (path, (vCPU, GiB, GPUs), replicas) and volumes (path, GiB, count).
+
+    Read generically: a `resources` block with requests or limits is one pod shape times the
+    `replicas`/`replicaCount` beside it or above it (default 1); `volumeClaimTemplate` and `persistence.size`
+    are volumes. Disabled blocks (`enabled: false`) and one-off jobs (keys ending in `Job`) are
+    skipped, and so are Airflow's workers under the KubernetesExecutor (pods started per task)."""
+    pods: list[tuple[str, tuple[float, float, float], int]] = []
+    vols: list[tuple[str, float, int]] = []
+
+    def replicas(node: dict[str, Any], inherited: int) -> int:
+        value = _int(node.get("replicas"), None)
+        value = _int(node.get("replicaCount"), None) if value is None else value
+        return inherited if value is None else value
+
+    def walk(node: Any, label: str, inherited: int = 1) -> None:
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, f"{label}[{i}]", inherited)
+            return
+        if not isinstance(node, dict) or node.get("enabled") is False:
+            return
+        if label.rsplit(".", 1)[-1].lower().endswith("job"):
+            return
+        n = replicas(node, inherited)
+        vct = node.get("volumeClaimTemplate")
+        size = _pvc_gib(vct.get("spec")) if isinstance(vct, dict) else None
+        if size:
+            vols.append((f"{label}.volumeClaimTemplate", size, n))
+        pers = node.get("persistence")
+        if isinstance(pers, dict) and pers.get("enabled", True) is not False:
+            size = gib(pers.get("size"))
+            if size:
+                vols.append((f"{label}.persistence" if label else "persistence", size, n))
+        res_ = node.get("resources")
+        if isinstance(res_, dict):
+            req = pod_requests({"containers": [{"resources": res_}]})
+            if req is not None and any(req):
+                pods.append((label or "(chart)", req, n))
+        for key, child in node.items():
+            if key in ("resources", "volumeClaimTemplate", "persistence", "labels", "annotations", "env"):
+                continue
+            if key == "workers" and node.get("executor") == "KubernetesExecutor":
+                continue
+            walk(child, f"{label}.{key}" if label else key, n)
+
+    walk(values, "")
+    return pods, vols
+
+
 def _helm_release(res: "PlanResource", ctx: _Ctx) -> CostLine:
     chart = res.inputs.get("chart") or res.name
+    pods, vols = chart_shapes(res.inputs.get("values"))
+    volumes, what = _storage_charges([(label, size * n) for label, size, n in vols], 1, ctx)
     if ctx.aws:
-        return _free(res, f"Helm release {chart}: its pods run on the priced node groups "
-                          "(volumes or load balancers a chart creates are not visible in the plan)")  # fmt: skip
-    return _unpriced(res, f"Helm release {chart}: its pods' requests are not visible in the plan")
+        if not volumes:
+            return _free(res, f"Helm release {chart}: its pods run on the priced node groups")
+        return _line(res, STATUS_PRICED, f"Helm release {chart}: {what} volumes from the chart values; its pods "
+                     "run on the priced node groups", volumes)  # fmt: skip
+    rates = ctx.usage.k8s_rates
+    charges: list[Charge] = []
+    for label, (cpu, mem, gpu), n in pods:
+        for q, unit, rate in ((cpu, "vCPU-hour", "vcpu_hour"), (mem, "GiB-hour", "gib_hour"), (gpu, "GPU-hour", "gpu_hour")):
+            if q:
+                charges.append(Charge(f"{label}: {_num(round(q, 3))} {unit.split('-')[0]} × {n}", q * n * ctx.hours,
+                                      unit, rates.get(rate, 0.0)))  # fmt: skip
+    charges += volumes
+    if not charges:
+        return _unpriced(res, f"Helm release {chart}: its pods' requests are not visible in the plan")
+    return _line(res, STATUS_PRICED, f"Helm release {chart}: priced from the requests, replicas and volumes its "
+                 "values state (pods the chart starts without them are not visible)", charges)  # fmt: skip
+
+
+def _manifests(res: "PlanResource", ctx: _Ctx) -> CostLine:
+    if ctx.aws:
+        return _free(res, "upstream manifests: their pods run on the priced node groups")
+    return _unpriced(res, "upstream manifests (kustomize/YAML): their pods' requests are not visible in the plan")
 
 
 def _custom_workload(res: "PlanResource", ctx: _Ctx) -> CostLine | None:
@@ -1170,8 +1241,10 @@ def _price_kubernetes(res: "PlanResource", ctx: _Ctx) -> CostLine:
         return _k8s_service(res, ctx)
     if kind == "Ingress":
         return _k8s_ingress(res, ctx)
-    if res.type.startswith("kubernetes:helm.sh/") or kind == "Release" and "helm" in res.type:
-        return _helm_release(res, ctx)
+    if res.type.startswith("kubernetes:helm.sh/"):
+        return _helm_release(res, ctx) if kind == "Release" else _manifests(res, ctx)
+    if res.type.startswith(("kubernetes:kustomize/", "kubernetes:yaml/")):
+        return _manifests(res, ctx)
     if kind == "DaemonSet":
         if ctx.aws:
             return _free(res, _K8S_FREE_ON_AWS)
@@ -1213,6 +1286,19 @@ def _hpa_bounds(plan: "Plan") -> dict[tuple[str, str, str], tuple[int, int]]:
     return out
 
 
+def billable_resources(plan: "Plan") -> list["PlanResource"]:
+    """What gets a line: custom resources, plus opaque components (remote components such as a
+    kustomize Directory or a helm v4 Chart, whose children never reach an offline plan)."""
+    parents = {r.parent for r in plan.resources if r.parent}
+    out = []
+    for r in plan.resources:
+        if r.type.startswith("pulumi:"):
+            continue
+        if r.custom or (not r.type.startswith("mlplat:") and r.urn not in parents):
+            out.append(r)
+    return out
+
+
 def price_resource(res: "PlanResource", ctx: _Ctx) -> CostLine:
     """One line for one custom resource of the plan."""
     if res.type.startswith("kubernetes:"):
@@ -1232,7 +1318,7 @@ def estimate(resolved: "ResolvedPlatform", plan: "Plan", catalogue: Catalogue | 
     region = getattr(resolved.spec.target, "region", None)
     cat = catalogue or load_catalogue(provider, region)
     usage = usage_assumptions(resolved, cat)
-    resources_ = [r for r in plan.custom_resources() if not r.type.startswith("pulumi:")]
+    resources_ = billable_resources(plan)
     ctx = _Ctx(
         resolved=resolved,
         plan=plan,
@@ -1634,6 +1720,6 @@ __all__ = [
     "DEFAULT_S3_PUT_SHARE", "DEFAULT_S3_REQUESTS", "FREE_TYPES", "HOURS_PER_MONTH", "STATUS_FREE",
     "STATUS_PRICED", "STATUS_UNPRICED", "BudgetVerdict", "Catalogue", "Charge", "ComponentDiff", "CostDiff",
     "CostEstimate", "CostLine", "Coverage", "LineDiff", "UsageAssumptions", "available_regions",
-    "baseline_estimate", "cron_runs_per_month", "budget_gate", "compare", "cost_json", "estimate", "estimate_spec", "gib",
+    "baseline_estimate", "billable_resources", "chart_shapes", "cron_runs_per_month", "budget_gate", "compare", "cost_json", "estimate", "estimate_spec", "gib",
     "load_catalogue", "parse_quantity", "pod_requests", "spec_at_revision", "to_markdown", "usage_assumptions",
 ]  # fmt: skip

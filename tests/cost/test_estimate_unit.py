@@ -433,3 +433,46 @@ def test_vpc_endpoints(aws_resolved):
     e = estimate(r, plan(r, gw, iface))
     assert e.line("network-s3-endpoint").status == "free"
     assert e.line("network-ecr-api-endpoint").monthly_usd == pytest.approx(3 * HOURS * USE1["vpc"]["interface_endpoint_hour"])
+
+
+AIRFLOW_LIKE_VALUES = {
+    "executor": "KubernetesExecutor",
+    "webserver": {"replicas": 2, "resources": {"requests": {"cpu": "250m", "memory": "1Gi"}}},
+    "scheduler": {"replicas": 2, "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}},
+    "workers": {"resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}},  # per-task pods: not standing
+    "migrateDatabaseJob": {"resources": {"requests": {"cpu": "100m", "memory": "512Mi"}}},  # one-off
+    "redis": {"enabled": False, "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}},
+    "logs": {"persistence": {"enabled": True, "size": "10Gi"}},
+}
+
+
+def test_helm_values_on_kubernetes_target(k8s_resolved):
+    r = k8s_resolved()
+    rel = res("kubernetes:helm.sh/v3:Release", "orchestrator-airflow", "orchestrator", chart="airflow",
+              values=AIRFLOW_LIKE_VALUES)  # fmt: skip
+    e = estimate(r, plan(r, rel))
+    rate = K8S["rates"]
+    pods = 2 * (0.25 * rate["vcpu_hour"] + 1 * rate["gib_hour"]) + 2 * (0.5 * rate["vcpu_hour"] + 1 * rate["gib_hour"])
+    assert e.line("orchestrator-airflow").monthly_usd == pytest.approx(HOURS * pods + 10 * rate["storage_gb_month"])
+
+
+def test_helm_volumes_on_aws_are_ebs(aws_resolved):
+    r = aws_resolved()
+    values = {"prometheus": {"prometheusSpec": {"replicas": 2, "resources": {"requests": {"cpu": "1", "memory": "4Gi"}},
+              "storageSpec": {"volumeClaimTemplate": {"spec": {"resources": {"requests": {"storage": "100Gi"}}}}}}}}
+    rel = res("kubernetes:helm.sh/v3:Release", "monitoring-prometheus", "monitoring", chart="kube-prometheus-stack",
+              values=values)  # fmt: skip
+    plain = res("kubernetes:helm.sh/v3:Release", "cluster-autoscaler", "cluster", chart="cluster-autoscaler",
+                values={"resources": {"requests": {"cpu": "100m"}}})  # fmt: skip
+    e = estimate(r, plan(r, rel, plain))
+    # Pods run on the priced node groups; the two 100 GiB volumes (one per replica) are EBS gp3.
+    assert e.line("monitoring-prometheus").monthly_usd == pytest.approx(2 * 100 * USE1["ebs"]["gp3_gb_month"])
+    assert e.line("cluster-autoscaler").status == "free"
+
+
+def test_opaque_components_get_a_line(k8s_resolved):
+    r = k8s_resolved()
+    kfp = res("kubernetes:kustomize/v2:Directory", "orchestrator-kfp-base", "orchestrator", directory="github.com/x")
+    kfp.custom = False  # a remote component: its children never reach an offline plan
+    e = estimate(r, plan(r, kfp))
+    assert [ln.name for ln in e.coverage.unpriced] == ["orchestrator-kfp-base"]
