@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
@@ -706,6 +707,11 @@ def engine_errors(stage: str, what: str, progress: Progress | None = None) -> An
         if "pulumi" in str(exc) or "pulumi" in str(getattr(exc, "filename", "") or ""):
             raise MlplatError(missing_cli_message("running `pulumi` failed (not installed)")) from None
         raise
+    except subprocess.CalledProcessError as exc:  # `pulumi version` itself failed: a broken install
+        raise MlplatError(
+            f"the Pulumi CLI did not run (`{' '.join(map(str, exc.cmd))}` exited {exc.returncode}); "
+            f"reinstall it: {INSTALL_HINT}"
+        ) from None
     except aerr.InvalidVersionError as exc:
         raise MlplatError(f"unsupported Pulumi CLI version: {exc}; upgrade it: {INSTALL_HINT}") from None
     except aerr.ConcurrentUpdateError:

@@ -320,6 +320,14 @@ def test_automation_file_not_found_becomes_the_install_message():
     assert exc.value.exit_code == 2
 
 
+def test_a_broken_pulumi_install_is_a_user_error():
+    import subprocess
+
+    with pytest.raises(MlplatError, match="did not run") as exc, engine.engine_errors("setup", "x"):
+        raise subprocess.CalledProcessError(127, ["pulumi", "version"])
+    assert exc.value.exit_code == 2
+
+
 def test_other_file_not_found_errors_pass_through():
     with pytest.raises(FileNotFoundError), engine.engine_errors("setup", "x"):
         raise FileNotFoundError(2, "No such file or directory", "/tmp/other")
