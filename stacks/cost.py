@@ -1160,6 +1160,11 @@ def _custom_workload(res: "PlanResource", ctx: _Ctx) -> CostLine | None:
     found = _find_pod_shapes(spec)
     if not found:
         return None
+    predictor = _d(_d(spec).get("predictor"))
+    if predictor.get("canaryTrafficPercent") is not None:
+        # A KServe canary rollout keeps the previous revision serving the rest of the traffic.
+        found += [(f"{label} (previous revision)", req, lo, hi) for label, req, lo, hi in found
+                  if label.startswith("predictor")]  # fmt: skip
     if ctx.aws:
         return _free(res, _K8S_FREE_ON_AWS)
     rates = ctx.usage.k8s_rates
@@ -1196,8 +1201,9 @@ def _find_pod_shapes(spec: Any, path: str = "") -> list[tuple[str, tuple[float, 
     out: list[tuple[str, tuple[float, float, float], int, int]] = []
 
     def bounds(node: dict[str, Any], inherited: tuple[int, int]) -> tuple[int, int]:
-        lo = _int(node.get("minReplicas"))
-        hi = _int(node.get("maxReplicas"))
+        hpa = _d(node.get("hpaSpec"))  # Seldon: componentSpecs[].hpaSpec beside the pod spec
+        lo = _int(node.get("minReplicas", hpa.get("minReplicas")))
+        hi = _int(node.get("maxReplicas", hpa.get("maxReplicas")))
         fixed = _int(node.get("replicas"))
         if lo is None and hi is None and fixed is None:
             return inherited
@@ -1648,7 +1654,7 @@ def to_markdown(estimate: CostEstimate, diff: CostDiff | None = None, verdict: B
         out.append("")
         out.append(f"> ⚠️ {_md(w)}")
     out.append("")
-    out.append(f"<sub>Prices: {e.catalogue.label} ({_md(e.catalogue.source)}). Assumptions: "
+    out.append(f"<sub>Prices: {e.catalogue.label} (`{e.catalogue.file}`, list prices). Assumptions: "
                + "; ".join(_md(a) for a in e.assumptions()) + ".</sub>")  # fmt: skip
     return "\n".join(out) + "\n"
 

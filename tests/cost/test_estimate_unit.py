@@ -476,3 +476,22 @@ def test_opaque_components_get_a_line(k8s_resolved):
     kfp.custom = False  # a remote component: its children never reach an offline plan
     e = estimate(r, plan(r, kfp))
     assert [ln.name for ln in e.coverage.unpriced] == ["orchestrator-kfp-base"]
+
+
+def test_seldon_deployment_with_hpa_spec_and_kserve_canary(k8s_resolved):
+    r = k8s_resolved()
+    pod = {"containers": [container("500m", "1Gi")]}
+    sdep = k8s("SeldonDeployment", "machinelearning.seldon.io/v1", "serving-fraud", "serving",
+               {"predictors": [{"name": "main", "replicas": 2.0,
+                                "componentSpecs": [{"spec": pod, "hpaSpec": {"minReplicas": 2.0, "maxReplicas": 6.0}}]}]})  # fmt: skip
+    isvc = k8s("InferenceService", "serving.kserve.io/v1beta1", "serving-churn", "serving",
+               {"predictor": {"minReplicas": 1.0, "maxReplicas": 1.0, "canaryTrafficPercent": 10.0,
+                              "model": {"modelFormat": {"name": "sklearn"},
+                                        "resources": {"requests": {"cpu": "1", "memory": "2Gi"}}}}})  # fmt: skip
+    e = estimate(r, plan(r, sdep, isvc))
+    rate = K8S["rates"]
+    per = HOURS * (0.5 * rate["vcpu_hour"] + 1 * rate["gib_hour"])
+    line = e.line("serving-fraud")
+    assert (line.min_monthly_usd, line.max_monthly_usd) == (pytest.approx(2 * per), pytest.approx(6 * per))
+    # canary: the new and the previous revision each run their minimum
+    assert e.line("serving-churn").monthly_usd == pytest.approx(2 * HOURS * (rate["vcpu_hour"] + 2 * rate["gib_hour"]))
