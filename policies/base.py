@@ -238,8 +238,11 @@ def rule_by_id(policy_id: str) -> type[Rule] | None:
 
 
 def known_policy(policy_id: str) -> bool:
-    """An mlplat rule id, or something that looks like a checkov check id."""
-    return rule_by_id(policy_id) is not None or bool(re.match(r"^CKV2?_[A-Z0-9]+_\d+$", policy_id))
+    """An mlplat rule id, a checkov check id (checkov's own catalogue is not consulted: it is large
+    and slow to load), or a drift finding code (DRIFT-…, waived by `mlplat drift`)."""
+    if rule_by_id(policy_id) is not None:
+        return True
+    return bool(re.match(r"^(CKV2?_[A-Z0-9]+_\d+|DRIFT(-[A-Z]+)?)$", policy_id))
 
 
 # --------------------------------------------------------------------------- levels
