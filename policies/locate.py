@@ -124,9 +124,11 @@ def locate(resolved: ResolvedPlatform, path: Path) -> SpecLocation:
         node, found = index.nearest(p)
         if node is not None:
             loc = node.loc or node.key_loc
+            in_spec = loc is not None and not loc.file.startswith("<builtin>")
             if dotted is None:
-                _, dotted = index.locate(path)
-            if loc is not None and not loc.file.startswith("<builtin>"):
+                # The user's path; a value filled in by a profile keeps the path asked for.
+                dotted = index.locate(path)[1] if in_spec else format_path(path)
+            if loc is not None and in_spec:
                 return SpecLocation(loc.file, loc.line, loc.col, dotted)
         if not found:
             break
