@@ -790,6 +790,7 @@ def secret_from_ref(
     cluster: ClusterRef,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] | None = None,
+    static: Mapping[str, str] | None = None,
 ) -> tuple[str, str]:
     """Materialise a spec `SecretRef` as a Kubernetes Secret; returns (secret name, key).
 
@@ -798,12 +799,15 @@ def secret_from_ref(
     - `{secret_ref: "kubernetes/<secret>[/<key>]"}` (or `k8s/...`): an existing Secret, used as is.
     - `{secret_ref: "<store>/<path>"}`: an External Secrets `ExternalSecret` syncing `<path>` from
       the `ClusterSecretStore` named `<store>` (e.g. aws-secrets-manager, vault).
+
+    `static`: non-secret keys stored beside the value (e.g. a user name); an existing Secret is
+    expected to hold them already.
     """
     if getattr(ref, "from_env", None):
         var = str(ref.from_env)
         opaque_secret(
-            ctx, component, name, secret_name, namespace_, {key: os.environ.get(var, "")}, cluster, parent,
-            depends_on=depends_on,
+            ctx, component, name, secret_name, namespace_, {**(static or {}), key: os.environ.get(var, "")}, cluster,
+            parent, depends_on=depends_on,
         )  # fmt: skip
         return secret_name, key
     store, _, path = str(ref.secret_ref).partition("/")
@@ -818,7 +822,11 @@ def secret_from_ref(
         spec={
             "refreshInterval": "1h",
             "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
-            "target": {"name": secret_name, "creationPolicy": "Owner"},
+            "target": {
+                "name": secret_name,
+                "creationPolicy": "Owner",
+                **({"template": {"mergePolicy": "Merge", "data": dict(static)}} if static else {}),
+            },
             "data": [{"secretKey": key, "remoteRef": {"key": path}}],
         },
         opts=k8s_opts(cluster, parent, depends_on),
