@@ -265,7 +265,7 @@ def cache(name: str = "feature-store-redis", protect: bool = True, **over: Any) 
 GOOD_CONTAINER: dict[str, Any] = {
     "name": "app",
     "image": "ghcr.io/mlflow/mlflow:v2.16.2",
-    "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "2Gi"}},
+    "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}},
     "securityContext": {
         "runAsNonRoot": True,
         "runAsUser": 10001.0,
@@ -312,6 +312,7 @@ def deployment(name: str = "mlflow", containers: list[dict[str, Any]] | None = N
                pod: dict[str, Any] | None = None, namespace: str = "mlplat-tracking", kind: str = "Deployment",
                component: str = "tracking") -> PlanResource:  # fmt: skip
     pod_spec: dict[str, Any] = {
+        "automountServiceAccountToken": False,
         "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": containers if containers is not None else [container()],
     }
