@@ -1,0 +1,59 @@
+"""Pure helpers of modules/orchestrator.py."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from mlplat.modules import orchestrator as o
+from mlplat.modules.common import Context
+
+
+def ctx() -> Context:
+    return Context("churn", "prod", "aws", "us-east-1", {}, True, False, False, 30)
+
+
+def test_chart_version_is_pinned_by_airflow_minor():
+    assert o.airflow_chart_version("2.10.3") == "1.16.0"
+    assert o.airflow_chart_version("2.9.3") == "1.15.0"
+    for bad in ("2.10", "latest", "1.10.15"):
+        with pytest.raises(ValueError):
+            o.airflow_chart_version(bad)
+
+
+def test_executor_defaults_to_kubernetes():
+    assert o.executor_name(None) == "KubernetesExecutor"
+    assert o.executor_name("celery") == "CeleryExecutor"
+
+
+def test_fernet_key_pads_url_safe_base64():
+    raw = base64.urlsafe_b64encode(bytes(range(32))).decode().rstrip("=")
+    key = o.fernet_key(raw)
+    assert len(key) == 44 and len(base64.urlsafe_b64decode(key)) == 32
+
+
+def test_values_use_platform_db_and_no_literal_credentials():
+    v = o.airflow_values(ctx(), "2.10.3", "kubernetes", replicas=2, tracking_uri="http://mlflow:5000")
+    assert v["executor"] == "KubernetesExecutor"
+    assert v["postgresql"] == {"enabled": False}
+    assert v["data"] == {"metadataSecretName": o.METADATA_SECRET}
+    assert v["webserverSecretKeySecretName"] == o.WEBSERVER_SECRET and v["fernetKeySecretName"] == o.FERNET_SECRET
+    assert v["webserver"]["defaultUser"] == {"enabled": False}
+    assert v["images"]["airflow"] == {"repository": "apache/airflow", "tag": "2.10.3", "pullPolicy": "IfNotPresent"}
+    assert v["securityContexts"]["pod"]["runAsNonRoot"] is True
+    assert v["securityContexts"]["containers"]["capabilities"] == {"drop": ["ALL"]}
+    assert {"name": "MLFLOW_TRACKING_URI", "value": "http://mlflow:5000"} in v["env"]
+    assert v["redis"] == {"enabled": False}
+    text = repr(v).lower()
+    assert "password" not in text and "fernetkey'" not in text
+
+
+def test_kfp_manifests_are_pinned():
+    dirs = o.kfp_directories("2.3.0")
+    assert [d for _, d in dirs] == [
+        "github.com/kubeflow/pipelines/manifests/kustomize/cluster-scoped-resources?ref=2.3.0",
+        "github.com/kubeflow/pipelines/manifests/kustomize/env/platform-agnostic?ref=2.3.0",
+    ]
+    with pytest.raises(ValueError):
+        o.kfp_directories("latest")
