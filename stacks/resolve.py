@@ -9,6 +9,7 @@ the `*_defaults` of a profile only fill keys a node pool or model leaves unset.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Set as AbstractSet
 import difflib
 import re
 import types
@@ -24,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from . import semantic
 from .catalog import instance_type
 from .errors import Diagnostic, Location, SpecError, format_path
-from .spec import SECTION_KEYS, PlatformSpec, SecretRef
+from .spec import SECTION_KEYS, AwsTarget, KubernetesTarget, PlatformSpec, SecretRef
 from .tree import LocationIndex, Node, Path_, load_yaml, merge, parse_yaml
 
 ENV_KEYS = ("profile", "metadata") + SECTION_KEYS
@@ -248,7 +249,8 @@ def _env_override(doc: SpecDocument, env: str, diags: list[Diagnostic]) -> tuple
                     Diagnostic(
                         child.loc,
                         path,
-                        f"unknown profile {child.value!r}{_dym(child.value, profiles)} (built-in: {', '.join(profiles)})",
+                        f"unknown profile {child.plain()!r}{_dym(child.plain(), profiles)} "
+                        f"(built-in: {', '.join(profiles)})",
                     )
                 )
             else:
@@ -367,8 +369,9 @@ def _apply_item_defaults(merged: Node, profile_name: str) -> None:
         if reps is None or not isinstance(reps.value, dict):
             continue
         lo, hi = reps.value.get("min"), reps.value.get("max")
-        valid_min = lo is not None and type(lo.value) is int and lo.value >= 1
-        if valid_min and (hi is None or (type(hi.value) is int and hi.value < lo.value)):
+        if lo is None or type(lo.value) is not int or lo.value < 1:
+            continue
+        if hi is None or (type(hi.value) is int and hi.value < lo.value):
             reps.value["max"] = Node(lo.value, lo.loc, lo.src_path, lo.key_loc)
 
 
@@ -483,7 +486,7 @@ def check_tree(tree: Node, env: str | None = None) -> tuple[PlatformSpec | None,
             if not (attempt and pruner.is_consequence(pruner.orig_path(index, path))):
                 node = index.nodes.get(path)
                 msg = _group_message(errs, path, data, node.raw if node is not None else None)
-                located = kind in ("extra_forbidden", "missing")
+                located = kind in ("extra_forbidden", "missing", "union_tag_not_found")
                 diags.append(index.diagnostic(path, msg, key=located, env=env))
             progress = pruner.prune(index, path, kind, data) or progress
         if not progress:
@@ -674,6 +677,8 @@ def _error_groups(exc: ValidationError, data: Any) -> dict[Path_, list[Any]]:
     groups: dict[Path_, list[Any]] = {}
     for err in exc.errors(include_url=False):
         path, _ = _walk(tuple(err["loc"]), data)
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            path = (*path, "provider")  # point at the tag itself, wherever it was written
         groups.setdefault(path, []).append(err)
     return groups
 
@@ -721,6 +726,7 @@ def _message(err: Any, path: Path_, data: Any, secret: bool = False, raw: str | 
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tags = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",")]
         if kind == "union_tag_not_found":
+            tags = [t for m in (AwsTarget, KubernetesTarget) for t in typing.get_args(m.model_fields["provider"].annotation)]
             return f"missing required key 'provider' (one of: {', '.join(tags)})"
         tag = ctx.get("tag")
         return f"unsupported provider {tag!r}{_dym(tag, tags, 0.5)} (supported: {', '.join(tags)})"
@@ -745,6 +751,8 @@ def _message(err: Any, path: Path_, data: Any, secret: bool = False, raw: str | 
         if field == "secret_ref":
             return "expected a secret reference '<store>/<path>' (store: lowercase letters, digits, '-')"
         return f"does not match the expected form {ctx.get('pattern')!r}" + ("" if secret else f" (got {inp!r})")
+    if kind == "finite_number":
+        return "must be a finite number" + ("" if secret else f" (got {inp})")
     if kind in ("string_too_short", "too_short"):
         return "must not be empty"
     if kind in ("string_too_long", "too_long"):
@@ -802,6 +810,8 @@ def _type_name(v: Any, secret: bool = False) -> str:
         return "a string" if secret or len(v) > 40 else f"the string {v!r}"
     if isinstance(v, (_dt.date, _dt.datetime)):
         return "a date"
+    if isinstance(v, AbstractSet):
+        return "a set"
     return type(v).__name__
 
 

@@ -20,7 +20,8 @@ DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=False, populate_by_name=True)
+    # allow_inf_nan=False: .inf or .nan are never meaningful sizes, budgets or percentages.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=False, populate_by_name=True, allow_inf_nan=False)
 
 
 def _dns_label(value: str, what: str, max_len: int = 63) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +97,28 @@ TOP_LEVEL_HINT = "apiVersion, kind, metadata, target, …"
 MAX_SPEC_BYTES = 5_000_000  # specs are a few KB; anything this big is the wrong file
 
 
+@cache
+def _constructor() -> type:
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class Constructor(RoundTripConstructor):
+        """Timestamps stay strings: `expires: 2026-13-01` must become a located validation
+        error, not a bare ValueError from the YAML layer, and a name like 2024-01-01 stays
+        the string the user wrote. Fields that are dates parse the string themselves."""
+
+    def as_text(self: Any, node: Any) -> str:
+        return str(self.construct_scalar(node))
+
+    # add_constructor copies the table into the subclass: ruamel's own class is untouched.
+    Constructor.add_constructor("tag:yaml.org,2002:timestamp", as_text)
+    return Constructor
+
+
 def _yaml():  # ruamel is imported lazily: it is the only YAML parser we need
     from ruamel.yaml import YAML
 
     y = YAML(typ="rt")
+    y.Constructor = _constructor()
     y.allow_duplicate_keys = False
     return y
 
@@ -130,6 +149,15 @@ def _raw(lines: list[str], loc: Location | None) -> str | None:
         return None
     m = _TOKEN.match(lines[loc.line - 1], loc.col - 1)
     return m.group(0) if m else None
+
+
+def _key(k: Any) -> str:
+    """Mapping keys as the user would write them (`~: x` is the key null, not 'None')."""
+    if k is None:
+        return "null"
+    if isinstance(k, bool):
+        return str(k).lower()
+    return str(k)
 
 
 class _Builder:
@@ -164,7 +192,7 @@ class _Builder:
                     vloc: Location | None = Location(f, vl + 1, vc + 1)
                 except (KeyError, TypeError, AttributeError, ValueError):  # merged keys (<<) have no own position
                     kloc = vloc = loc
-                out[str(k)] = self.node(obj[k], path + (str(k),), vloc, kloc)
+                out[_key(k)] = self.node(obj[k], path + (_key(k),), vloc, kloc)
             return Node(out, loc, path, key_loc)
         items = []
         for i, item in enumerate(obj):

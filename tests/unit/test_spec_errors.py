@@ -193,8 +193,28 @@ def test_component_kind_lists_the_supported_ones(tmp_path):
 def test_unsupported_provider(tmp_path):
     text = edit("  provider: aws\n", "  provider: azure\n")
     path, diags = errors(tmp_path, text)
-    assert str(diags[0]).startswith(f"{path}:{at(text, 'provider: azure')}: target: unsupported provider 'azure'")
+    where = at_value(text, "provider: azure")
+    assert str(diags[0]).startswith(f"{path}:{where}: target.provider: unsupported provider 'azure'"), str(diags[0])
     assert "(supported: aws, kubernetes)" in str(diags[0])
+
+
+def test_missing_provider(tmp_path):
+    text = edit("  provider: aws\n", "")
+    msg, _ = only(tmp_path, text)
+    assert msg.startswith(f"platform.yaml:{at(text, 'target')}: target.provider: missing required key 'provider'"), msg
+
+
+def test_non_finite_numbers(tmp_path):
+    text = edit("traffic_percent: 10}", "traffic_percent: .nan}")
+    msg, _ = only(tmp_path, text)
+    assert msg.startswith(f"platform.yaml:{at(text, '.nan')}: serving.models[0].canary.traffic_percent: must be a finite")
+
+
+def test_invalid_date_is_located(tmp_path):
+    text = BASE.replace("environments:", "policies:\n  waivers:\n    - {policy: MLP-STO-001, resource: x, reason: r, "
+                        "owner: o, expires: 2026-13-01}\nenvironments:")  # fmt: skip
+    msg, _ = only(tmp_path, text)
+    assert msg.startswith(f"platform.yaml:{at(text, '2026-13-01')}: policies.waivers[0].expires: must be a date"), msg
 
 
 def test_unknown_api_version(tmp_path):
