@@ -9,11 +9,11 @@ the `*_defaults` of a profile only fill keys a node pool or model leaves unset.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Set as AbstractSet
 import difflib
 import re
 import types
 import typing
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
