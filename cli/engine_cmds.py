@@ -151,8 +151,9 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
     """Tear an environment down with the Pulumi engine.
 
     Where the profile protects data (prod), buckets, databases, caches and KMS keys are
-    protected: they are kept (in the cloud and in the state) and everything else is deleted;
-    you confirm by typing the environment name, or pass --yes --allow-protected in CI.
+    protected: they are kept (in the cloud and in the state) with what they need and their
+    own settings, and everything else is deleted; you confirm by typing the environment
+    name, or pass --yes --allow-protected in CI.
     Dev environments are torn down completely. Afterwards, any resource still carrying the
     environment's ownership tags is reported.
 
@@ -168,10 +169,11 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
     mode = eng.confirmation("destroy", env=env, protected=protected, yes=yes, allow_protected=allow_protected,
                             interactive=eng.is_interactive())
     plan = eng.offline_plan(resolved)
-    summary = eng.teardown_summary(plan)
+    summary = eng.teardown_summary(plan, keep_protected=protected)
     if protected:
-        _info(f"{stack}: profile {resolved.profile.name} protects data. Everything else is deleted; "
-              "protected resources stay in the cloud and in the stack's state.")
+        _info(f"{stack}: profile {resolved.profile.name} protects data. Protected resources stay, in the cloud "
+              "and in the stack's state, with what they need (network, keys) and their own settings; "
+              "everything else is deleted.")
     else:
         _info(f"{stack}: profile {resolved.profile.name}: every resource of the environment is deleted.")
     for line in summary.lines():
@@ -180,16 +182,23 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
         _info(f"warning: profile {resolved.profile.name} protects data, but these stateful resources are "
               f"not protected and will be deleted: {', '.join(summary.unprotected_stateful)}")
     session = _open(resolved, opts)
-    progress = eng.Progress(_info)
-    if mode is not eng.Confirm.NONE:
-        preview = eng.run_preview_destroy(session, protected, progress)
-        click.echo(f"destroy preview {stack}: {preview.summary}")
-        if not eng.has_changes(preview.changes):
-            click.echo(f"nothing to destroy in {stack}")
-            return
-        _ask(mode, "destroy", stack, env)
-    result = eng.run_destroy(session, protected, progress)
-    click.echo(f"destroy {stack}: {result.summary}")
+    targets: list[str] | None = None  # None: everything
+    if protected:
+        # Decided on the real state, not the plan: what exists is what can be deleted.
+        targets = eng.teardown_targets(eng.state_nodes(eng.state_resources(session)))
+    if targets == []:
+        click.echo(f"nothing to destroy in {stack}: only protected data and what it needs remain")
+    else:
+        progress = eng.Progress(_info)
+        if mode is not eng.Confirm.NONE:
+            preview = eng.run_preview_destroy(session, targets, progress)
+            click.echo(f"destroy preview {stack}: {preview.summary}")
+            if not eng.has_changes(preview.changes):
+                click.echo(f"nothing to destroy in {stack}")
+                return
+            _ask(mode, "destroy", stack, env)
+        result = eng.run_destroy(session, targets, progress)
+        click.echo(f"destroy {stack}: {result.summary}")
     remaining = eng.remaining_resources(session)
     kept_ids: set[str] = set()
     if remaining:
@@ -197,8 +206,8 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
         for r in remaining:
             rid = str(r.get("id") or "")
             kept_ids.add(rid)
-            why = "protected" if r.get("protect") else "kept"
-            click.echo(f"  {r.get('type')} {rid or r.get('urn')} ({why})")
+            why = "protected" if r.get("protect") else "kept for protected data"
+            click.echo(f"  {eng.short_type(str(r.get('type')))} {rid or r.get('urn')} ({why})")
         _info("To delete protected data on purpose, unprotect it first (cd "
               f"{eng.workspace_dir(resolved)} && pulumi state unprotect --stack {stack} URN), then destroy again.")
     report = eng.find_leftovers(resolved)

@@ -463,22 +463,124 @@ def protected_resources(plan: Plan) -> list[PlanResource]:
     return [r for r in plan.custom_resources() if r.protect or r.retain_on_delete]
 
 
+def short_type(type_: str) -> str:
+    """`aws:s3/bucketPolicy:BucketPolicy` → `BucketPolicy` (stateful types by their kind: `bucket`)."""
+    return STATEFUL_TYPES.get(type_) or type_.rsplit(":", 1)[-1]
+
+
 def describe(r: PlanResource) -> str:
-    kind = STATEFUL_TYPES.get(r.type, r.type)
+    kind = short_type(r.type)
     phys = physical_name(r)
     return f"{kind} {phys}" if phys and phys != r.name else f"{kind} {r.name}"
 
 
+# --------------------------------------------------------------------------- what a protected destroy keeps
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """A resource as the teardown planner sees it, from the offline plan or from the state."""
+
+    urn: str
+    type: str
+    custom: bool
+    protect: bool
+    parent: str | None = None
+    provider: str | None = None
+    dependencies: tuple[str, ...] = ()
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type.startswith("pulumi:providers:")
+
+
+def plan_nodes(plan: Plan) -> list[GraphNode]:
+    return [
+        GraphNode(r.urn, r.type, r.custom, r.protect, r.parent, r.provider, tuple(r.dependencies))
+        for r in plan.resources
+    ]
+
+
+def _ref_urn(ref: str | None) -> str | None:
+    """A provider reference `<urn>::<id>` → the provider's URN."""
+    if not ref:
+        return None
+    return ref.rsplit("::", 1)[0] if ref.count("::") >= 4 else ref
+
+
+def state_nodes(resources: Iterable[Mapping[str, Any]]) -> list[GraphNode]:
+    """Resources of a Pulumi state (export_stack `deployment.resources`) as graph nodes."""
+    out = []
+    for r in resources:
+        deps = list(r.get("dependencies") or [])
+        if r.get("deletedWith"):
+            deps.append(str(r["deletedWith"]))
+        out.append(GraphNode(
+            str(r.get("urn", "")), str(r.get("type", "")), bool(r.get("custom")), bool(r.get("protect")),
+            r.get("parent") or None, _ref_urn(r.get("provider")), tuple(deps),
+        ))
+    return out
+
+
+KEEP_PROTECTED = "protected"
+KEEP_NEEDED = "needed by protected data"  # something protected depends on it (subnets, keys, provider)
+KEEP_ATTACHED = "settings of protected data"  # depends only on kept resources (a bucket's policy, a key's alias)
+
+
+def keep_set(nodes: Sequence[GraphNode]) -> dict[str, str]:
+    """Which resources a destroy of a data-protecting environment keeps, and why.
+
+    Protected resources, everything they need (dependencies, parents, providers, transitively:
+    an RDS instance keeps its subnet group, subnets and VPC), and the settings attached to
+    them (resources that depend on protected ones and on nothing that goes: a bucket's public
+    access block, encryption and policy stay, so kept data stays locked down).
+    The set is closed under "needs", so deleting everything else never deletes something a
+    kept resource uses; Pulumi accepts it as a destroy target list without dependents.
+    """
+    by_urn = {n.urn: n for n in nodes}
+
+    def needs(n: GraphNode) -> list[str]:
+        refs = [*n.dependencies, n.parent, n.provider]
+        return [u for u in refs if u and u in by_urn]
+
+    keep: dict[str, str] = {}
+    protected = [n.urn for n in nodes if n.protect]
+    todo = list(protected)
+    while todo:
+        urn = todo.pop()
+        if urn in keep:
+            continue
+        keep[urn] = KEEP_PROTECTED if by_urn[urn].protect else KEEP_NEEDED
+        todo.extend(needs(by_urn[urn]))
+    protected_set = set(protected)
+    changed = True
+    while changed:
+        changed = False
+        for n in nodes:
+            if n.urn in keep or not n.custom or n.is_provider:
+                continue
+            if protected_set & set(n.dependencies) and all(u in keep for u in needs(n)):
+                keep[n.urn] = KEEP_ATTACHED
+                changed = True
+    return keep
+
+
+def teardown_targets(nodes: Sequence[GraphNode]) -> list[str]:
+    """URNs a protected destroy deletes: everything outside the keep set (never the root stack)."""
+    keep = keep_set(nodes)
+    return [n.urn for n in nodes if n.urn not in keep and n.type != ROOT_STACK_TYPE]
+
+
 @dataclass
 class TeardownSummary:
-    kept: list[str] = field(default_factory=list)  # protected: stays in the cloud and in state
+    kept: list[str] = field(default_factory=list)  # stays in the cloud and in the state
     notes: list[str] = field(default_factory=list)  # deleted, but with something kept / caveats
     unprotected_stateful: list[str] = field(default_factory=list)  # data that will be deleted
 
     def lines(self) -> list[str]:
         out: list[str] = []
         if self.kept:
-            out.append(f"kept (protected, {len(self.kept)}):")
+            out.append(f"kept ({len(self.kept)}):")
             out += [f"  {k}" for k in self.kept]
         if self.notes:
             out += [f"note: {n}" for n in self.notes]
@@ -488,13 +590,20 @@ class TeardownSummary:
         return out
 
 
-def teardown_summary(plan: Plan) -> TeardownSummary:
-    """What a destroy of this environment keeps and deletes, from the offline plan."""
+def teardown_summary(plan: Plan, keep_protected: bool = True) -> TeardownSummary:
+    """What a destroy of this environment keeps and deletes, from the offline plan.
+
+    keep_protected: the destroy keeps protected data (mlplat's protected teardown); without
+    it every resource goes, except those retained on delete.
+    """
     s = TeardownSummary()
+    keep = keep_set(plan_nodes(plan)) if keep_protected else {}
     for r in plan.custom_resources():
-        if r.protect or r.retain_on_delete:
-            why = "protected" if r.protect else "retained on delete"
-            s.kept.append(f"{describe(r)} ({why})")
+        if r.urn in keep:
+            s.kept.append(f"{describe(r)} ({keep[r.urn]})")
+            continue
+        if r.retain_on_delete:
+            s.kept.append(f"{describe(r)} (retained on delete: left in the cloud, dropped from the state)")
             continue
         if r.type == "aws:rds/instance:Instance" and r.inputs.get("skipFinalSnapshot") is not True:
             snap = r.inputs.get("finalSnapshotIdentifier")
@@ -793,20 +902,30 @@ def run_up(session: Session, targets: Sequence[str] = (), progress: Progress | N
     return OpResult("up", _counts(res.summary.resource_changes), p.failures)
 
 
-def run_preview_destroy(session: Session, exclude_protected: bool, progress: Progress | None = None) -> OpResult:
+def run_preview_destroy(session: Session, targets: Sequence[str] | None = None,
+                        progress: Progress | None = None) -> OpResult:
+    """What a destroy would delete: everything, or only `targets` (a protected teardown)."""
+    if targets is not None and not list(targets):
+        return OpResult("preview-destroy", {})  # see run_destroy: never an empty target list
     p = progress or Progress()
     with engine_errors("run", f"destroy preview of {stack_name(session.resolved)}", p):
         res = session.stack.preview_destroy(
-            exclude_protected=exclude_protected or None, on_output=p.on_output, on_event=p.on_event, color=_color()
+            target=list(targets) if targets is not None else None,
+            on_output=p.on_output, on_event=p.on_event, color=_color(),
         )
     return OpResult("preview-destroy", _counts(res.change_summary))
 
 
-def run_destroy(session: Session, exclude_protected: bool, progress: Progress | None = None) -> OpResult:
+def run_destroy(session: Session, targets: Sequence[str] | None = None, progress: Progress | None = None) -> OpResult:
+    """Destroy everything, or only `targets` (closed under dependents: see teardown_targets)."""
+    if targets is not None and not list(targets):
+        # An empty --target list means "no filter" to Pulumi: that would destroy everything.
+        return OpResult("destroy", {})
     p = progress or Progress()
     with engine_errors("run", f"destroy of {stack_name(session.resolved)}", p):
         res = session.stack.destroy(
-            exclude_protected=exclude_protected or None, on_output=p.on_output, on_event=p.on_event, color=_color()
+            target=list(targets) if targets is not None else None,
+            on_output=p.on_output, on_event=p.on_event, color=_color(),
         )
     return OpResult("destroy", _counts(res.summary.resource_changes), p.failures)
 
@@ -825,13 +944,18 @@ def run_refresh(session: Session, progress: Progress | None = None) -> OpResult:
     return OpResult("refresh", _counts(res.summary.resource_changes), p.failures)
 
 
-def remaining_resources(session: Session) -> list[dict[str, Any]]:
-    """Custom resources still in the stack's state (after a destroy that kept protected ones)."""
+def state_resources(session: Session) -> list[dict[str, Any]]:
+    """Every resource in the stack's state (export_stack)."""
     with engine_errors("run", f"reading the state of {stack_name(session.resolved)}"):
         deployment = session.stack.export_stack()
     resources = (getattr(deployment, "deployment", None) or {}).get("resources") or []
+    return [r for r in resources if isinstance(r, dict)]
+
+
+def remaining_resources(session: Session) -> list[dict[str, Any]]:
+    """Custom resources still in the state (after a destroy that kept protected data)."""
     return [
-        r for r in resources
+        r for r in state_resources(session)
         if r.get("custom") and not str(r.get("type", "")).startswith("pulumi:providers:")
     ]
 
@@ -943,13 +1067,15 @@ def engine_preview(
 
 
 __all__ = [
-    "BACKEND_SCHEMES", "INSTALL_HINT", "SECRETS_SCHEMES", "SPEC_OWNED_PROVIDER_ARGS", "STATEFUL_TYPES", "Backend", "Confirm", "EngineFailed",
-    "EngineOptions", "Leftover", "LeftoverReport", "OpResult", "Progress", "Secrets", "Session", "TeardownSummary",
-    "confirmation", "default_backend_url", "engine_preview", "engine_urn", "find_cli", "find_leftovers",
-    "format_changes", "has_changes", "is_interactive", "make_program", "missing_cli_message", "offline_plan",
-    "open_stack", "parse_config_items", "prepare_backend", "profile_protects", "project_settings",
+    "BACKEND_SCHEMES", "INSTALL_HINT", "SECRETS_SCHEMES", "SPEC_OWNED_PROVIDER_ARGS", "STATEFUL_TYPES",
+    "Backend", "Confirm", "EngineFailed", "EngineOptions", "GraphNode", "Leftover", "LeftoverReport",
+    "OpResult", "Progress", "Secrets", "Session", "TeardownSummary", "confirmation", "default_backend_url",
+    "engine_preview", "engine_urn", "find_cli", "find_leftovers", "format_changes", "has_changes",
+    "is_interactive", "keep_set", "make_program", "missing_cli_message", "offline_plan", "open_stack",
+    "parse_config_items", "plan_nodes", "prepare_backend", "profile_protects", "project_settings",
     "protected_resources", "provider_config_transformation", "remaining_resources", "resolve_backend",
-    "resolve_secrets", "run_destroy", "run_preview", "run_preview_destroy", "run_preview_refresh", "run_refresh",
-    "run_up", "stack_config", "stack_name", "stack_name_for", "stack_tags", "stateful_resources",
-    "target_urns", "teardown_summary", "workspace_dir", "workspace_options",
+    "resolve_secrets", "run_destroy", "run_preview", "run_preview_destroy", "run_preview_refresh",
+    "run_refresh", "run_up", "short_type", "stack_config", "stack_name", "stack_name_for", "stack_tags",
+    "state_nodes", "state_resources", "stateful_resources", "target_urns", "teardown_summary",
+    "teardown_targets", "workspace_dir", "workspace_options",
 ]  # fmt: skip

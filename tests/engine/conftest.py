@@ -27,6 +27,12 @@ environments:
   prod: {}
 """
 
+# Storage plus a network: in prod the network is not needed by the data, so a protected
+# destroy has something to delete.
+NETWORK_STORAGE_SPEC = STORAGE_SPEC.replace(
+    "storage:\n", "network: {cidr: 10.60.0.0/16, az_count: 2, nat: none}\nstorage:\n", 1
+)
+
 K8S_SPEC = """\
 apiVersion: mlplat.io/v1alpha1
 kind: Platform
@@ -42,6 +48,33 @@ def storage_spec(tmp_path: Path) -> Path:
     p = tmp_path / "platform.yaml"
     p.write_text(STORAGE_SPEC, encoding="utf-8")
     return p
+
+
+@pytest.fixture
+def network_spec(tmp_path: Path) -> Path:
+    p = tmp_path / "platform.yaml"
+    p.write_text(NETWORK_STORAGE_SPEC, encoding="utf-8")
+    return p
+
+
+def state_from_plan(plan) -> list[dict[str, Any]]:
+    """What the state of a fully deployed environment looks like (export_stack resources):
+    the plan's resources under their real-engine URNs, with parents, providers, dependencies."""
+    from mlplat.stacks import engine
+
+    urn = {r.urn: engine.engine_urn(plan, r) for r in plan.resources}
+    stack = engine.stack_name_for(plan.platform, plan.environment)
+    root = f"urn:pulumi:{stack}::{plan.platform}::pulumi:pulumi:Stack::{plan.platform}-{stack}"
+    out: list[dict[str, Any]] = [{"urn": root, "type": "pulumi:pulumi:Stack", "custom": False}]
+    for r in plan.resources:
+        out.append({
+            "urn": urn[r.urn], "type": r.type, "custom": r.custom, "protect": r.protect,
+            "id": engine.physical_name(r) or r.name,
+            "parent": urn.get(r.parent or "", root),
+            "provider": f"{urn[r.provider]}::0000-provider-id" if r.provider in urn else None,
+            "dependencies": [urn[d] for d in r.dependencies if d in urn],
+        })
+    return out
 
 
 @pytest.fixture
@@ -81,45 +114,60 @@ class _Result:
 
 
 class FakeStack:
-    """Records what the engine was asked to do; answers like pulumi.automation.Stack."""
+    """Records what the engine was asked to do; answers like pulumi.automation.Stack.
 
-    def __init__(self, changes: dict[str, int] | None = None, remaining: list[dict[str, Any]] | None = None,
-                 fail: Exception | None = None):
+    `changes` answers preview/up/refresh. With a `state` (export_stack resources), destroys
+    act on it: every resource, or only the targeted URNs, as Pulumi would.
+    """
+
+    def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.changes = changes if changes is not None else {"create": 2, "same": 1}
-        self.remaining = remaining or []
-        self.fail = fail
+        self.changes: dict[str, int] = {"create": 2, "same": 1}
+        self.state: list[dict[str, Any]] = []
+        self.fail: Exception | None = None
 
-    def _op(self, name: str, kwargs: dict[str, Any]) -> _Result:
+    def _record(self, name: str, kwargs: dict[str, Any]) -> None:
         self.calls.append((name, kwargs))
         if self.fail is not None and not name.startswith("preview"):
             raise self.fail
-        return _Result(self.changes)
+
+    def _doomed(self, target: list[str] | None) -> list[dict[str, Any]]:
+        if target is not None and not target:
+            raise AssertionError("an empty target list would destroy everything")
+        return [r for r in self.state if r["type"] != "pulumi:pulumi:Stack" and (target is None or r["urn"] in target)]
 
     def preview(self, **kw: Any) -> _Result:
-        return self._op("preview", kw)
+        self._record("preview", kw)
+        return _Result(self.changes)
 
     def up(self, **kw: Any) -> _Result:
-        return self._op("up", kw)
+        self._record("up", kw)
+        return _Result(self.changes)
 
     def preview_destroy(self, **kw: Any) -> _Result:
-        return self._op("preview_destroy", kw)
+        self._record("preview_destroy", kw)
+        return _Result({"delete": len(self._doomed(kw.get("target")))})
 
     def destroy(self, **kw: Any) -> _Result:
-        return self._op("destroy", kw)
+        self._record("destroy", kw)
+        doomed = self._doomed(kw.get("target"))
+        self.state = [r for r in self.state if r not in doomed]
+        return _Result({"delete": len(doomed)})
 
     def preview_refresh(self, **kw: Any) -> _Result:
-        return self._op("preview_refresh", kw)
+        self._record("preview_refresh", kw)
+        return _Result(self.changes)
 
     def refresh(self, **kw: Any) -> _Result:
-        return self._op("refresh", kw)
+        self._record("refresh", kw)
+        return _Result(self.changes)
 
     def export_stack(self) -> Any:
         self.calls.append(("export_stack", {}))
-        return type("Deployment", (), {"deployment": {"resources": self.remaining}})()
+        return type("Deployment", (), {"deployment": {"resources": list(self.state)}})()
 
-    def names(self) -> list[str]:
-        return [c[0] for c in self.calls]
+    def names(self, exports: bool = False) -> list[str]:
+        return [c[0] for c in self.calls if exports or c[0] != "export_stack"]
 
     def kwargs(self, name: str) -> dict[str, Any]:
         return next(kw for n, kw in self.calls if n == name)

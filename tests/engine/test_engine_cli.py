@@ -112,59 +112,110 @@ def test_prod_destroy_with_yes_but_without_allow_protected_is_refused(runner, st
 # --------------------------------------------------------------------------- destroy
 
 
-def test_prod_destroy_wrong_name_aborts(runner, storage_spec, fake_stack, passphrase, tty):
-    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod"], input="production\n")
+@pytest.fixture
+def deployed(fake_stack):
+    """Fill the fake state with a fully deployed environment of `spec` (from its offline plan)."""
+    from mlplat.stacks.offline import run_offline
+    from mlplat.stacks.resolve import load_platform
+
+    from tests.engine.conftest import state_from_plan
+
+    def deploy(spec, env):
+        fake_stack.state = state_from_plan(run_offline(load_platform(spec, env)))
+        return fake_stack.state
+
+    return deploy
+
+
+def _custom(state):
+    return {r["urn"] for r in state if r.get("custom") and not r["type"].startswith("pulumi:providers:")}
+
+
+def test_prod_destroy_wrong_name_aborts(runner, network_spec, fake_stack, deployed, passphrase, tty):
+    before = list(deployed(network_spec, "prod"))
+    res = runner.invoke(cli, ["destroy", str(network_spec), "--env", "prod"], input="production\n")
     assert res.exit_code == 2, res.output
     assert "aborted" in res.stderr and "nothing was changed" in res.stderr
     assert fake_stack.names() == ["preview_destroy"]  # shown, never applied
+    assert fake_stack.state == before
     assert "Type the environment name (prod)" in res.stderr
-    # explains what would be kept, from the offline plan
-    assert "kept (protected, 2)" in res.stderr
+    # explains what will be kept, from the offline plan
     assert "bucket demo-prod-artifacts (protected)" in res.stderr and "kms key" in res.stderr
+    assert "BucketPublicAccessBlock demo-prod-artifacts (settings of protected data)" in res.stderr
 
 
-def test_prod_destroy_empty_answer_aborts(runner, storage_spec, fake_stack, passphrase, tty):
-    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod"], input="\n")
+def test_prod_destroy_empty_answer_aborts(runner, network_spec, fake_stack, deployed, passphrase, tty):
+    deployed(network_spec, "prod")
+    res = runner.invoke(cli, ["destroy", str(network_spec), "--env", "prod"], input="\n")
     assert res.exit_code == 2 and "destroy" not in fake_stack.names()
 
 
-def test_prod_destroy_typed_name_destroys_everything_but_protected(runner, storage_spec, fake_stack, passphrase, tty):
-    fake_stack.changes = {"delete": 7}
-    fake_stack.remaining = [
-        {"urn": "urn:…:Bucket::storage-artifacts", "type": "aws:s3/bucket:Bucket", "id": "demo-prod-artifacts",
-         "custom": True, "protect": True},
-        {"urn": "urn:…:providers:aws::aws", "type": "pulumi:providers:aws", "id": "p", "custom": True},
-    ]
-    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod"], input="prod\n")
+def test_prod_destroy_typed_name_keeps_protected_data(runner, network_spec, fake_stack, deployed, passphrase, tty):
+    state = deployed(network_spec, "prod")
+    protected = {r["urn"] for r in state if r.get("protect")}
+    network = {r["urn"] for r in state if "mlplat:index:Network" in r["urn"]}
+    assert protected and network
+    res = runner.invoke(cli, ["destroy", str(network_spec), "--env", "prod"], input="prod\n")
     assert res.exit_code == 0, res.output
-    assert fake_stack.names() == ["preview_destroy", "destroy", "export_stack"]
-    # protected resources are excluded rather than failing the whole destroy
-    assert fake_stack.kwargs("destroy")["exclude_protected"] is True
-    assert fake_stack.kwargs("preview_destroy")["exclude_protected"] is True
-    assert "destroy demo-prod: 7 deleted" in res.stdout
-    assert "aws:s3/bucket:Bucket demo-prod-artifacts (protected)" in res.stdout
-    assert "pulumi:providers:aws" not in res.stdout  # providers are not "kept data"
+    assert fake_stack.names() == ["preview_destroy", "destroy"]
+    targets = fake_stack.kwargs("destroy")["target"]
+    assert fake_stack.kwargs("preview_destroy")["target"] == targets  # what was shown is what runs
+    assert not protected & set(targets)
+    assert network <= set(targets)  # the network is not needed by the data: it goes
+    left = _custom(fake_stack.state)
+    assert protected <= left and not network & left
+    assert f"destroy demo-prod: {len(network)} deleted" in res.stdout
+    assert "bucket demo-prod-artifacts (protected)" in res.stdout  # the report after the destroy
+    assert "BucketPolicy demo-prod-artifacts (kept for protected data)" in res.stdout
+    assert "pulumi:providers" not in res.stdout  # providers are not "kept data"
     assert "pulumi state unprotect --stack demo-prod" in res.stderr
 
 
-def test_ci_destroys_prod_with_yes_and_allow_protected(runner, storage_spec, fake_stack, passphrase):
-    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod", "--yes", "--allow-protected"])
+def test_protected_destroy_never_deletes_what_kept_data_needs(network_spec, fake_stack, deployed):
+    # The targets are closed under dependents: nothing that stays depends on something that goes.
+    from mlplat.stacks import engine as eng
+
+    state = deployed(network_spec, "prod")
+    targets = set(eng.teardown_targets(eng.state_nodes(state)))
+    for r in state:
+        if r["urn"] in targets or r["type"] == "pulumi:pulumi:Stack":
+            continue
+        needs = set(r.get("dependencies") or []) | {r.get("parent")} | {(r.get("provider") or "").rsplit("::", 1)[0]}
+        assert not needs & targets, r["urn"]
+
+
+def test_ci_destroys_prod_with_yes_and_allow_protected(runner, network_spec, fake_stack, deployed, passphrase):
+    deployed(network_spec, "prod")
+    res = runner.invoke(cli, ["destroy", str(network_spec), "--env", "prod", "--yes", "--allow-protected"])
     assert res.exit_code == 0, res.output
-    assert fake_stack.names() == ["destroy", "export_stack"]  # no preview, no prompt
-    assert fake_stack.kwargs("destroy")["exclude_protected"] is True
+    assert fake_stack.names() == ["destroy"]  # no preview, no prompt
+    assert fake_stack.kwargs("destroy")["target"]
     assert "protects data" in res.stderr
 
 
-def test_dev_destroy_tears_down_completely(runner, storage_spec, fake_stack, passphrase):
-    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "dev", "--yes"])
+def test_prod_destroy_with_only_data_left_deletes_nothing(runner, storage_spec, fake_stack, deployed, passphrase):
+    # storage only: every resource is protected data or its settings; no empty --target (= everything)
+    deployed(storage_spec, "prod")
+    res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod", "--yes", "--allow-protected"])
     assert res.exit_code == 0, res.output
-    assert not fake_stack.kwargs("destroy").get("exclude_protected")
+    assert "nothing to destroy in demo-prod" in res.stdout
+    assert "destroy" not in fake_stack.names()
+    assert "bucket demo-prod-artifacts (protected)" in res.stdout
+
+
+def test_dev_destroy_tears_down_completely(runner, network_spec, fake_stack, deployed, passphrase):
+    deployed(network_spec, "dev")
+    res = runner.invoke(cli, ["destroy", str(network_spec), "--env", "dev", "--yes"])
+    assert res.exit_code == 0, res.output
+    assert fake_stack.kwargs("destroy")["target"] is None  # no filter: everything
+    assert _custom(fake_stack.state) == set()
     assert "every resource of the environment is deleted" in res.stderr
-    assert "kept (protected" not in res.output
+    assert "kept" not in res.output
     assert "leftover check skipped" in res.stderr  # no finder here: a note, not a failure
 
 
-def test_dev_destroy_asks_yes_no_on_a_terminal(runner, storage_spec, fake_stack, passphrase, tty):
+def test_dev_destroy_asks_yes_no_on_a_terminal(runner, storage_spec, fake_stack, deployed, passphrase, tty):
+    deployed(storage_spec, "dev")
     res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "dev"], input="n\n")
     assert res.exit_code == 2 and fake_stack.names() == ["preview_destroy"]
     res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "dev"], input="y\n")
@@ -172,7 +223,6 @@ def test_dev_destroy_asks_yes_no_on_a_terminal(runner, storage_spec, fake_stack,
 
 
 def test_destroy_with_nothing_to_destroy_does_not_ask(runner, storage_spec, fake_stack, passphrase, tty):
-    fake_stack.changes = {}
     res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "dev"], input="")
     assert res.exit_code == 0 and "nothing to destroy" in res.stdout
     assert fake_stack.names() == ["preview_destroy"]
@@ -191,8 +241,8 @@ def test_destroy_reports_resources_still_tagged(runner, storage_spec, fake_stack
         ]
 
     monkeypatch.setattr(engine, "_default_finder", lambda: finder)
-    fake_stack.remaining = [{"urn": "u", "type": "aws:s3/bucket:Bucket", "id": "demo-prod-artifacts",
-                             "custom": True, "protect": True}]
+    fake_stack.state = [{"urn": "u", "type": "aws:s3/bucket:Bucket", "id": "demo-prod-artifacts",
+                         "custom": True, "protect": True}]
     res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod", "--yes", "--allow-protected"])
     assert res.exit_code == 0, res.output
     assert seen["args"] == ("demo", "prod", "us-east-1")
