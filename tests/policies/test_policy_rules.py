@@ -587,10 +587,10 @@ def test_prod_only_spec_rules_are_silent_outside_prod(tmp_path: Path) -> None:
         assert _spec_failing(pid, bad, "staging") == set(), pid
 
 
-def test_budget_rule_needs_a_priced_target(tmp_path: Path) -> None:
-    """Kubernetes targets without usage.k8s_rates have no cost estimate to hold a budget to."""
+def test_budget_rule_concerns_billed_cloud_targets(tmp_path: Path) -> None:
+    """On a bring-your-own cluster the estimate is an allocation of paid-for capacity: no budget needed."""
     header = "apiVersion: mlplat.io/v1alpha1\nkind: Platform\nmetadata: {name: demo, owner: o}\ntarget: {provider: kubernetes}\n"
-    unpriced = write(tmp_path, "storage: {buckets: [{name: a}]}\n", "k.yaml", header=header)
-    priced = write(tmp_path, "storage: {buckets: [{name: a}]}\nusage: {k8s_rates: {vcpu_hour: 0.03}}\n", "k2.yaml", header=header)
-    assert _spec_failing("MLP-BUD-001", unpriced, "prod") == set()
-    assert _spec_failing("MLP-BUD-001", priced, "prod") == {"budget"}
+    for i, body in enumerate(("storage: {buckets: [{name: a}]}\n",
+                              "storage: {buckets: [{name: a}]}\nusage: {k8s_rates: {vcpu_hour: 0.03}}\n")):  # fmt: skip
+        spec = write(tmp_path, body, f"k{i}.yaml", header=header)
+        assert _spec_failing("MLP-BUD-001", spec, "prod") == set()
