@@ -263,12 +263,12 @@ class Orchestrator(pulumi.ComponentResource):
             ctx, COMPONENT, f"{name}-metadata", METADATA_SECRET, ns_name,
             {"connection": kx.database_url(db, sslmode=sslmode)}, cluster, self, depends_on=[ns],
         )  # fmt: skip
-        webserver_key = kx.generated_password(f"{name}-webserver-secret-key", self, length=48)
+        webserver_key = kx.generated_password(f"{name}-webserver-key", self, length=48)
         web = kx.opaque_secret(
             ctx, COMPONENT, f"{name}-webserver-secret-key", WEBSERVER_SECRET, ns_name,
             {"webserver-secret-key": webserver_key}, cluster, self, depends_on=[ns],
         )  # fmt: skip
-        fernet_id = random.RandomId(f"{name}-fernet-key", byte_length=32, opts=pulumi.ResourceOptions(parent=self))
+        fernet_id = random.RandomId(f"{name}-fernet-key-bytes", byte_length=32, opts=pulumi.ResourceOptions(parent=self))
         fernet = kx.opaque_secret(
             ctx, COMPONENT, f"{name}-fernet-key", FERNET_SECRET, ns_name,
             {"fernet-key": secret(fernet_id.b64_url.apply(fernet_key))}, cluster, self, depends_on=[ns],

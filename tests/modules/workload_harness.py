@@ -193,6 +193,9 @@ def assert_hardened(plan: Plan) -> int:
 
 
 def assert_labelled(plan: Plan) -> None:
+    """Ownership labels on every Kubernetes object; logical names unique (plan lookups by name)."""
+    names = [r.name for r in plan.resources]
+    assert len(names) == len(set(names)), sorted(n for n in set(names) if names.count(n) > 1)
     for r in k8s_objects(plan):
         labels = r.labels
         assert labels.get("app.kubernetes.io/managed-by") == "mlplat", r.name

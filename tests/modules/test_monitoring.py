@@ -1,0 +1,114 @@
+"""Monitoring under the recording mocks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mlplat.modules.monitoring import Monitoring, MonitoringArgs
+from tests.modules import workload_harness as h
+
+ALL = ["network", "storage", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring"]
+
+
+def _plan(aws: bool, spec=None, components=ALL):
+    ctx = h.context("platform" if aws else "onprem", "prod")
+    spec = spec or ctx.resolved.spec.monitoring
+
+    def program() -> None:
+        Monitoring("monitoring", MonitoringArgs(ctx, spec, h.cluster(aws), h.bucket(ctx, "artifacts", minio=not aws), components))
+
+    return h.run(program)
+
+
+@pytest.fixture(scope="module")
+def aws():
+    return _plan(True)
+
+
+def test_stack_release_pinned_with_retention_and_storage(aws):
+    rel = aws.named("monitoring-stack")
+    assert rel.inputs["chart"] == "kube-prometheus-stack" and rel.inputs["version"] == "65.1.1"
+    ps = rel.inputs["values"]["prometheus"]["prometheusSpec"]
+    assert ps["retention"] == "15d"
+    assert ps["storageSpec"]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "100Gi"
+
+
+def test_grafana_password_generated_secret(aws):
+    g = aws.named("monitoring-stack").inputs["values"]["grafana"]
+    assert g["admin"]["existingSecret"] == "grafana-admin"
+    assert "adminPassword" not in g
+    assert aws.named("monitoring-grafana-admin").inputs["stringData"] == "<secret>"
+    assert aws.named("monitoring-grafana-admin-password").type == "random:index/randomPassword:RandomPassword"
+
+
+def test_alertmanager_slack_from_env_reference(aws):
+    am = aws.named("monitoring-stack").inputs["values"]["alertmanager"]
+    assert am["alertmanagerSpec"]["secrets"] == ["alertmanager-slack"]
+    slack = next(r for r in am["config"]["receivers"] if r["name"] == "slack")
+    assert slack["slack_configs"][0]["api_url_file"] == "/etc/alertmanager/secrets/alertmanager-slack/url"
+    assert aws.named("monitoring-alertmanager-slack").inputs["stringData"] == "<secret>"
+
+
+def test_monitors_for_every_component(aws):
+    kinds = {r.name: r for r in aws.resources if r.type.startswith("kubernetes:monitoring.coreos.com/v1:")}
+    assert {"monitoring-servicemonitor-tracking", "monitoring-servicemonitor-orchestrator",
+            "monitoring-servicemonitor-feature-store", "monitoring-podmonitor-serving", "monitoring-rules"} <= set(kinds)  # fmt: skip
+    sm = kinds["monitoring-servicemonitor-tracking"].inputs["spec"]
+    assert sm["namespaceSelector"]["matchNames"] == ["churn-prod-tracking"]
+    assert aws.named("monitoring-stack").urn in kinds["monitoring-rules"].dependencies
+
+
+def test_dashboards_as_labelled_configmaps(aws):
+    boards = {r.name: r for r in aws.resources if r.name.startswith("monitoring-dashboard-")}
+    assert set(boards) == {"monitoring-dashboard-serving", "monitoring-dashboard-gpu", "monitoring-dashboard-pipelines"}
+    for r in boards.values():
+        assert r.labels["grafana_dashboard"] == "1"
+        (body,) = r.inputs["data"].values()
+        assert json.loads(body)["panels"]
+    assert aws.named("monitoring-dcgm-exporter").inputs["chart"] == "dcgm-exporter"
+
+
+def test_drift_cronjob_hardened_with_scoped_irsa(aws):
+    cron = aws.named("monitoring-drift-reports")
+    assert cron.get("spec.schedule") == "0 */6 * * *"
+    c = cron.get("spec.jobTemplate.spec.template.spec.containers.0")
+    assert c["image"] == "docker.io/evidently/evidently-service:0.4.33"
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["REPORT_BUCKET"] == "churn-prod-artifacts" and env["MODELS"] == "churn-classifier,churn-explainer"
+    policy = json.loads(aws.named("monitoring-drift-sa-irsa-policy").inputs["policy"])
+    assert {r for s in policy["Statement"] for r in s["Resource"] if r.startswith("arn:aws:s3")} == {
+        "arn:aws:s3:::churn-prod-artifacts", "arn:aws:s3:::churn-prod-artifacts/*"
+    }  # fmt: skip
+    assert h.assert_hardened(aws) == 1
+    h.assert_labelled(aws)
+    assert h.assert_valid_manifests(aws) >= 10
+
+
+def test_namespace_admits_node_exporter(aws):
+    ns = aws.named("monitoring-namespace")
+    assert ns.labels["pod-security.kubernetes.io/enforce"] == "privileged"
+    assert ns.labels["pod-security.kubernetes.io/audit"] == "restricted"
+
+
+def test_kubernetes_target_secret_ref_external_secret():
+    from mlplat.stacks.spec import Monitoring as MonitoringSpec
+
+    spec = MonitoringSpec.model_validate({
+        "grafana": {"admin_password": {"secret_ref": "vault/platform/grafana"}},
+        "alerts": {"pagerduty_key": {"secret_ref": "kubernetes/pagerduty/key"}},
+        "drift_reports": {"schedule": "0 3 * * *"},
+    })  # fmt: skip
+    plan = _plan(False, spec=spec)
+    es = plan.named("monitoring-grafana-admin")
+    assert es.inputs["kind"] == "ExternalSecret"
+    assert es.inputs["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "vault"}
+    assert es.inputs["spec"]["data"] == [{"secretKey": "admin-password", "remoteRef": {"key": "platform/grafana"}}]
+    am = plan.named("monitoring-stack").inputs["values"]["alertmanager"]
+    assert am["alertmanagerSpec"]["secrets"] == ["pagerduty"]  # existing Kubernetes Secret, used as is
+    pd = next(r for r in am["config"]["receivers"] if r["name"] == "pagerduty")
+    assert pd["pagerduty_configs"][0]["routing_key_file"] == "/etc/alertmanager/secrets/pagerduty/key"
+    assert plan.named("monitoring-servicemonitor-storage") is not None
+    assert plan.named("monitoring-dcgm-exporter") is None  # no GPU pools
+    assert plan.named("monitoring-drift-s3").inputs["stringData"] == "<secret>"
