@@ -121,3 +121,28 @@ def test_minio_returns_bucket_refs():
     assert ref.bucket == "research-prod-artifacts"
     assert ref.endpoint == "http://minio.research-prod-storage.svc.cluster.local:9000"
     assert ref.access_key is not None and ref.secret_key is not None
+
+
+# --------------------------------------------------------------------------- the reference platforms
+
+
+@pytest.mark.parametrize("spec,env", [("platform", "prod"), ("onprem", "prod")])
+def test_reference_platform_workloads_hardened(spec, env):
+    """Through the platform program: every first-party container/pod hardened, every object labelled."""
+    from tests.plans import reference
+
+    _, plan = reference(spec, env)
+    assert h.assert_hardened(plan) >= 6
+    for r in h.k8s_objects(plan):
+        labels = r.labels
+        assert labels.get("app.kubernetes.io/managed-by") == "mlplat", r.name
+        assert labels.get("mlplat.io/platform") == plan.platform and labels.get("mlplat.io/environment") == env, r.name
+    assert h.assert_valid_manifests(plan) > 50
+    # every workload namespace has a default-deny policy
+    namespaces = {r.inputs["metadata"]["name"] for r in plan.resources if r.type == "kubernetes:core/v1:Namespace"}
+    denied = {r.inputs["metadata"]["namespace"] for r in plan.resources
+              if r.type.endswith("NetworkPolicy") and r.inputs["metadata"]["name"] == "default-deny"}  # fmt: skip
+    assert namespaces and namespaces <= denied
+    # nothing unpinned anywhere in the plan
+    text = plan.to_json()
+    assert ":latest\"" not in text
