@@ -56,6 +56,7 @@ def _cell(v: Any) -> str:
 
 
 def _drift_table(report: Any) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from .output import out_console
@@ -63,19 +64,25 @@ def _drift_table(report: Any) -> None:
     console = out_console()
     title = f"drift · {report.platform}-{report.environment}"
     if report.findings:
-        table = Table(title=title, show_lines=False, expand=False)
-        for col in ("kind", "resource", "type", "attribute", "expected", "actual", "status"):
-            table.add_column(col, overflow="fold")
+        table = Table(title=title, expand=False)
+        table.add_column("finding", no_wrap=True)
+        table.add_column("resource", no_wrap=True)
+        table.add_column("detail", overflow="fold")
         for f in report.findings:
-            status = "acknowledged" if f.acknowledged else ("waiver expired" if f.waiver else "drift")
+            status = f.kind
+            if f.acknowledged:
+                status += "\n[green]acknowledged[/green]"
+            elif f.waiver:
+                status += "\n[red]waiver expired[/red]"
             if f.cause:
-                status += f" ({f.cause})"
-            table.add_row(
-                f.kind, f.resource, f.type, f.attribute or "",
-                _cell(f.to_dict().get("expected")) if f.kind == "changed" else "",
-                _cell(f.to_dict().get("actual")) if f.kind == "changed" else (f.message if f.kind == "unmanaged" else ""),
-                status,
-            )  # fmt: skip
+                status += f"\n[dim]{f.cause}[/dim]"
+            d = f.to_dict()
+            if f.kind == "changed":
+                detail = (f"[bold]{escape(str(f.attribute))}[/bold]\nexpected: {escape(_cell(d.get('expected')))}"
+                          f"\nactual:   {escape(_cell(d.get('actual')))}")  # fmt: skip
+            else:
+                detail = escape(f.message)
+            table.add_row(status, f"{escape(f.resource)}\n[dim]{escape(f.type)}[/dim]", detail)
         console.print(table)
     if report.pending:
         table = Table(title="pending changes (spec vs state)")
@@ -86,7 +93,11 @@ def _drift_table(report: Any) -> None:
             table.add_row(p.change, p.resource, p.type, p.attribute or "", _cell(d.get("expected")) if p.attribute else "",
                           _cell(d.get("actual")) if p.attribute else "", "acknowledged" if p.acknowledged else "pending")  # fmt: skip
         console.print(table)
-    unchecked = ", ".join(f"{t} ×{n}" for t, n in report.unchecked_types.items())
+    groups: dict[str, int] = {}
+    for t, n in report.unchecked_types.items():  # aws:ec2/vpc:Vpc → aws:ec2: short enough for a line
+        group = t.split("/", 1)[0]
+        groups[group] = groups.get(group, 0) + n
+    unchecked = ", ".join(f"{g} ×{n}" for g, n in sorted(groups.items()))
     console.print(
         f"coverage: {report.coverage_percent}% of planned resources checkable "
         f"({report.checked}/{report.planned})" + (f"; not checked: {unchecked}" if unchecked else "")
@@ -137,7 +148,8 @@ def orphans(spec: str, env: str, fmt: str) -> None:
 
         table = Table(title=f"resources still tagged {resolved.prefix}")
         for col in ("service", "type", "identifier", "component", "logical name", "status"):
-            table.add_column(col, overflow="fold")
+            # Identifiers stay whole so they can be copied into a console or a CLI call.
+            table.add_column(col, no_wrap=col == "identifier", overflow="fold")
         for r in found:
             table.add_row(r.service, r.resource_type, r.identifier, r.component or "", r.logical_name or "", r.status or "")
         out_console().print(table)

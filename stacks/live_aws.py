@@ -70,6 +70,22 @@ def translate_error(exc: Exception, what: str = "") -> Exception:
 
 # --------------------------------------------------------------------------- session
 
+_LOADER: Any = None
+
+
+def _botocore_session() -> Any:
+    """A fresh botocore session (it reads the environment anew) sharing one model loader:
+    parsing the EC2 service model alone takes ~0.5 s, once per process is enough."""
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = create_loader()
+    bc = botocore.session.get_session()
+    bc.register_component("data_loader", _LOADER)
+    return bc
+
 
 class LiveAws:
     """Lazily created boto3 clients for one region, with not-found handling and error translation."""
@@ -80,7 +96,7 @@ class LiveAws:
 
         self.region = region
         try:
-            self.session = session or boto3.session.Session(region_name=region)
+            self.session = session or boto3.session.Session(botocore_session=_botocore_session(), region_name=region)
         except Exception as exc:  # a broken profile fails here
             raise translate_error(exc, "creating the AWS session") from None
         # Few retries and short connects: an unreachable endpoint should fail in seconds.
