@@ -217,6 +217,14 @@ def test_invalid_date_is_located(tmp_path):
     assert msg.startswith(f"platform.yaml:{at(text, '2026-13-01')}: policies.waivers[0].expires: must be a date"), msg
 
 
+def test_errors_inside_a_map_of_values(tmp_path):
+    # dict[str, …] fields: the key is part of the path, the value's type still known.
+    text = BASE.replace("environments:", "policies:\n  levels: {MLP-STO-001: mandatry}\nenvironments:")
+    msg, _ = only(tmp_path, text)
+    assert msg.startswith(f"platform.yaml:{at(text, 'mandatry')}: policies.levels.MLP-STO-001: unsupported value"), msg
+    assert "did you mean 'mandatory'?" in msg
+
+
 def test_unknown_api_version(tmp_path):
     text = edit("apiVersion: mlplat.io/v1alpha1\n", "apiVersion: mlplat.io/v2\n")
     msg, _ = only(tmp_path, text)
