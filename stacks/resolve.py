@@ -816,6 +816,6 @@ def _type_name(v: Any, secret: bool = False) -> str:
 
 
 __all__ = [
-    "Profile", "ResolvedPlatform", "Safety", "SpecDocument", "builtin_profiles", "load_platform",
-    "load_profile", "load_spec", "resolve", "validate",
+    "ENV_KEYS", "Profile", "ResolvedPlatform", "Safety", "SpecDocument", "builtin_profiles", "check_tree",
+    "load_platform", "load_profile", "load_spec", "resolve", "validate",
 ]  # fmt: skip
