@@ -251,7 +251,7 @@ class FeatureStore(pulumi.ComponentResource):
             f"{name}-server",
             metadata=kx.wire(kx.object_meta(ctx, COMPONENT, SERVER, ns_name, app=SERVER)),
             spec=kx.wire(kx.deployment_spec(selector, kx.pod_template(labels, pod), lo)),
-            opts=kx.k8s_opts(cluster, self, waits),
+            opts=kx.k8s_opts(cluster, self, waits, autoscaled=True),
         )
         k8s.core.v1.Service(
             f"{name}-service",

@@ -647,9 +647,19 @@ def k8s_opts(
     cluster: ClusterRef,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] | None = None,
+    *,
+    autoscaled: bool = False,
 ) -> pulumi.ResourceOptions:
-    """Options for a Kubernetes child: the component as parent, the cluster's provider."""
-    return pulumi.ResourceOptions(parent=parent, provider=cluster.provider, depends_on=list(depends_on or []))
+    """Options for a Kubernetes child: the component as parent, the cluster's provider.
+
+    `autoscaled`: a workload an HPA scales — its `spec.replicas` is the HPA's from then on.
+    """
+    return pulumi.ResourceOptions(
+        parent=parent,
+        provider=cluster.provider,
+        depends_on=list(depends_on or []),
+        ignore_changes=["spec.replicas"] if autoscaled else None,
+    )
 
 
 def wire(value: Any) -> Any:

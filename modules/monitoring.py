@@ -456,13 +456,14 @@ for model in models:
 '''
 
 
-def network_access() -> kx.NetworkAccess:
+def network_access(orchestrator_kind: str | None = None) -> kx.NetworkAccess:
     # Prometheus scrapes the platform namespaces (their policies admit monitoring), the kubelets and
     # node exporters on the nodes, and the API server; Alertmanager posts to Slack/PagerDuty (443).
     return kx.NetworkAccess(
         ingress_controller_ports=(3000, 9090, 9093),
         kube_api=True,
-        open_egress_ports=(9100, 9153, 9400, 10249, 10250),
+        # + the KFP API's metrics port: KFP lives in the upstream `kubeflow` namespace, outside ours.
+        open_egress_ports=(9100, 9153, 9400, 10249, 10250) + ((8888,) if orchestrator_kind == "kubeflow-pipelines" else ()),
         webhook_ports=(10250,),
     )
 
@@ -496,7 +497,7 @@ class Monitoring(pulumi.ComponentResource):
         # node-exporter needs the host network/PID namespace: the namespace must admit privileged
         # pods (warn/audit stay `restricted`, so anything else non-compliant is reported).
         ns = kx.namespace(
-            ctx, COMPONENT, name, cluster, self, kx.cluster_quota(ctx), access=network_access(),
+            ctx, COMPONENT, name, cluster, self, kx.cluster_quota(ctx), access=network_access(orchestrator_kind),
             pod_security=kx.PSA_PRIVILEGED,
         )  # fmt: skip
         after = [ns]

@@ -535,7 +535,7 @@ class ModelServing(pulumi.ComponentResource):
                     f"{logical}-deployment",
                     metadata=kx.wire(kx.object_meta(ctx, COMPONENT, app, ns_name, app=app, labels=labels, annotations=ann)),
                     spec=kx.wire(kx.deployment_spec(selector, kx.pod_template(labels, pod), lo)),
-                    opts=kx.k8s_opts(cluster, self, deps),
+                    opts=kx.k8s_opts(cluster, self, deps, autoscaled=True),
                 )
                 k8s.core.v1.Service(
                     f"{logical}-service",

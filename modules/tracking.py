@@ -212,7 +212,7 @@ class TrackingServer(pulumi.ComponentResource):
             f"{name}-deployment",
             metadata=kx.wire(kx.object_meta(ctx, COMPONENT, APP, ns_name, app=APP)),
             spec=kx.wire(kx.deployment_spec(selector, kx.pod_template(labels, pod), spec.replicas)),
-            opts=kx.k8s_opts(cluster, self, waits),
+            opts=kx.k8s_opts(cluster, self, waits, autoscaled=True),
         )
         k8s.core.v1.Service(
             f"{name}-service",
