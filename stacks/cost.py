@@ -183,8 +183,8 @@ class UsageAssumptions:
             return "usage" if key in self.from_spec else "default"
 
         out = [
-            f"autoscaling pools run at their maximum {self.autoscale_fraction:.0%} of the month above their "
-            f"minimum ({src('autoscale_fraction')})",
+            f"autoscaling pools: expected = minimum + {self.autoscale_fraction:.0%} × (maximum − minimum) nodes, "
+            f"as if at the maximum {self.autoscale_fraction:.0%} of the month ({src('autoscale_fraction')})",
             f"spot capacity at {self.spot_discount:.0%} off on-demand ({src('spot_discount')})",
             f"NAT gateways process {_num(self.nat_gb_per_month)} GB/month in total ({src('nat_gb_per_month')})",
             f"S3: {_num(self.s3_requests_per_month)} requests/month, {self.s3_put_share:.0%} PUT-class "
@@ -403,8 +403,8 @@ class CostEstimate:
                 f"${r.get('gpu_hour', 0)}/GPU-hour, ${r.get('storage_gb_month', 0)}/GB-month ({given})"
             )
             out.append(
-                f"replicas behind an autoscaler run at their maximum {self.usage.autoscale_fraction:.0%} of the "
-                "month above their minimum"
+                f"autoscaled workloads: expected = minimum + {self.usage.autoscale_fraction:.0%} × (maximum − minimum) "
+                "replicas"
             )
             out.append(f"a CronJob run takes {_num(self.usage.job_minutes)} minutes")
         out.append(f"a month is {_num(self.catalogue.hours_per_month)} hours")
