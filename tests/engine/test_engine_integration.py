@@ -30,7 +30,7 @@ pytestmark = [
 ]
 
 REGION = "us-east-1"
-SERVICES = ("s3", "sts", "kms", "iam", "ec2", "resourcegroupstaggingapi")
+SERVICES = ("s3", "sts", "kms", "iam", "ec2", "logs", "resourcegroupstaggingapi")
 
 
 def _free_port() -> int:
@@ -139,32 +139,39 @@ def test_dev_up_preview_refresh_destroy(storage_spec, config, s3):
     assert "no other resource carries the ownership tags of demo-dev" in res.stdout
 
 
-def test_prod_destroy_keeps_protected_data(storage_spec, config, s3):
-    spec = str(storage_spec)
+def test_prod_destroy_keeps_protected_data(network_spec, config, s3, aws_env):
+    import boto3
 
+    ec2 = boto3.client("ec2", endpoint_url=aws_env, region_name=REGION)
+
+    def vpcs() -> list[str]:
+        found = ec2.describe_vpcs(Filters=[{"Name": "tag:mlplat:environment", "Values": ["prod"]}])
+        return [v["VpcId"] for v in found["Vpcs"]]
+
+    spec = str(network_spec)
     res = _run(["up", spec, "--env", "prod", "--yes", *config])
     assert res.exit_code == 0, res.output
-    assert _bucket_exists(s3, "demo-prod-artifacts")
-    protected = {r["type"] for r in _state(storage_spec, "demo-prod") if r.get("protect")}
+    assert _bucket_exists(s3, "demo-prod-artifacts") and vpcs()
+    protected = {r["type"] for r in _state(network_spec, "demo-prod") if r.get("protect")}
     assert protected == {"aws:s3/bucket:Bucket", "aws:kms/key:Key"}
 
     # --yes alone is refused for a profile that protects data; nothing is touched
     res = _run(["destroy", spec, "--env", "prod", "--yes", *config])
     assert res.exit_code == 2 and "--allow-protected" in res.stderr
-    assert _bucket_exists(s3, "demo-prod-artifacts")
+    assert _bucket_exists(s3, "demo-prod-artifacts") and vpcs()
 
     res = _run(["destroy", spec, "--env", "prod", "--yes", "--allow-protected", *config])
     assert res.exit_code == 0, res.output
-    assert _bucket_exists(s3, "demo-prod-artifacts")  # kept, with its data
-    assert "kept in demo-prod" in res.stdout and "demo-prod-artifacts (protected)" in res.stdout
-    state = _state(storage_spec, "demo-prod")
-    # the protected data stays managed (still protected) in the state; Pulumi's --exclude-protected
-    # also keeps what depends on it (bucket settings), so only a lower bound is asserted
-    kept = {r["type"] for r in state if r.get("protect")}
-    assert kept == {"aws:s3/bucket:Bucket", "aws:kms/key:Key"}
+    assert vpcs() == []  # the network is not needed by the data: it went
+    assert _bucket_exists(s3, "demo-prod-artifacts")  # the data stayed, still managed and protected
+    state = _state(network_spec, "demo-prod")
+    assert {r["type"] for r in state if r.get("protect")} == {"aws:s3/bucket:Bucket", "aws:kms/key:Key"}
+    assert not any(r["type"].startswith("aws:ec2/") for r in state)
+    # the bucket keeps its lock-down settings (public access block, encryption)
+    assert s3.get_public_access_block(Bucket="demo-prod-artifacts")["PublicAccessBlockConfiguration"]
     listed = res.stdout.split("kept in demo-prod", 1)[1]
     for r in state:
         if r.get("custom") and not r["type"].startswith("pulumi:providers:"):
             assert r["id"] in listed  # the report lists exactly what the state still holds
-    # the kept bucket is expected, so it is not reported as a leftover
+    # what was kept on purpose is not reported as a leftover
     assert "warning:" not in res.stdout
