@@ -45,9 +45,9 @@ def main() -> None:
                 return statistics.median(samples)
 
             e = estimate(resolved, plan)
-            est_ms = timed(lambda: estimate(resolved, plan))
-            json_ms = timed(lambda: json.dumps(cost_json(e)))
-            md_ms = timed(lambda: to_markdown(e))
+            est_ms = timed(lambda r=resolved, p=plan: estimate(r, p))
+            json_ms = timed(lambda e=e: json.dumps(cost_json(e)))
+            md_ms = timed(lambda e=e: to_markdown(e))
             print(f"{spec + '/' + env:<20} {len(plan):>9} {plan_s:>8.2f} {est_ms:>12.2f} {json_ms:>8.2f} {md_ms:>12.2f} "
                   f"{e.monthly_usd:>10,.2f}")
 

@@ -83,7 +83,7 @@ def cost(spec: str, env: str, fmt: str, compare_to: str | None, plan_file: str |
         raise SystemExit(1)
 
 
-def render(current: "CostEstimate", diff: "CostDiff | None", verdict: "BudgetVerdict", fmt: str) -> str:
+def render(current: CostEstimate, diff: CostDiff | None, verdict: BudgetVerdict, fmt: str) -> str:
     from mlplat.stacks.cost import cost_json, to_markdown
 
     if fmt == "json":
@@ -105,14 +105,13 @@ def _change(v: float) -> str:
     return f"[red]↑ +{_money(v)}[/]" if v > 0 else f"[green]↓ −{_money(-v)}[/]"
 
 
-def table(e: "CostEstimate", diff: "CostDiff | None", verdict: "BudgetVerdict") -> str:
+def table(e: CostEstimate, diff: CostDiff | None, verdict: BudgetVerdict) -> str:
     """The human report: totals, components, the priced resources, what is free or not priced."""
+    import io
     from collections import Counter
 
     from rich.console import Console
     from rich.table import Table
-
-    import io
 
     console = Console(file=io.StringIO(), record=True, width=140, highlight=False, force_terminal=False)
     where = f"{e.provider} {e.region}" if e.region else e.provider

@@ -25,11 +25,12 @@ import difflib
 import fnmatch
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .errors import MlplatError
 
@@ -183,20 +184,20 @@ class UsageAssumptions:
             return "usage" if key in self.from_spec else "default"
 
         out = [
-            f"autoscaling pools: expected = minimum + {self.autoscale_fraction:.0%} × (maximum − minimum) nodes, "
-            f"as if at the maximum {self.autoscale_fraction:.0%} of the month ({src('autoscale_fraction')})",
+            (f"autoscaling pools: expected = minimum + {self.autoscale_fraction:.0%} × (maximum − minimum) nodes, "
+             f"as if at the maximum {self.autoscale_fraction:.0%} of the month ({src('autoscale_fraction')})"),
             f"spot capacity at {self.spot_discount:.0%} off on-demand ({src('spot_discount')})",
             f"NAT gateways process {_num(self.nat_gb_per_month)} GB/month in total ({src('nat_gb_per_month')})",
-            f"S3: {_num(self.s3_requests_per_month)} requests/month, {self.s3_put_share:.0%} PUT-class "
-            f"({src('s3_requests_per_month')}); stored GB per bucket from usage.storage_gb, else by purpose "
-            f"({', '.join(f'{k} {_num(v)}' for k, v in DEFAULT_BUCKET_GB.items())})",
+            (f"S3: {_num(self.s3_requests_per_month)} requests/month, {self.s3_put_share:.0%} PUT-class "
+             f"({src('s3_requests_per_month')}); stored GB per bucket from usage.storage_gb, else by purpose "
+             f"({', '.join(f'{k} {_num(v)}' for k, v in DEFAULT_BUCKET_GB.items())})"),
             f"{_num(self.logs_gb_per_month)} GB ingested per log group per month ({src('logs_gb_per_month')})",
             f"{_num(self.lb_lcu_per_hour)} load-balancer capacity unit(s) per hour ({src('lb_lcu_per_hour')})",
         ]
         return out
 
 
-def usage_assumptions(resolved: "ResolvedPlatform", catalogue: Catalogue) -> UsageAssumptions:
+def usage_assumptions(resolved: ResolvedPlatform, catalogue: Catalogue) -> UsageAssumptions:
     u = resolved.spec.usage
     given: set[str] = set()
 
@@ -513,8 +514,8 @@ def _int(value: Any, default: int | None = None) -> int | None:
 
 @dataclass
 class _Ctx:
-    resolved: "ResolvedPlatform"
-    plan: "Plan"
+    resolved: ResolvedPlatform
+    plan: Plan
     cat: Catalogue
     usage: UsageAssumptions
     nat_count: int
@@ -530,7 +531,7 @@ class _Ctx:
         return self.resolved.provider == "aws"
 
 
-def _line(res: "PlanResource", status: str, assumption: str = "", charges: list[Charge] | None = None) -> CostLine:
+def _line(res: PlanResource, status: str, assumption: str = "", charges: list[Charge] | None = None) -> CostLine:
     charges = charges or []
     return CostLine(
         name=res.name,
@@ -544,11 +545,11 @@ def _line(res: "PlanResource", status: str, assumption: str = "", charges: list[
     )
 
 
-def _free(res: "PlanResource", why: str) -> CostLine:
+def _free(res: PlanResource, why: str) -> CostLine:
     return _line(res, STATUS_FREE, why)
 
 
-def _unpriced(res: "PlanResource", why: str) -> CostLine:
+def _unpriced(res: PlanResource, why: str) -> CostLine:
     return _line(res, STATUS_UNPRICED, why)
 
 
@@ -556,7 +557,7 @@ def _derived_note(cat: Catalogue, key: str) -> str:
     return " (derived price, see the catalogue's notes)" if cat.is_derived(key) else ""
 
 
-def _scaled(res: "PlanResource", fixed: list[Charge], per_unit: list[Charge], lo: float, exp: float, hi: float,
+def _scaled(res: PlanResource, fixed: list[Charge], per_unit: list[Charge], lo: float, exp: float, hi: float,
             assumption: str) -> CostLine:
     """A line whose `per_unit` charges (priced for ONE unit: a node, a replica) scale with the unit count."""
     unit_cost = sum(c.monthly_usd for c in per_unit)
@@ -577,7 +578,7 @@ def _expected(lo: float, hi: float, fraction: float) -> float:
 # --------------------------------------------------------------------------- aws pricers
 
 
-def _eks_cluster(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _eks_cluster(res: PlanResource, ctx: _Ctx) -> CostLine:
     price = ctx.cat.price("eks", "cluster_hour")
     if price is None:
         return _unpriced(res, "no EKS control-plane price in the catalogue")
@@ -585,7 +586,7 @@ def _eks_cluster(res: "PlanResource", ctx: _Ctx) -> CostLine:
                  [Charge("control plane", ctx.hours, "hour", price)])  # fmt: skip
 
 
-def _pool_for(res: "PlanResource", ctx: _Ctx) -> Any:
+def _pool_for(res: PlanResource, ctx: _Ctx) -> Any:
     cluster = ctx.resolved.spec.cluster
     if cluster is None:
         return None
@@ -596,7 +597,7 @@ def _pool_for(res: "PlanResource", ctx: _Ctx) -> Any:
     return None
 
 
-def _node_group(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _node_group(res: PlanResource, ctx: _Ctx) -> CostLine:
     pool = _pool_for(res, ctx)
     types = res.inputs.get("instanceTypes")
     itype = types[0] if isinstance(types, list) and types and isinstance(types[0], str) else None
@@ -636,7 +637,7 @@ def _node_group(res: "PlanResource", ctx: _Ctx) -> CostLine:
     return _scaled(res, [], per_node, lo, exp, hi, shape)
 
 
-def _nat_gateway(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _nat_gateway(res: PlanResource, ctx: _Ctx) -> CostLine:
     hour, gb = ctx.cat.price("vpc", "nat_gateway_hour"), ctx.cat.price("vpc", "nat_gateway_gb")
     if hour is None or gb is None:
         return _unpriced(res, "no NAT gateway price in the catalogue")
@@ -646,14 +647,14 @@ def _nat_gateway(res: "PlanResource", ctx: _Ctx) -> CostLine:
                  [Charge("gateway hours", ctx.hours, "hour", hour), Charge("data processed", share, "GB", gb)])  # fmt: skip
 
 
-def _eip(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _eip(res: PlanResource, ctx: _Ctx) -> CostLine:
     price = ctx.cat.price("vpc", "public_ipv4_hour")
     if price is None:
         return _unpriced(res, "no public IPv4 price in the catalogue")
     return _line(res, STATUS_PRICED, "public IPv4 address, all month", [Charge("public IPv4", ctx.hours, "hour", price)])
 
 
-def _vpc_endpoint(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _vpc_endpoint(res: PlanResource, ctx: _Ctx) -> CostLine:
     kind = str(res.inputs.get("vpcEndpointType") or "Gateway")
     if kind == "Gateway":
         return _free(res, "gateway VPC endpoint: no charge")
@@ -666,7 +667,7 @@ def _vpc_endpoint(res: "PlanResource", ctx: _Ctx) -> CostLine:
                  [Charge("endpoint-AZ hours", azs * ctx.hours, "hour", price)])  # fmt: skip
 
 
-def _rds_instance(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _rds_instance(res: PlanResource, ctx: _Ctx) -> CostLine:
     cls = res.inputs.get("instanceClass")
     engine = str(res.inputs.get("engine") or "postgres")
     if not isinstance(cls, str):
@@ -690,7 +691,7 @@ def _rds_instance(res: "PlanResource", ctx: _Ctx) -> CostLine:
     return _line(res, STATUS_PRICED, f"{az}, all month; backups up to the database size are free", charges)
 
 
-def _cache_nodes(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _cache_nodes(res: PlanResource, ctx: _Ctx) -> CostLine:
     node = res.inputs.get("nodeType")
     if not isinstance(node, str):
         fs = ctx.resolved.spec.feature_store
@@ -712,7 +713,7 @@ def _cache_nodes(res: "PlanResource", ctx: _Ctx) -> CostLine:
                  [Charge(f"{node}{_derived_note(ctx.cat, node)}", nodes * ctx.hours, "node-hour", price)])  # fmt: skip
 
 
-def _bucket_spec_name(res: "PlanResource", ctx: _Ctx) -> str | None:
+def _bucket_spec_name(res: PlanResource, ctx: _Ctx) -> str | None:
     physical = res.inputs.get("bucket")
     prefix = ctx.resolved.prefix + "-"
     if isinstance(physical, str) and physical.startswith(prefix):
@@ -725,7 +726,7 @@ def _bucket_spec_name(res: "PlanResource", ctx: _Ctx) -> str | None:
     return None
 
 
-def _s3_bucket(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _s3_bucket(res: PlanResource, ctx: _Ctx) -> CostLine:
     gb_price = ctx.cat.price("s3", "standard_gb_month")
     put, get = ctx.cat.price("s3", "put_per_1000"), ctx.cat.price("s3", "get_per_1000")
     if gb_price is None or put is None or get is None:
@@ -745,7 +746,7 @@ def _s3_bucket(res: "PlanResource", ctx: _Ctx) -> CostLine:
                   Charge("GET requests", gets / 1000, "1k requests", get)])  # fmt: skip
 
 
-def _kms_key(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _kms_key(res: PlanResource, ctx: _Ctx) -> CostLine:
     price = ctx.cat.price("kms", "key_month")
     if price is None:
         return _unpriced(res, "no KMS price in the catalogue")
@@ -753,7 +754,7 @@ def _kms_key(res: "PlanResource", ctx: _Ctx) -> CostLine:
                  [Charge("KMS key", 1, "key-month", price)])  # fmt: skip
 
 
-def _load_balancer(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _load_balancer(res: PlanResource, ctx: _Ctx) -> CostLine:
     if res.type.startswith("aws:elb/"):
         kind, hour, lcu = "classic", ctx.cat.price("elb", "clb_hour"), None
     else:
@@ -770,7 +771,7 @@ def _load_balancer(res: "PlanResource", ctx: _Ctx) -> CostLine:
     return _line(res, STATUS_PRICED, f"{kind} load balancer, all month", charges)
 
 
-def _log_group(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _log_group(res: PlanResource, ctx: _Ctx) -> CostLine:
     price = ctx.cat.price("cloudwatch", "logs_ingest_gb")
     if price is None:
         return _unpriced(res, "no CloudWatch Logs price in the catalogue")
@@ -779,8 +780,8 @@ def _log_group(res: "PlanResource", ctx: _Ctx) -> CostLine:
                  [Charge("log ingestion", gb, "GB", price)])  # fmt: skip
 
 
-def _simple(section: str, key: str, what: str, unit: str) -> Callable[["PlanResource", _Ctx], CostLine]:
-    def pricer(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _simple(section: str, key: str, what: str, unit: str) -> Callable[[PlanResource, _Ctx], CostLine]:
+    def pricer(res: PlanResource, ctx: _Ctx) -> CostLine:
         price = ctx.cat.price(section, key)
         if price is None:
             return _unpriced(res, f"no {what} price in the catalogue")
@@ -789,7 +790,7 @@ def _simple(section: str, key: str, what: str, unit: str) -> Callable[["PlanReso
     return pricer
 
 
-def _ebs_volume(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _ebs_volume(res: PlanResource, ctx: _Ctx) -> CostLine:
     kind = str(res.inputs.get("type") or "gp3")
     price = ctx.cat.price("ebs", f"{kind}_gb_month")
     gb = _int(res.inputs.get("size"))
@@ -798,7 +799,7 @@ def _ebs_volume(res: "PlanResource", ctx: _Ctx) -> CostLine:
     return _line(res, STATUS_PRICED, f"{gb} GB {kind}", [Charge(f"EBS {kind}", gb, "GB-month", price)])
 
 
-AWS_PRICERS: dict[str, Callable[["PlanResource", _Ctx], CostLine]] = {
+AWS_PRICERS: dict[str, Callable[[PlanResource, _Ctx], CostLine]] = {
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:eks/nodeGroup:NodeGroup": _node_group,
     "aws:ec2/natGateway:NatGateway": _nat_gateway,
@@ -876,11 +877,11 @@ _K8S_FREE_ON_AWS = "Kubernetes object: its pods run on the priced node groups"
 _K8S_API_OBJECT = "Kubernetes API object: no charge"
 
 
-def _kind(res: "PlanResource") -> str:
+def _kind(res: PlanResource) -> str:
     return res.type.rsplit(":", 1)[-1]
 
 
-def _meta(res: "PlanResource") -> tuple[str, str]:
+def _meta(res: PlanResource) -> tuple[str, str]:
     meta = _d(res.inputs.get("metadata"))
     return str(meta.get("namespace") or "default"), str(meta.get("name") or res.name)
 
@@ -932,7 +933,7 @@ def _storage_charges(volumes: list[tuple[str, float]], replicas: int, ctx: _Ctx)
     return charges, what
 
 
-def _k8s_workload(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _k8s_workload(res: PlanResource, ctx: _Ctx) -> CostLine:
     kind = _kind(res)
     spec = _d(res.inputs.get("spec"))
     pod = spec if kind == "Pod" else (spec.get("template") or {}).get("spec")
@@ -1007,7 +1008,7 @@ def cron_runs_per_month(schedule: str) -> float | None:
     return minutes * hours * days * months / 12
 
 
-def _k8s_cronjob(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _k8s_cronjob(res: PlanResource, ctx: _Ctx) -> CostLine:
     spec = _d(res.inputs.get("spec"))
     schedule = spec.get("schedule")
     runs = cron_runs_per_month(schedule) if isinstance(schedule, str) else None
@@ -1028,7 +1029,7 @@ def _k8s_cronjob(res: "PlanResource", ctx: _Ctx) -> CostLine:
                  "minutes each; priced from requests", charges)  # fmt: skip
 
 
-def _k8s_pvc(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _k8s_pvc(res: PlanResource, ctx: _Ctx) -> CostLine:
     size = _pvc_gib(res.inputs.get("spec"))
     if not size:
         return _unpriced(res, "claim size unknown")
@@ -1038,7 +1039,7 @@ def _k8s_pvc(res: "PlanResource", ctx: _Ctx) -> CostLine:
     return _line(res, STATUS_PRICED, f"{what}, {_num(round(size, 2))} GiB requested", charges)
 
 
-def _k8s_service(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _k8s_service(res: PlanResource, ctx: _Ctx) -> CostLine:
     spec = _d(res.inputs.get("spec"))
     if spec.get("type") != "LoadBalancer":
         return _free(res, _K8S_API_OBJECT)
@@ -1062,7 +1063,7 @@ def _k8s_service(res: "PlanResource", ctx: _Ctx) -> CostLine:
     return _line(res, STATUS_PRICED, f"Service type LoadBalancer → {why}", charges)
 
 
-def _k8s_ingress(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _k8s_ingress(res: PlanResource, ctx: _Ctx) -> CostLine:
     spec = _d(res.inputs.get("spec"))
     meta = _d(res.inputs.get("metadata"))
     ann = _d(meta.get("annotations"))
@@ -1124,7 +1125,7 @@ def chart_shapes(values: Any) -> tuple[list[tuple[str, tuple[float, float, float
     return pods, vols
 
 
-def _helm_release(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _helm_release(res: PlanResource, ctx: _Ctx) -> CostLine:
     chart = res.inputs.get("chart") or res.name
     pods, vols = chart_shapes(res.inputs.get("values"))
     volumes, what = _storage_charges([(label, size * n) for label, size, n in vols], 1, ctx)
@@ -1147,13 +1148,13 @@ def _helm_release(res: "PlanResource", ctx: _Ctx) -> CostLine:
                  "values state (pods the chart starts without them are not visible)", charges)  # fmt: skip
 
 
-def _manifests(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _manifests(res: PlanResource, ctx: _Ctx) -> CostLine:
     if ctx.aws:
         return _free(res, "upstream manifests: their pods run on the priced node groups")
     return _unpriced(res, "upstream manifests (kustomize/YAML): their pods' requests are not visible in the plan")
 
 
-def _custom_workload(res: "PlanResource", ctx: _Ctx) -> CostLine | None:
+def _custom_workload(res: PlanResource, ctx: _Ctx) -> CostLine | None:
     """Custom resources that run pods (KServe InferenceService, SeldonDeployment, …): on kubernetes
     targets priced from the requests and replica bounds they state; on aws free (node groups)."""
     spec = res.inputs.get("spec")
@@ -1237,7 +1238,7 @@ def _find_pod_shapes(spec: Any, path: str = "") -> list[tuple[str, tuple[float, 
     return out
 
 
-def _price_kubernetes(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def _price_kubernetes(res: PlanResource, ctx: _Ctx) -> CostLine:
     kind = _kind(res)
     if kind in _WORKLOAD_KINDS:
         return _k8s_workload(res, ctx)
@@ -1278,7 +1279,7 @@ def _price_kubernetes(res: "PlanResource", ctx: _Ctx) -> CostLine:
 # --------------------------------------------------------------------------- estimate
 
 
-def _hpa_bounds(plan: "Plan") -> dict[tuple[str, str, str], tuple[int, int]]:
+def _hpa_bounds(plan: Plan) -> dict[tuple[str, str, str], tuple[int, int]]:
     out: dict[tuple[str, str, str], tuple[int, int]] = {}
     for r in plan.custom_resources():
         if not (r.type.startswith("kubernetes:autoscaling/") and r.type.endswith(":HorizontalPodAutoscaler")):
@@ -1292,7 +1293,7 @@ def _hpa_bounds(plan: "Plan") -> dict[tuple[str, str, str], tuple[int, int]]:
     return out
 
 
-def billable_resources(plan: "Plan") -> list["PlanResource"]:
+def billable_resources(plan: Plan) -> list[PlanResource]:
     """What gets a line: custom resources, plus opaque components (remote components such as a
     kustomize Directory or a helm v4 Chart, whose children never reach an offline plan)."""
     parents = {r.parent for r in plan.resources if r.parent}
@@ -1305,7 +1306,7 @@ def billable_resources(plan: "Plan") -> list["PlanResource"]:
     return out
 
 
-def price_resource(res: "PlanResource", ctx: _Ctx) -> CostLine:
+def price_resource(res: PlanResource, ctx: _Ctx) -> CostLine:
     """One line for one custom resource of the plan."""
     if res.type.startswith("kubernetes:"):
         return _price_kubernetes(res, ctx)
@@ -1318,7 +1319,7 @@ def price_resource(res: "PlanResource", ctx: _Ctx) -> CostLine:
     return _unpriced(res, "no price for this resource type in the catalogue")
 
 
-def estimate(resolved: "ResolvedPlatform", plan: "Plan", catalogue: Catalogue | None = None) -> CostEstimate:
+def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None = None) -> CostEstimate:
     """Price every custom resource of `plan` (the plan of `resolved`)."""
     provider = resolved.provider
     region = getattr(resolved.spec.target, "region", None)
@@ -1467,10 +1468,17 @@ class CostDiff:
                 for d in self.components
             },
             "changed_lines": [
-                {"name": d.name, "type": d.type, "component": d.component, "change": d.change,
-                 "baseline_usd": _r(d.baseline_usd), "current_usd": _r(d.current_usd), "diff_usd": _r(d.diff_usd)}
+                {
+                    "name": d.name,
+                    "type": d.type,
+                    "component": d.component,
+                    "change": d.change,
+                    "baseline_usd": _r(d.baseline_usd),
+                    "current_usd": _r(d.current_usd),
+                    "diff_usd": _r(d.diff_usd),
+                }
                 for d in self.lines
-            ],  # fmt: skip
+            ],
         }
 
 
@@ -1682,13 +1690,13 @@ def _git(args: list[str], cwd: Path) -> tuple[int, str, str]:
     return proc.returncode, proc.stdout, proc.stderr.strip()
 
 
-def spec_at_revision(spec_path: str | Path, ref: str) -> "SpecDocument":
+def spec_at_revision(spec_path: str | Path, ref: str) -> SpecDocument:
     """The spec file as it was at git revision `ref`, read with `git show` (no checkout)."""
     from .resolve import SpecDocument
     from .tree import parse_yaml
 
     path = Path(spec_path).resolve()
-    rc, top, err = _git(["rev-parse", "--show-toplevel"], path.parent)
+    rc, top, _ = _git(["rev-parse", "--show-toplevel"], path.parent)
     if rc != 0:
         raise MlplatError(f"{spec_path} is not inside a git repository, so --compare-to {ref!r} cannot be read "
                           "(give a spec FILE instead)")  # fmt: skip
@@ -1697,7 +1705,7 @@ def spec_at_revision(spec_path: str | Path, ref: str) -> "SpecDocument":
     rc, _, _ = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], root)
     if rc != 0:
         raise MlplatError(f"--compare-to: {ref!r} is neither a spec file nor a git revision of {root}")
-    rc, text, err = _git(["show", f"{ref}:{rel}"], root)
+    rc, text, _ = _git(["show", f"{ref}:{rel}"], root)
     if rc != 0:
         raise MlplatError(f"--compare-to: {rel} does not exist at revision {ref!r}")
     display = f"{ref}:{rel}"
@@ -1722,10 +1730,44 @@ def baseline_estimate(spec_path: str | Path, compare_to: str, env: str) -> tuple
 
 
 __all__ = [
-    "DEFAULT_AUTOSCALE_FRACTION", "DEFAULT_BUCKET_GB", "DEFAULT_JOB_MINUTES", "DEFAULT_LB_LCU", "DEFAULT_LOGS_GB", "DEFAULT_NAT_GB",
-    "DEFAULT_S3_PUT_SHARE", "DEFAULT_S3_REQUESTS", "FREE_TYPES", "HOURS_PER_MONTH", "STATUS_FREE",
-    "STATUS_PRICED", "STATUS_UNPRICED", "BudgetVerdict", "Catalogue", "Charge", "ComponentDiff", "CostDiff",
-    "CostEstimate", "CostLine", "Coverage", "LineDiff", "UsageAssumptions", "available_regions",
-    "baseline_estimate", "billable_resources", "chart_shapes", "cron_runs_per_month", "budget_gate", "compare", "cost_json", "estimate", "estimate_spec", "gib",
-    "load_catalogue", "parse_quantity", "pod_requests", "spec_at_revision", "to_markdown", "usage_assumptions",
+    "DEFAULT_AUTOSCALE_FRACTION",
+    "DEFAULT_BUCKET_GB",
+    "DEFAULT_JOB_MINUTES",
+    "DEFAULT_LB_LCU",
+    "DEFAULT_LOGS_GB",
+    "DEFAULT_NAT_GB",
+    "DEFAULT_S3_PUT_SHARE",
+    "DEFAULT_S3_REQUESTS",
+    "FREE_TYPES",
+    "HOURS_PER_MONTH",
+    "STATUS_FREE",
+    "STATUS_PRICED",
+    "STATUS_UNPRICED",
+    "BudgetVerdict",
+    "Catalogue",
+    "Charge",
+    "ComponentDiff",
+    "CostDiff",
+    "CostEstimate",
+    "CostLine",
+    "Coverage",
+    "LineDiff",
+    "UsageAssumptions",
+    "available_regions",
+    "baseline_estimate",
+    "billable_resources",
+    "budget_gate",
+    "chart_shapes",
+    "compare",
+    "cost_json",
+    "cron_runs_per_month",
+    "estimate",
+    "estimate_spec",
+    "gib",
+    "load_catalogue",
+    "parse_quantity",
+    "pod_requests",
+    "spec_at_revision",
+    "to_markdown",
+    "usage_assumptions",
 ]  # fmt: skip

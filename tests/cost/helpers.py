@@ -6,9 +6,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from mlplat.stacks.plan import Plan, PlanResource
+from ruamel.yaml import YAML
 
 HOURS = 730  # the month every price is multiplied by
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import itertools
 import tomllib
 
 import pytest
-
 from mlplat.stacks.catalog import INSTANCE_TYPES
 from mlplat.stacks.cost import available_regions, load_catalogue
 from mlplat.stacks.errors import MlplatError
@@ -74,7 +74,7 @@ def test_prices_grow_with_size(name):
         by_family.setdefault(spec.family, []).append((spec.vcpu, ec2[itype]))
     for family, rows in by_family.items():
         rows.sort()
-        for (v1, p1), (v2, p2) in zip(rows, rows[1:]):
+        for (v1, p1), (v2, p2) in itertools.pairwise(rows):
             if v2 > v1 and not family.startswith(("g4dn", "g5", "g6")):  # GPU sizes do not scale linearly
                 assert p2 > p1, (family, v1, v2)
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from mlplat.cli.main import cli
 
 from .helpers import prices

@@ -4,7 +4,6 @@ prices in the shipped catalogue file (read as plain YAML, not through mlplat's l
 from __future__ import annotations
 
 import pytest
-
 from mlplat.stacks import load_platform
 from mlplat.stacks.cost import (
     DEFAULT_AUTOSCALE_FRACTION,

@@ -9,7 +9,6 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from mlplat.cli.main import cli
 from mlplat.stacks.cost import billable_resources, estimate
 from mlplat.stacks.spec import Usage
