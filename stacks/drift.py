@@ -985,7 +985,8 @@ def pending_changes(plan: Plan, state: Plan, target_builder: Callable[[Plan], li
             sc = s_checks.get(c.attribute)
             if sc is None or _has_ref(c.expected) or _has_ref(sc.expected):
                 continue  # computed on one side (a key ARN): nothing the spec alone decides
-            if not c.equal(c.expected, sc.expected):
+            # Both sides are expectations (no live value): plain equality, not the live matcher.
+            if norm(c.expected) != norm(sc.expected):
                 out.append(PendingChange(UPDATE, t.resource, t.type, t.logical_name, c.attribute, norm(c.expected),
                                          norm(sc.expected)))  # fmt: skip
     return out
@@ -1054,6 +1055,16 @@ def detect_drift(
     checkpoint file. `kube_reader` stands in for a live cluster (tests); `kube_context` uses the
     `kubernetes` client. Raises MlplatError (exit 2) when AWS or the cluster cannot be read.
     """
+    if kube_context is not None and kube_reader is None:
+        from .drift_k8s import KubeClientReader
+
+        kube_reader = KubeClientReader(kube_context)  # a missing client or context fails before any work
+    region = getattr(resolved.spec.target, "region", None) or "us-east-1"
+    if resolved.provider == "aws":
+        from .live_aws import LiveAws
+
+        live = live or LiveAws(region)
+        live.check_access()  # before the plan: bad credentials or endpoint fail in a second
     if plan is None:
         from .offline import run_offline
 
@@ -1077,12 +1088,9 @@ def detect_drift(
 
     located: list[Located] = []
     aws_targets_ = aws_targets(plan) if resolved.provider == "aws" else []
-    if resolved.provider == "aws":
-        from .live_aws import LiveAws, find_tagged
+    if resolved.provider == "aws" and live is not None:
+        from .live_aws import find_tagged
 
-        region = getattr(resolved.spec.target, "region", None) or "us-east-1"
-        live = live or LiveAws(region)
-        live.check_access()
         located = locate_aws(aws_targets_, live, resolved.name, resolved.environment)
         arns = {loc.target.urn: loc.arn for loc in located if loc.arn}
 
@@ -1101,7 +1109,7 @@ def detect_drift(
     else:
         notes.append(f"target provider {resolved.provider}: no cloud resources to read")
 
-    if kube_context is not None or kube_reader is not None:
+    if kube_reader is not None:
         from .drift_k8s import check_kubernetes
 
         k_findings, k_urns, k_notes = check_kubernetes(plan, resolved, context=kube_context, reader=kube_reader)
