@@ -10,18 +10,20 @@ Reports: a markdown summary (a pull-request comment), SARIF (the findings of eve
 one run; results point at the spec file and line) and JUnit (a testsuite per environment).
 
 Parallelism. The Pulumi program is process-global (run_offline holds a lock), so environments
-cannot run in threads of one process; they can run in worker processes (spawn context — fork after
-importing pulumi can hang, DESIGN 6). Each worker pays the imports again (pulumi, the providers,
-checkov: several seconds), so a pool only wins when there is enough per-environment work to
-amortise them over free cores. `jobs=None` picks by the rule measured on this machine (see
-`auto_jobs` and the module's tests/ci/test_check.py notes); `jobs=1` is sequential.
+cannot be planned in threads of one process. Two process strategies exist (spawned workers; fork
+after importing pulumi can hang, DESIGN 6): "processes" (a worker per environment, each paying the
+imports and Pulumi's warm-up again) and "pipeline" (this process plans; a worker runs policy,
+checkov and cost on each plan while the next one is planned). Measured on this machine neither
+beat sequential (numbers in `auto_jobs`), so `jobs=None` means sequential; `jobs=2` selects the
+pipeline for runners with a free core.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -180,7 +182,88 @@ def load_baseline(spec_path: str | Path, compare_to: str) -> Baseline:
         raise
 
 
-# --------------------------------------------------------------------------- one environment
+# --------------------------------------------------------------------------- one environment, two stages
+#
+# Stage 1 (plan) runs the Pulumi program offline: process-global, serialised by run_offline's lock.
+# Stage 2 (evaluate) is policy + checkov + cost: plain Python over the plan, in any process.
+# Splitting them lets `check` overlap stage 2 of one environment (and checkov's import) with
+# stage 1 of the next, in a spawned worker — without paying Pulumi's warm-up twice.
+
+
+@dataclass
+class PlannedEnvironment:
+    """Stage 1's output; picklable (plain dataclasses and pydantic models), so it can cross processes."""
+
+    resolved: "ResolvedPlatform"
+    plan: Any  # mlplat.stacks.plan.Plan
+    baseline_label: str | None = None
+    baseline: str = "none"  # none (no --compare-to) | new | same | invalid | planned
+    base_resolved: "ResolvedPlatform | None" = None
+    base_plan: Any = None
+    note: str = ""
+    seconds: float = 0.0
+
+
+def plan_environment(resolved: "ResolvedPlatform", baseline: Baseline | None = None,
+                     progress: Progress = _quiet) -> PlannedEnvironment:
+    """Stage 1: the offline plan of `resolved` and, with a baseline, the baseline's plan."""
+    from .offline import run_offline
+    from .resolve import resolve
+
+    env = resolved.environment
+    t0 = time.perf_counter()
+    progress(f"{env}: planning offline")
+    out = PlannedEnvironment(resolved, run_offline(resolved))
+    if baseline is not None:
+        out.baseline_label = baseline.label
+        doc = baseline.doc
+        if doc is None or env not in doc.environment_names():
+            # New spec or new environment: everything it costs is an increase over nothing.
+            out.baseline, out.note = "new", f"{env} does not exist in {baseline.label}"
+        else:
+            try:
+                base = resolve(doc, env)
+            except MlplatError as exc:
+                # The baseline's problems are not this change's: report them, do not fail the gate.
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                out.baseline = "invalid"
+                out.note = f"baseline {baseline.label} is not a valid spec for {env} ({first}); no cost diff"
+            else:
+                if _same_inputs(base, resolved):
+                    # Same resolved spec + same program → same plan and estimate: skip an offline run.
+                    out.baseline = "same"
+                else:
+                    progress(f"{env}: baseline plan ({baseline.label})")
+                    out.baseline, out.base_resolved, out.base_plan = "planned", base, run_offline(base)
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def evaluate_planned(planned: PlannedEnvironment, checkov: bool = True,
+                     progress: Progress = _quiet) -> EnvironmentResult:
+    """Stage 2: policy (+ checkov), cost estimate, cost diff and budget gate of a planned environment."""
+    from . import cost
+
+    r, plan = planned.resolved, planned.plan
+    t0 = time.perf_counter()
+    progress(f"{r.environment}: {len(plan.custom_resources())} resources; policy{' + checkov' if checkov else ''}")
+    policy = _policy_evaluate()(r, plan, checkov=checkov)
+    progress(f"{r.environment}: cost")
+    estimate = cost.estimate(r, plan)
+    label = planned.baseline_label or ""
+    diff = None
+    if planned.baseline == "new":
+        diff = cost.compare(estimate, None, label)
+    elif planned.baseline == "same":
+        diff = cost.compare(estimate, estimate, label)
+    elif planned.baseline == "planned":
+        assert planned.base_resolved is not None
+        diff = cost.compare(estimate, cost.estimate(planned.base_resolved, planned.base_plan), label)
+    return EnvironmentResult(
+        environment=r.environment, resources=len(plan.custom_resources()), policy=policy, estimate=estimate,
+        budget=cost.budget_gate(estimate, diff), cost_diff=diff, baseline_note=planned.note,
+        seconds=planned.seconds + time.perf_counter() - t0,
+    )  # fmt: skip
 
 
 def evaluate_environment(
@@ -190,26 +273,8 @@ def evaluate_environment(
     checkov: bool = True,
     progress: Progress = _quiet,
 ) -> EnvironmentResult:
-    """Plan, policy, cost, budget (and cost diff) of one resolved environment."""
-    from . import cost
-    from .offline import run_offline
-
-    env = resolved.environment
-    t0 = time.perf_counter()
-    progress(f"{env}: planning offline")
-    plan = run_offline(resolved)
-    progress(f"{env}: {len(plan.custom_resources())} resources; policy{' + checkov' if checkov else ''}")
-    policy = _policy_evaluate()(resolved, plan, checkov=checkov)
-    progress(f"{env}: cost")
-    estimate = cost.estimate(resolved, plan)
-    diff, note = None, ""
-    if baseline is not None:
-        diff, note = _cost_diff(resolved, estimate, baseline, progress)
-    verdict = cost.budget_gate(estimate, diff)
-    return EnvironmentResult(
-        environment=env, resources=len(plan.custom_resources()), policy=policy, estimate=estimate,
-        budget=verdict, cost_diff=diff, baseline_note=note, seconds=time.perf_counter() - t0,
-    )  # fmt: skip
+    """Plan, policy, cost, budget (and cost diff) of one resolved environment, in this process."""
+    return evaluate_planned(plan_environment(resolved, baseline, progress), checkov, progress)
 
 
 def _policy_evaluate() -> Callable[..., Any]:
@@ -220,31 +285,6 @@ def _policy_evaluate() -> Callable[..., Any]:
     return evaluate
 
 
-def _cost_diff(resolved: "ResolvedPlatform", estimate: "CostEstimate", baseline: Baseline,
-               progress: Progress) -> tuple["CostDiff | None", str]:
-    from . import cost
-    from .offline import run_offline
-    from .resolve import resolve
-
-    env = resolved.environment
-    doc = baseline.doc
-    if doc is None or env not in doc.environment_names():
-        # New spec or new environment: everything it costs is an increase over nothing.
-        return cost.compare(estimate, None, baseline.label), f"{env} does not exist in {baseline.label}"
-    try:
-        base = resolve(doc, env)
-    except MlplatError as exc:
-        # The baseline's problems are not this change's: report, do not fail the gate on them.
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return None, f"baseline {baseline.label} is not a valid spec for {env} ({first}); no cost diff"
-    if _same_inputs(base, resolved):
-        # Same resolved spec, same program → same plan and estimate: skip a second offline run.
-        progress(f"{env}: unchanged since {baseline.label}")
-        return cost.compare(estimate, estimate, baseline.label), ""
-    progress(f"{env}: baseline plan ({baseline.label})")
-    return cost.compare(estimate, cost.estimate(base, run_offline(base)), baseline.label), ""
-
-
 def _same_inputs(a: "ResolvedPlatform", b: "ResolvedPlatform") -> bool:
     return bool(
         a.spec.model_dump(mode="json") == b.spec.model_dump(mode="json")
@@ -252,8 +292,25 @@ def _same_inputs(a: "ResolvedPlatform", b: "ResolvedPlatform") -> bool:
     )
 
 
-def _worker(spec_path: str, env: str, baseline: Baseline | None, checkov: bool) -> EnvironmentResult:
-    """Entry point of a worker process: re-resolve (cheap) rather than pickle the resolved tree in."""
+def _warm_evaluator(checkov: bool) -> bool:
+    """First task of a pipeline worker: import the evaluator (and checkov's runners, ~2-3 s) while
+    the parent process is still planning the first environment."""
+    _policy_evaluate()
+    from . import cost  # noqa: F401
+
+    if checkov:
+        import importlib
+
+        try:  # (importlib: `import checkov…` would rebind the `checkov` parameter)
+            importlib.import_module("checkov.kubernetes.runner")
+            importlib.import_module("checkov.terraform.plan_runner")
+        except ImportError:  # the policy engine reports a missing checkov itself
+            pass
+    return True
+
+
+def _env_worker(spec_path: str, env: str, baseline: Baseline | None, checkov: bool) -> EnvironmentResult:
+    """Entry point of a per-environment worker (strategy "processes"): re-resolve (cheap) in the worker."""
     from .resolve import load_spec, resolve
 
     return evaluate_environment(resolve(load_spec(spec_path), env), baseline=baseline, checkov=checkov)
@@ -261,26 +318,26 @@ def _worker(spec_path: str, env: str, baseline: Baseline | None, checkov: bool) 
 
 # --------------------------------------------------------------------------- the gate
 
+STRATEGIES = ("sequential", "pipeline", "processes")
+
 
 def auto_jobs(n_envs: int) -> int:
-    """Worker processes for `n_envs` environments when the caller does not say.
+    """Processes for `n_envs` environments when the caller does not say: 1 (MLPLAT_CHECK_JOBS overrides).
 
-    Measured on this machine (2 cores): see tests/ci/test_check.py's module docstring and the
-    report of issue 8. Spawned workers re-import pulumi, the providers and checkov, which costs
-    about as much as evaluating one environment, so a pool only pays off with several
-    environments and at least one core per worker.
+    Decided by measurement on this machine (2 cores shared by ~8 engineers, load 4-8; reproduce
+    with `python -m tests.ci.bench_check SPEC`), 3 environments, checkov on:
+    - one spawned process per environment LOSES: every worker pays the Pulumi warm-up again
+      (~+3-6 s CPU each, more than an environment's own work): 28-41 s vs 16-28 s sequential;
+    - the pipeline (this process plans, a worker runs policy + checkov + cost) costs the same CPU
+      as sequential and overlaps checkov's import and scans with planning, but on the loaded
+      machine it was not faster either (25-31 s vs 16-28 s): there was no idle core to overlap on.
+    So sequential is the default; `--jobs 2` (pipeline) is there for runners with a free core.
     """
+    del n_envs  # the measured answer did not depend on it (2 or 3 environments)
     env_override = os.environ.get("MLPLAT_CHECK_JOBS")
     if env_override and env_override.isdigit() and int(env_override) > 0:
         return int(env_override)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if n_envs < AUTO_PARALLEL_MIN_ENVS or cores < 2:
-        return 1
-    return min(n_envs, cores)
-
-
-# Below this many environments the pool's start-up (spawn + imports per worker) is not recovered.
-AUTO_PARALLEL_MIN_ENVS = 3
+    return 1
 
 
 def check(
@@ -289,9 +346,15 @@ def check(
     compare_to: str | None = None,
     checkov: bool = True,
     jobs: int | None = None,
+    strategy: str | None = None,
     progress: Progress = _quiet,
 ) -> CheckResult:
-    """Validate `spec_path` and evaluate every environment; raises SpecError on an invalid spec."""
+    """Validate `spec_path` and evaluate every environment; raises SpecError on an invalid spec.
+
+    jobs: processes in use (None: `auto_jobs`; 1: everything in this process). With jobs >= 2 the
+    strategy is "pipeline" (this process plans, jobs-1 workers evaluate) unless `strategy` says
+    "processes" (one worker per environment, each doing everything; kept for measurement).
+    """
     from .resolve import load_spec, validate
 
     t0 = time.perf_counter()
@@ -304,17 +367,25 @@ def check(
         progress(f"{spec_path} does not exist at {compare_to}: every environment is new")
 
     n = len(resolved)
-    workers = max(1, min(jobs if jobs is not None else auto_jobs(n), n))
+    procs = max(1, jobs if jobs is not None else auto_jobs(n))
+    chosen = "sequential" if procs == 1 or n == 1 else (strategy or "pipeline")
+    if chosen not in STRATEGIES:
+        raise MlplatError(f"unknown strategy {chosen!r} (one of {', '.join(STRATEGIES)})")
     results: dict[str, EnvironmentResult] = {}
-    if workers == 1:
+    if chosen == "sequential":
         mode = "sequential"
         for env, r in resolved.items():
             res = evaluate_environment(r, baseline=baseline, checkov=checkov, progress=progress)
             progress(_done(res))
             results[env] = res
+    elif chosen == "pipeline":
+        workers = max(1, min(procs - 1, n))
+        mode = f"pipeline (plans here, {workers} evaluation worker{'s' if workers > 1 else ''})"
+        results = _pipeline(resolved, baseline, checkov, workers, progress)
     else:
-        mode = f"parallel ({workers} processes)"
-        results = _parallel(spec_path, list(resolved), baseline, checkov, workers, progress)
+        workers = min(procs, n)
+        mode = f"processes ({workers} workers, one environment each)"
+        results = _processes(spec_path, list(resolved), baseline, checkov, workers, progress)
     return CheckResult(
         spec=spec_path, environments={e: results[e] for e in resolved}, compare_to=compare_to,
         checkov=checkov, seconds=time.perf_counter() - t0, mode=mode,
@@ -327,21 +398,118 @@ def _done(r: EnvironmentResult) -> str:
             f"${r.estimate.monthly_usd:,.2f}/month ({r.seconds:.1f}s)")  # fmt: skip
 
 
-def _parallel(spec_path: str, envs: list[str], baseline: Baseline | None, checkov: bool, workers: int,
-              progress: Progress) -> dict[str, EnvironmentResult]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+class _WorkerFailed(Exception):
+    pass
 
-    # spawn, never fork: a forked child of a process that imported pulumi/grpc can hang (DESIGN 6).
-    ctx = multiprocessing.get_context("spawn")
+
+def _worker_loop(tasks: Any, results: Any) -> None:
+    """A worker process: run (key, function, args) tasks until a None arrives."""
+    import traceback
+
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        key, fn, args = task
+        try:
+            results.put((key, "ok", fn(*args)))
+        except MlplatError as exc:  # a user error: keep its message and exit code
+            results.put((key, "user", (str(exc), exc.exit_code)))
+        except BaseException:  # anything else is a bug: ship the traceback text (exceptions may not pickle)
+            results.put((key, "bug", traceback.format_exc()))
+
+
+class _SpawnPool:
+    """A few spawned worker processes fed through queues.
+
+    Not multiprocessing.Pool: its workers are daemonic and checkov forks its own workers during
+    a scan ("daemonic processes are not allowed to have children"). Not ProcessPoolExecutor: it
+    cannot terminate its workers, and a worker that imported checkov takes ~2 s to exit on its
+    own (measured), pure added wall time once every result is in.
+    spawn, never fork: a forked child of a process that imported pulumi/grpc can hang (DESIGN 6).
+    """
+
+    def __init__(self, workers: int):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self.tasks, self.results = ctx.Queue(), ctx.Queue()
+        self.procs = [ctx.Process(target=_worker_loop, args=(self.tasks, self.results), daemon=False)
+                      for _ in range(workers)]  # fmt: skip
+        for proc in self.procs:
+            proc.start()
+        self.pending: set[Any] = set()
+
+    def submit(self, key: Any, fn: Callable[..., Any], *args: Any) -> None:
+        self.pending.add(key)
+        self.tasks.put((key, fn, args))
+
+    def completed(self) -> Iterator[tuple[Any, Any]]:
+        """(key, result) in completion order; re-raises a worker's failure here."""
+        import queue
+
+        while self.pending:
+            try:
+                key, status, value = self.results.get(timeout=1.0)
+            except queue.Empty:
+                dead = [p for p in self.procs if not p.is_alive()]
+                if dead:
+                    raise _WorkerFailed(f"a check worker process died (exit code {dead[0].exitcode})") from None
+                continue
+            self.pending.discard(key)
+            if status == "user":
+                err = MlplatError(value[0])
+                err.exit_code = value[1]
+                raise err
+            if status == "bug":
+                raise _WorkerFailed(f"in a check worker process:\n{value}")
+            yield key, value
+
+    def close(self) -> None:
+        for proc in self.procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in self.procs:
+            proc.join(timeout=10)
+
+
+@contextmanager
+def _spawn_pool(workers: int) -> Iterator[_SpawnPool]:
+    pool = _SpawnPool(workers)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+def _pipeline(resolved: dict[str, "ResolvedPlatform"], baseline: Baseline | None, checkov: bool, workers: int,
+              progress: Progress) -> dict[str, EnvironmentResult]:
+    out: dict[str, EnvironmentResult] = {}
+    with _spawn_pool(workers) as pool:
+        for i in range(workers):  # imports (checkov ~3 s) overlap the first plan
+            pool.submit(("warm", i), _warm_evaluator, checkov)
+        for env, r in resolved.items():
+            planned = plan_environment(r, baseline, progress)  # here: Pulumi is warm after the first
+            progress(f"{env}: planned ({planned.seconds:.1f}s); policy{' + checkov' if checkov else ''} and cost "
+                     "in a worker")  # fmt: skip
+            pool.submit(env, evaluate_planned, planned, checkov)
+        for key, res in pool.completed():
+            if key in resolved:
+                out[key] = res
+                progress(_done(res))
+    return out
+
+
+def _processes(spec_path: str, envs: list[str], baseline: Baseline | None, checkov: bool, workers: int,
+               progress: Progress) -> dict[str, EnvironmentResult]:
     progress(f"evaluating {len(envs)} environments in {workers} worker processes")
     out: dict[str, EnvironmentResult] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(_worker, spec_path, env, baseline, checkov): env for env in envs}
-        for fut in as_completed(futures):
-            res = fut.result()  # a worker's exception (SpecError, MlplatError, bug) re-raises here
+    with _spawn_pool(workers) as pool:
+        for env in envs:
+            pool.submit(env, _env_worker, spec_path, env, baseline, checkov)
+        for env, res in pool.completed():
+            out[env] = res
             progress(_done(res))
-            out[futures[fut]] = res
     return out
 
 
@@ -645,6 +813,7 @@ def print_verdict(result: CheckResult, console: Any) -> None:
 
 
 __all__ = [
-    "AUTO_PARALLEL_MIN_ENVS", "SUMMARY_MARKER", "Baseline", "CheckResult", "EnvironmentResult", "auto_jobs",
-    "check", "evaluate_environment", "junit", "load_baseline", "print_verdict", "sarif", "summary_markdown",
+    "STRATEGIES", "SUMMARY_MARKER", "Baseline", "CheckResult", "EnvironmentResult", "PlannedEnvironment",
+    "auto_jobs", "check", "evaluate_environment", "evaluate_planned", "junit", "load_baseline", "plan_environment",
+    "print_verdict", "sarif", "summary_markdown",
 ]  # fmt: skip

@@ -182,9 +182,9 @@ def test_over_budget_exits_1(tmp_path):
 
 def test_cost_increase_over_a_baseline_file_exits_1(tmp_path):
     base = tmp_path / "base.yaml"
-    base.write_text(small(nat="none"))  # no NAT gateway at all
+    base.write_text(small(nat="single"))  # one NAT gateway
     spec = tmp_path / "platform.yaml"
-    spec.write_text(small(nat="per-az"))  # two NAT gateways: far above +10%
+    spec.write_text(small(nat="per-az"))  # one per AZ (2): far above +10%
     result = check(spec, compare_to=str(base), checkov=False, jobs=1)
     assert result.exit_code == 1
     dev = result.environments["dev"]
@@ -246,16 +246,34 @@ def test_spec_added_by_the_change_has_no_baseline(tmp_path):
 # --------------------------------------------------------------------------- parallel = sequential
 
 
-def test_parallel_matches_sequential(tmp_path):
-    # The process pool (spawn) must give the same verdicts and figures as the sequential path.
+@pytest.mark.parametrize("strategy", ["pipeline", "processes"])
+def test_parallel_strategies_match_sequential(tmp_path, strategy):
+    # The spawned-process paths must give the same verdicts and figures as the sequential one,
+    # including a cost diff computed from a baseline plan made in another process.
+    base = tmp_path / "base.yaml"
+    base.write_text(small(nat="single", budget=""))
     spec = tmp_path / "platform.yaml"
-    spec.write_text(small(budget=""))
-    seq = check(spec, checkov=False, jobs=1)
-    par = check(spec, checkov=False, jobs=2)
-    assert par.mode.startswith("parallel")
+    spec.write_text(small(nat="per-az", budget=""))
+    seq = check(spec, compare_to=str(base), checkov=False, jobs=1)
+    par = check(spec, compare_to=str(base), checkov=False, jobs=2, strategy=strategy)
+    assert seq.mode == "sequential" and par.mode.startswith(strategy)
     assert list(par.environments) == list(seq.environments)
     for env in seq.environments:
         a, b = seq.environments[env], par.environments[env]
         assert (a.passed, len(a.mandatory), len(a.advisory), round(a.estimate.monthly_usd, 2)) == (
             b.passed, len(b.mandatory), len(b.advisory), round(b.estimate.monthly_usd, 2))
+        assert round(a.cost_diff.diff_monthly_usd, 2) == round(b.cost_diff.diff_monthly_usd, 2) > 0
     assert par.exit_code == seq.exit_code == 1
+    assert par.junit().count("<failure") == seq.junit().count("<failure")
+
+
+def test_worker_user_error_surfaces_as_mlplat_error(tmp_path):
+    # A user error raised inside a worker keeps its message and exit code (not an "internal error").
+    from mlplat.stacks import check as check_mod
+    from mlplat.stacks.errors import MlplatError
+
+    with check_mod._spawn_pool(1) as pool:
+        pool.submit("x", check_mod.load_baseline, str(tmp_path / "nope.yaml"), "no-such-ref")
+        with pytest.raises(MlplatError) as exc:
+            list(pool.completed())
+    assert exc.value.exit_code == 2
