@@ -304,6 +304,7 @@ def _cluster_scoped(kind: str) -> bool:
 def _import_checkov() -> Any:
     os.environ.setdefault("BC_SKIP_MAPPING", "TRUE")  # no network look-ups of check metadata
     os.environ.setdefault("CHECKOV_RUN_SCA_PACKAGE_SCAN_V2", "false")
+    os.environ.setdefault("CHECKOV_PARALLELIZATION_TYPE", "none")
     import logging
 
     from checkov.kubernetes.runner import Runner as K8sRunner
@@ -312,6 +313,11 @@ def _import_checkov() -> Any:
 
     # checkov logs parse chatter at WARNING; the report is ours to print.
     logging.getLogger("checkov").setLevel(logging.ERROR)
+    # checkov parses files in forked children by default: in a process that has run Pulumi (gRPC
+    # threads) forking is unsafe (DESIGN 6) and, one fork per manifest, slower than parsing here.
+    from checkov.common.parallelizer.parallel_runner import parallel_runner
+
+    parallel_runner.type = "none"
     return K8sRunner, PlanRunner, RunnerFilter
 
 

@@ -19,13 +19,8 @@ from tests.plans import reference, reference_cases
 
 # (check, resource) pairs produced by modules and reported to the lead for a module fix; each
 # entry must still occur (test_known_module_issues_are_current) so a fix forces its removal.
-# CKV_K8S_40: in-cluster Postgres (StatefulSet) and the db-init Jobs run as UID 999 (the postgres
-# image's user); checkov wants UIDs >= 10000 so a container user never maps onto a host account.
-KNOWN_MODULE_ISSUES: set[tuple[str, str]] = {
-    ("CKV_K8S_40", "tracking-db-statefulset"),
-    ("CKV_K8S_40", "orchestrator-airflow-db"),
-    ("CKV_K8S_40", "feature-store-registry-db"),
-}
+# History: CKV_K8S_40 (in-cluster Postgres and db-init Jobs ran as UID 999) — fixed in modules/k8s.py.
+KNOWN_MODULE_ISSUES: set[tuple[str, str]] = set()
 
 
 @cache
