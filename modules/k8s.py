@@ -39,12 +39,14 @@ Obj = dict[str, Any]
 # --------------------------------------------------------------------------- pinned images
 
 POSTGRES_IMAGE = "docker.io/library/postgres:16.4"
-POSTGRES_UID = 999  # the `postgres` user of the Debian-based image
 REDIS_IMAGE = "docker.io/library/redis:7.4.1"
-REDIS_UID = 999  # the `redis` user of the Debian-based image
 MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2024-10-13T17-34-20Z"
 MC_IMAGE = "quay.io/minio/mc:RELEASE.2024-10-08T09-37-26Z"
 DEFAULT_UID = 10001
+# High UIDs (>= 10000, never a host user): the official postgres/redis images run as an arbitrary
+# user (postgres' entrypoint fakes the passwd entry); fsGroup makes the volume writable for it.
+POSTGRES_UID = DEFAULT_UID
+REDIS_UID = DEFAULT_UID
 
 POSTGRES_PORT = 5432
 REDIS_PORT = 6379
