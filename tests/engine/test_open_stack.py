@@ -34,6 +34,20 @@ elif args[:3] == ["stack", "tag", "set"] and os.environ.get("FAKE_PULUMI_NO_TAGS
 elif args[:2] == ["stack", "select"] and os.environ.get("FAKE_PULUMI_LOGIN_FAILS"):
     sys.stderr.write("error: could not log in to s3://nope: NoSuchBucket\\n")
     sys.exit(255)
+elif args[:1] in (["preview"], ["up"], ["destroy"], ["refresh"]):
+    changes = json.loads(os.environ.get("FAKE_PULUMI_CHANGES", '{{"create": 2}}'))
+    print("Previewing update (fake):")
+    with open(args[args.index("--event-log") + 1], "a") as f:
+        f.write(json.dumps({{"sequence": 1, "timestamp": 0, "summaryEvent": {{
+            "maybeCorrupt": False, "durationSeconds": 0, "resourceChanges": changes, "PolicyPacks": {{}}}}}}) + "\\n")
+        # the CLI ends every event log with a cancel event: the SDK's watcher stops on it
+        f.write(json.dumps({{"sequence": 2, "timestamp": 0, "cancelEvent": {{}}}}) + "\\n")
+elif args[:2] == ["stack", "history"]:
+    changes = json.loads(os.environ.get("FAKE_PULUMI_CHANGES", '{{"create": 2}}'))
+    print(json.dumps([{{"kind": "update", "startTime": "2026-01-01T00:00:00.000Z", "message": "", "environment": {{}},
+                       "config": {{}}, "result": "succeeded", "resourceChanges": changes}}]))
+elif args[:2] == ["stack", "output"]:
+    print("{{}}")
 """
 
 
@@ -129,3 +143,51 @@ def test_secrets_provider_is_given_to_the_workspace(storage_spec, recording_cli,
                                 engine.EngineOptions(secrets_provider="awskms://alias/state"))
     assert session.stack.workspace.secrets_provider == "awskms://alias/state"
     assert Path(session.stack.workspace.work_dir).name == "demo-dev"
+
+
+# --------------------------------------------------------------------------- operations
+
+
+@pytest.fixture
+def session(storage_spec, recording_cli, monkeypatch):
+    # a CLI recent enough for inline destroy/refresh (3.181+) that still logs events to a file
+    monkeypatch.setenv("FAKE_PULUMI_VERSION", "v3.200.0")
+    return engine.open_stack(load_platform(storage_spec, "prod"))
+
+
+def _op(calls, name):
+    return next(c["argv"] for c in calls if c["argv"][:1] == [name])
+
+
+def test_preview_passes_targets_and_reads_the_summary(session, recording_cli):
+    urns = ["urn:pulumi:demo-prod::demo::mlplat:index:Platform::demo-prod",
+            "urn:pulumi:demo-prod::demo::mlplat:index:Platform$mlplat:index:Storage::storage"]
+    lines: list[str] = []
+    result = engine.run_preview(session, urns, engine.Progress(lines.append))
+    argv = _op(recording_cli(), "preview")
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--target"] == urns
+    assert "--target-dependents" in argv
+    assert result.changes == {"create": 2} and result.summary == "2 to create"
+    assert "Previewing update (fake):" in lines  # streamed through on_output
+
+
+def test_destroy_of_targets_and_of_everything(session, recording_cli, monkeypatch):
+    monkeypatch.setenv("FAKE_PULUMI_CHANGES", '{"delete": 3}')
+    result = engine.run_destroy(session, ["urn:a", "urn:b"])
+    argv = _op(recording_cli(), "destroy")
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--target"] == ["urn:a", "urn:b"]
+    assert "--exclude-protected" not in argv  # mlplat decides what stays, from the state
+    assert result.summary == "3 deleted"
+    before = len(recording_cli())
+    assert engine.run_destroy(session, []).changes == {}  # an empty target list never reaches Pulumi
+    assert len(recording_cli()) == before
+    engine.run_destroy(session, None)
+    assert "--target" not in next(c for c in recording_cli()[before:] if c["argv"][:1] == ["destroy"])["argv"]
+
+
+def test_up_and_refresh(session, recording_cli):
+    assert engine.run_up(session).summary == "2 created"
+    assert engine.run_refresh(session).summary == "2 created"
+    ops = [c["argv"][0] for c in recording_cli() if c["argv"][:1] in (["up"], ["refresh"])]
+    assert ops == ["up", "refresh"]
+    assert "--target" not in _op(recording_cli(), "up")
