@@ -44,8 +44,10 @@ def main() -> None:
             plan = run_offline(resolved)
             cases.append((f"{spec}/{env}", resolved, plan, time.perf_counter() - t))
 
-    print(f"{'spec/env':<18} {'resources':>9} {'plan s':>7} {'rules s':>8} {'checkov s':>10} {'evaluate s':>11} "
-          f"{'mandatory':>9} {'advisory':>8}")  # fmt: skip
+    print(
+        f"{'spec/env':<18} {'resources':>9} {'plan s':>7} {'rules s':>8} {'checkov s':>10} {'evaluate s':>11} "
+        f"{'mandatory':>9} {'advisory':>8}"
+    )
     total = 0.0
     for name, resolved, plan, plan_s in cases:
         rules, ck, whole = [], [], []
@@ -60,8 +62,10 @@ def main() -> None:
         med = statistics.median(whole)
         total += med
         s = result.summary()
-        print(f"{name:<18} {len(plan):>9} {plan_s:>7.2f} {statistics.median(rules):>8.3f} "
-              f"{statistics.median(ck):>10.3f} {med:>11.3f} {s['mandatory']:>9} {s['advisory']:>8}")  # fmt: skip
+        print(
+            f"{name:<18} {len(plan):>9} {plan_s:>7.2f} {statistics.median(rules):>8.3f} "
+            f"{statistics.median(ck):>10.3f} {med:>11.3f} {s['mandatory']:>9} {s['advisory']:>8}"
+        )
     print(f"all {len(cases)} environments, rules + checkov, after start-up: {total:.2f}s")
 
 

@@ -51,13 +51,26 @@ def policy() -> None:
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--env", "-e", "env", required=True, help="Environment to evaluate (e.g. dev, prod).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option(
+    "--output", "-o", "output", type=click.Path(dir_okay=False), help="Write the report to this file."
+)
 @click.option("--no-checkov", "no_checkov", is_flag=True, help="Only mlplat's own rules (faster).")
-@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False),
-              help="Evaluate a saved plan JSON (`preview --out`) instead of expanding the spec.")  # fmt: skip
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Evaluate a saved plan JSON (`preview --out`) instead of expanding the spec.",
+)
 @click.option("--mandatory-only", is_flag=True, help="Table: hide advisory findings.")
-def run(spec: str, env: str, fmt: str, output: str | None, no_checkov: bool, plan_file: str | None,
-        mandatory_only: bool) -> None:  # fmt: skip
+def run(
+    spec: str,
+    env: str,
+    fmt: str,
+    output: str | None,
+    no_checkov: bool,
+    plan_file: str | None,
+    mandatory_only: bool,
+) -> None:
     """Evaluate SPEC for one environment."""
     from mlplat.policies import evaluate
     from mlplat.stacks.resolve import load_platform
@@ -117,15 +130,23 @@ def _emit(result: Any, fmt: str, output: str | None, mandatory_only: bool) -> No
     if output:
         s = result.summary()
         verdict = "pass" if result.passed else "FAIL"
-        click.echo(f"policy {result.environment}: {verdict} ({s['mandatory']} mandatory, {s['advisory']} advisory)",
-                   err=True)  # fmt: skip
+        click.echo(
+            f"policy {result.environment}: {verdict} ({s['mandatory']} mandatory, {s['advisory']} advisory)",
+            err=True,
+        )
 
 
 @policy.command("export-pack")
 @click.argument("directory", type=click.Path(file_okay=False))
-@click.option("--profile", type=click.Choice(["dev", "staging", "prod"]), default=None,
-              help="Bake in the levels of this built-in profile.")  # fmt: skip
-@click.option("--spec", type=click.Path(exists=True, dir_okay=False), help="Bake in this spec's levels (with --env).")
+@click.option(
+    "--profile",
+    type=click.Choice(["dev", "staging", "prod"]),
+    default=None,
+    help="Bake in the levels of this built-in profile.",
+)
+@click.option(
+    "--spec", type=click.Path(exists=True, dir_okay=False), help="Bake in this spec's levels (with --env)."
+)
 @click.option("--env", "-e", "env", default=None, help="Environment of --spec whose levels to bake in.")
 def export_pack_cmd(directory: str, profile: str | None, spec: str | None, env: str | None) -> None:
     """Write a Pulumi CrossGuard policy pack running mlplat's plan rules.
@@ -169,8 +190,15 @@ def rules_cmd(fmt: str) -> None:
     if fmt == "json":
         echo_json(
             [
-                {"id": r.id, "name": r.name, "level": r.default_level, "kind": r.kind, "area": r.area(),
-                 "remediation": r.remediation, "checkov_equivalents": list(r.checkov_equivalents)}  # fmt: skip
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "level": r.default_level,
+                    "kind": r.kind,
+                    "area": r.area(),
+                    "remediation": r.remediation,
+                    "checkov_equivalents": list(r.checkov_equivalents),
+                }
                 for r in rules
             ]
         )

@@ -98,7 +98,9 @@ def _resource_validate(rule: type[PlanRule], default_env: str) -> Callable[[Any,
         if not rule().applies(res):
             return
         env = environment_of([res], default_env)
-        plan = Plan(str(res.tags.get("mlplat:platform", "")), env, [res], "aws" if res.is_aws else "kubernetes")
+        plan = Plan(
+            str(res.tags.get("mlplat:platform", "")), env, [res], "aws" if res.is_aws else "kubernetes"
+        )
         for msg in rule().check_resource(res, PlanContext(plan, env)):
             report_violation(f"{rule.id}: {msg}", None)
 

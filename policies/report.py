@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
@@ -28,7 +28,7 @@ SARIF_LEVEL = {"mandatory": "error", "advisory": "warning", "disabled": "none"}
 INFO_URI = "https://github.com/mlplat/mlplat"
 
 
-def _many(results: Any) -> list["PolicyResult"]:
+def _many(results: Any) -> list[PolicyResult]:
     from .engine import PolicyResult
 
     if isinstance(results, PolicyResult):
@@ -36,7 +36,7 @@ def _many(results: Any) -> list["PolicyResult"]:
     return list(results)
 
 
-def _findings(results: Iterable["PolicyResult"]) -> list[Finding]:
+def _findings(results: Iterable[PolicyResult]) -> list[Finding]:
     return [f for r in results for f in r.findings]
 
 
@@ -70,8 +70,16 @@ def to_dict(results: Any) -> dict[str, Any]:
     out["summary"] = summary(rs)
     out["findings"] = [f.to_dict() for f in _findings(rs)]
     out["waived"] = [
-        {**f.to_dict(), "waiver": {"policy": w.policy, "resource": w.resource, "reason": w.reason,
-                                   "owner": w.owner, "expires": w.expires.isoformat()}}  # fmt: skip
+        {
+            **f.to_dict(),
+            "waiver": {
+                "policy": w.policy,
+                "resource": w.resource,
+                "reason": w.reason,
+                "owner": w.owner,
+                "expires": w.expires.isoformat(),
+            },
+        }
         for r in rs
         for f, w in r.waived
     ]
@@ -219,7 +227,9 @@ def to_junit(results: Any) -> str:
             by_policy.setdefault(f.policy, []).append(f)
         suite = ET.SubElement(suites, "testsuite", name=f"mlplat policy ({r.environment})")
         counts = {"tests": 0, "failures": 0, "skipped": 0}
-        cases: list[tuple[str, str, str, str]] = [(rule.id, rule.name, rule.area(), level) for rule, level in r.rules]
+        cases: list[tuple[str, str, str, str]] = [
+            (rule.id, rule.name, rule.area(), level) for rule, level in r.rules
+        ]
         seen = {c[0] for c in cases}
         for f in r.findings:
             if f.policy not in seen:
@@ -288,12 +298,14 @@ def to_markdown(results: Any) -> str:
 # --------------------------------------------------------------------------- table
 
 
-def render_table(results: Any, console: "Console | None" = None, advisory: bool = True) -> None:
+def render_table(results: Any, console: Console | None = None, advisory: bool = True) -> None:
     """A rich table per environment (on `console`, stdout by default)."""
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console(highlight=False, soft_wrap=False, width=int(os.environ.get("COLUMNS", "160")))
+    console = console or Console(
+        highlight=False, soft_wrap=False, width=int(os.environ.get("COLUMNS", "160"))
+    )
     for r in _many(results):
         fs = [f for f in r.findings if advisory or f.level == "mandatory"]
         verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"

@@ -115,13 +115,28 @@ def bucket(
     """A bucket with its configuration resources, as the storage component creates them."""
     logical = f"storage-{name}"
     physical = f"{PREFIX}-{name}"
-    b = res(BUCKET, logical, {"bucket": physical, "forceDestroy": force_destroy,
-                              "tags": tags("storage", logical, **{"mlplat:purpose": purpose})}, protect=protect)  # fmt: skip
+    b = res(
+        BUCKET,
+        logical,
+        {
+            "bucket": physical,
+            "forceDestroy": force_destroy,
+            "tags": tags("storage", logical, **{"mlplat:purpose": purpose}),
+        },
+        protect=protect,
+    )
     out = [b]
 
     def child(kind: str, suffix: str, inputs: dict[str, Any]) -> None:
-        out.append(res(f"aws:s3/{kind[0].lower() + kind[1:]}:{kind}", f"{logical}-{suffix}",
-                       {"bucket": physical, **inputs}, deps=[b], parent=None))  # fmt: skip
+        out.append(
+            res(
+                f"aws:s3/{kind[0].lower() + kind[1:]}:{kind}",
+                f"{logical}-{suffix}",
+                {"bucket": physical, **inputs},
+                deps=[b],
+                parent=None,
+            )
+        )
 
     if versioning is not None:
         child("BucketVersioning", "versioning", {"versioningConfiguration": {"status": versioning}})
@@ -129,10 +144,18 @@ def bucket(
         default: dict[str, Any] = {"sseAlgorithm": sse}
         if sse.startswith("aws:kms"):
             default["kmsMasterKeyId"] = UNKNOWN
-        child("BucketServerSideEncryptionConfiguration", "sse", {"rules": [{"applyServerSideEncryptionByDefault": default}]})
+        child(
+            "BucketServerSideEncryptionConfiguration",
+            "sse",
+            {"rules": [{"applyServerSideEncryptionByDefault": default}]},
+        )
     if pab != "absent":
-        flags = {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,
-                 "restrictPublicBuckets": True}  # fmt: skip
+        flags = {
+            "blockPublicAcls": True,
+            "blockPublicPolicy": True,
+            "ignorePublicAcls": True,
+            "restrictPublicBuckets": True,
+        }
         flags.update(pab if isinstance(pab, dict) else {})
         child("BucketPublicAccessBlock", "public-access-block", flags)
     if policy is not None:
@@ -161,32 +184,78 @@ def network(*, public_ip: bool = False, flow_log: bool = True, default_sg: str =
     """A VPC with one public and one private subnet, routing, NAT, flow logs; returns the pieces."""
     c = "network"
     vpc = res("aws:ec2/vpc:Vpc", "network-vpc", {"cidrBlock": "10.0.0.0/16"}, component=c)
-    pub = res("aws:ec2/subnet:Subnet", "network-public-a", {"vpcId": UNKNOWN, "cidrBlock": "10.0.128.0/20",
-              "mapPublicIpOnLaunch": public_ip}, component=c, deps=[vpc])  # fmt: skip
-    priv = res("aws:ec2/subnet:Subnet", "network-private-a", {"vpcId": UNKNOWN, "cidrBlock": "10.0.0.0/18",
-               "mapPublicIpOnLaunch": False}, component=c, deps=[vpc])  # fmt: skip
-    igw = res("aws:ec2/internetGateway:InternetGateway", "network-igw", {"vpcId": UNKNOWN}, component=c, deps=[vpc])
-    prt = res("aws:ec2/routeTable:RouteTable", "network-public-rt", {"vpcId": UNKNOWN}, component=c, deps=[vpc])
-    route = res("aws:ec2/route:Route", "network-public-default-route",
-                {"routeTableId": UNKNOWN, "destinationCidrBlock": "0.0.0.0/0", "gatewayId": UNKNOWN},
-                component=c, deps=[prt, igw])  # fmt: skip
-    assoc = res("aws:ec2/routeTableAssociation:RouteTableAssociation", "network-public-rta-a",
-                {"subnetId": UNKNOWN, "routeTableId": UNKNOWN}, component=c, deps=[pub, prt])  # fmt: skip
-    rt2 = res("aws:ec2/routeTable:RouteTable", "network-private-rt-a", {"vpcId": UNKNOWN}, component=c, deps=[vpc])
-    assoc2 = res("aws:ec2/routeTableAssociation:RouteTableAssociation", "network-private-rta-a",
-                 {"subnetId": UNKNOWN, "routeTableId": UNKNOWN}, component=c, deps=[priv, rt2])  # fmt: skip
+    pub = res(
+        "aws:ec2/subnet:Subnet",
+        "network-public-a",
+        {"vpcId": UNKNOWN, "cidrBlock": "10.0.128.0/20", "mapPublicIpOnLaunch": public_ip},
+        component=c,
+        deps=[vpc],
+    )
+    priv = res(
+        "aws:ec2/subnet:Subnet",
+        "network-private-a",
+        {"vpcId": UNKNOWN, "cidrBlock": "10.0.0.0/18", "mapPublicIpOnLaunch": False},
+        component=c,
+        deps=[vpc],
+    )
+    igw = res(
+        "aws:ec2/internetGateway:InternetGateway", "network-igw", {"vpcId": UNKNOWN}, component=c, deps=[vpc]
+    )
+    prt = res(
+        "aws:ec2/routeTable:RouteTable", "network-public-rt", {"vpcId": UNKNOWN}, component=c, deps=[vpc]
+    )
+    route = res(
+        "aws:ec2/route:Route",
+        "network-public-default-route",
+        {"routeTableId": UNKNOWN, "destinationCidrBlock": "0.0.0.0/0", "gatewayId": UNKNOWN},
+        component=c,
+        deps=[prt, igw],
+    )
+    assoc = res(
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "network-public-rta-a",
+        {"subnetId": UNKNOWN, "routeTableId": UNKNOWN},
+        component=c,
+        deps=[pub, prt],
+    )
+    rt2 = res(
+        "aws:ec2/routeTable:RouteTable", "network-private-rt-a", {"vpcId": UNKNOWN}, component=c, deps=[vpc]
+    )
+    assoc2 = res(
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "network-private-rta-a",
+        {"subnetId": UNKNOWN, "routeTableId": UNKNOWN},
+        component=c,
+        deps=[priv, rt2],
+    )
     out = [vpc, pub, priv, igw, prt, route, assoc, rt2, assoc2]
     if flow_log:
-        lg = res("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", {"retentionInDays": 365.0}, component=c)
-        out += [lg, res("aws:ec2/flowLog:FlowLog", "network-flow-log",
-                        {"vpcId": UNKNOWN, "trafficType": "ALL", "logDestination": UNKNOWN}, component=c,
-                        deps=[vpc, lg])]  # fmt: skip
+        lg = res(
+            "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", {"retentionInDays": 365.0}, component=c
+        )
+        out += [
+            lg,
+            res(
+                "aws:ec2/flowLog:FlowLog",
+                "network-flow-log",
+                {"vpcId": UNKNOWN, "trafficType": "ALL", "logDestination": UNKNOWN},
+                component=c,
+                deps=[vpc, lg],
+            ),
+        ]
     if default_sg != "absent":
         sg_inputs: dict[str, Any] = {"vpcId": UNKNOWN}
         if default_sg == "open":
             sg_inputs["ingress"] = [{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "self": True}]
-        out.append(res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "network-default-sg", sg_inputs,
-                       component=c, deps=[vpc]))  # fmt: skip
+        out.append(
+            res(
+                "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+                "network-default-sg",
+                sg_inputs,
+                component=c,
+                deps=[vpc],
+            )
+        )
     return {"all": out, "vpc": vpc, "public": pub, "private": priv}
 
 
@@ -212,7 +281,9 @@ def node_group(
         inputs["amiType"] = ami
     if taints:
         inputs["taints"] = taints
-    return res("aws:eks/nodeGroup:NodeGroup", f"cluster-{name}", inputs, component="cluster", deps=subnets or [])
+    return res(
+        "aws:eks/nodeGroup:NodeGroup", f"cluster-{name}", inputs, component="cluster", deps=subnets or []
+    )
 
 
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
@@ -254,10 +325,19 @@ def rds(name: str = "tracking-db", protect: bool = True, **over: Any) -> PlanRes
 
 
 def cache(name: str = "feature-store-redis", protect: bool = True, **over: Any) -> PlanResource:
-    inputs: dict[str, Any] = {"atRestEncryptionEnabled": True, "transitEncryptionEnabled": True, "authToken": SECRET}
+    inputs: dict[str, Any] = {
+        "atRestEncryptionEnabled": True,
+        "transitEncryptionEnabled": True,
+        "authToken": SECRET,
+    }
     inputs.update(over)
-    return res("aws:elasticache/replicationGroup:ReplicationGroup", name, inputs, component="feature_store",
-               protect=protect)
+    return res(
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        name,
+        inputs,
+        component="feature_store",
+        protect=protect,
+    )
 
 
 # --------------------------------------------------------------------------- kubernetes
@@ -293,24 +373,48 @@ def container(**over: Any) -> dict[str, Any]:
     return c
 
 
-def k8s(kind: str, name: str, spec: dict[str, Any] | None = None, *, namespace: str = "mlplat-tracking",
-        component: str = "tracking", api: str = "apps/v1", extra: dict[str, Any] | None = None,
-        meta: dict[str, Any] | None = None, deps: list[PlanResource] | None = None) -> PlanResource:  # fmt: skip
+def k8s(
+    kind: str,
+    name: str,
+    spec: dict[str, Any] | None = None,
+    *,
+    namespace: str = "mlplat-tracking",
+    component: str = "tracking",
+    api: str = "apps/v1",
+    extra: dict[str, Any] | None = None,
+    meta: dict[str, Any] | None = None,
+    deps: list[PlanResource] | None = None,
+) -> PlanResource:
     metadata: dict[str, Any] = {"name": name, "labels": labels(component)}
     if kind != "Namespace":
         metadata["namespace"] = namespace
     metadata.update(meta or {})
-    inputs: dict[str, Any] = {"apiVersion": "v1" if api == "core/v1" else api, "kind": kind, "metadata": metadata}
+    inputs: dict[str, Any] = {
+        "apiVersion": "v1" if api == "core/v1" else api,
+        "kind": kind,
+        "metadata": metadata,
+    }
     if spec is not None:
         inputs["spec"] = spec
     inputs.update(extra or {})
-    return res(f"kubernetes:{api}:{kind}", f"{component}-{name}-{kind.lower()}", inputs, component=component,
-               deps=deps)  # fmt: skip
+    return res(
+        f"kubernetes:{api}:{kind}",
+        f"{component}-{name}-{kind.lower()}",
+        inputs,
+        component=component,
+        deps=deps,
+    )
 
 
-def deployment(name: str = "mlflow", containers: list[dict[str, Any]] | None = None, *,
-               pod: dict[str, Any] | None = None, namespace: str = "mlplat-tracking", kind: str = "Deployment",
-               component: str = "tracking") -> PlanResource:  # fmt: skip
+def deployment(
+    name: str = "mlflow",
+    containers: list[dict[str, Any]] | None = None,
+    *,
+    pod: dict[str, Any] | None = None,
+    namespace: str = "mlplat-tracking",
+    kind: str = "Deployment",
+    component: str = "tracking",
+) -> PlanResource:
     pod_spec: dict[str, Any] = {
         "automountServiceAccountToken": False,
         "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
@@ -324,14 +428,23 @@ def deployment(name: str = "mlflow", containers: list[dict[str, Any]] | None = N
     elif kind == "Job":
         spec, api = {"template": template}, "batch/v1"
     else:
-        spec, api = {"replicas": 2.0, "selector": {"matchLabels": {"app": name}}, "template": template}, "apps/v1"
+        spec, api = (
+            {"replicas": 2.0, "selector": {"matchLabels": {"app": name}}, "template": template},
+            "apps/v1",
+        )
     return k8s(kind, name, spec, namespace=namespace, component=component, api=api)
 
 
 def network_policy(namespace: str = "mlplat-tracking", component: str = "tracking") -> PlanResource:
     spec = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
-    return k8s("NetworkPolicy", f"default-deny-{namespace}", spec, namespace=namespace, component=component,
-               api="networking.k8s.io/v1")  # fmt: skip
+    return k8s(
+        "NetworkPolicy",
+        f"default-deny-{namespace}",
+        spec,
+        namespace=namespace,
+        component=component,
+        api="networking.k8s.io/v1",
+    )
 
 
 # --------------------------------------------------------------------------- specs

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from mlplat.policies.checkov_bridge import k8s_manifests, scan_plan, snake, terraform_plan, tf_type, tf_values
 from mlplat.policies.checkov_skips import SKIPS, runner_skips, skipped
 from mlplat.stacks.plan import UNKNOWN
@@ -20,8 +19,10 @@ from .builders import bucket, container, deployment, kms_key, network_policy, pl
         ("aws:s3/bucket:Bucket", "aws_s3_bucket"),
         ("aws:s3/bucketV2:BucketV2", "aws_s3_bucket"),
         ("aws:s3/bucketVersioningV2:BucketVersioningV2", "aws_s3_bucket_versioning"),
-        ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-         "aws_s3_bucket_server_side_encryption_configuration"),
+        (
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "aws_s3_bucket_server_side_encryption_configuration",
+        ),
         ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "aws_s3_bucket_public_access_block"),
         ("aws:ec2/subnet:Subnet", "aws_subnet"),
         ("aws:ec2/vpc:Vpc", "aws_vpc"),
@@ -37,7 +38,7 @@ from .builders import bucket, container, deployment, kms_key, network_policy, pl
         ("aws:cloudwatch/logGroup:LogGroup", "aws_cloudwatch_log_group"),
         ("kubernetes:apps/v1:Deployment", None),
     ],
-)  # fmt: skip
+)
 def test_type_mapping(pulumi_type: str, terraform: str | None) -> None:
     assert tf_type(pulumi_type) == terraform
 
@@ -47,12 +48,17 @@ def test_attribute_names_and_blocks() -> None:
     assert snake("enableDnsHostnames") == "enable_dns_hostnames"
     vals = tf_values(
         "aws_s3_bucket_server_side_encryption_configuration",
-        {"bucket": "b", "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}],
-         "tags": {"mlplat:platform": "demo"}},
-    )  # fmt: skip
+        {
+            "bucket": "b",
+            "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}],
+            "tags": {"mlplat:platform": "demo"},
+        },
+    )
     assert vals["rule"] == [{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms"}}]
     assert vals["tags"] == {"mlplat:platform": "demo"}  # map keys are data: untouched
-    ng = tf_values("aws_eks_node_group", {"taints": [{"key": "k", "effect": "NO_SCHEDULE"}], "diskSize": 100.0})
+    ng = tf_values(
+        "aws_eks_node_group", {"taints": [{"key": "k", "effect": "NO_SCHEDULE"}], "diskSize": 100.0}
+    )
     assert ng["taint"] == [{"key": "k", "effect": "NO_SCHEDULE"}] and ng["disk_size"] == 100
 
 
@@ -66,15 +72,16 @@ def test_terraform_plan_shape_and_references() -> None:
     conf = {r["address"]: r["expressions"] for r in doc["configuration"]["root_module"]["resources"]}
     # every bucket configuration resource references the bucket, so checkov's S3 checks link
     assert conf["aws_s3_bucket_versioning.storage_art_versioning"]["bucket"]["references"] == [
-        "aws_s3_bucket.storage_art.id", "aws_s3_bucket.storage_art",
-    ]  # fmt: skip
+        "aws_s3_bucket.storage_art.id",
+        "aws_s3_bucket.storage_art",
+    ]
     assert "bucket" in conf["aws_s3_bucket_public_access_block.storage_art_public_access_block"]
 
 
 def test_k8s_manifests_are_complete_objects() -> None:
     dep = deployment()
     dep.inputs["metadata"].pop("name")
-    (r, m), *_ = k8s_manifests(plan(dep))
+    (_, m), *_ = k8s_manifests(plan(dep))
     assert (m["apiVersion"], m["kind"]) == ("apps/v1", "Deployment")
     assert m["metadata"]["name"] == dep.name  # auto-named objects use the logical name
     assert m["spec"]["replicas"] == 2 and isinstance(m["spec"]["replicas"], int)  # floats from the engine
@@ -87,8 +94,11 @@ def test_k8s_manifests_are_complete_objects() -> None:
 
 @pytest.fixture(scope="module")
 def insecure_scan():
-    bad = container(securityContext={"runAsNonRoot": False, "allowPrivilegeEscalation": True, "privileged": True},
-                    livenessProbe=None, image="nginx")  # fmt: skip
+    bad = container(
+        securityContext={"runAsNonRoot": False, "allowPrivilegeEscalation": True, "privileged": True},
+        livenessProbe=None,
+        image="nginx",
+    )
     p = plan(
         kms_key(),
         bucket("art", "artifacts"),
@@ -146,8 +156,13 @@ def test_validate_and_policy_import_do_not_import_checkov(tmp_path) -> None:
         "assert r.exit_code == 0, r.output\n"
         "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('checkov')}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]),
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -160,4 +175,6 @@ def test_unknown_values_become_references_not_strings() -> None:
     values = planned["aws_s3_bucket_server_side_encryption_configuration.storage_art_sse"]["values"]
     assert "bucket" not in values  # as in a real plan, the unknown is absent …
     conf = {r["address"]: r["expressions"] for r in doc["configuration"]["root_module"]["resources"]}
-    assert conf["aws_s3_bucket_server_side_encryption_configuration.storage_art_sse"]["bucket"]  # … and referenced
+    assert conf["aws_s3_bucket_server_side_encryption_configuration.storage_art_sse"][
+        "bucket"
+    ]  # … and referenced

@@ -9,7 +9,6 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
-
 from mlplat.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +37,9 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def test_mandatory_violation_exits_1_and_json_is_only_json(runner: CliRunner, plans: dict[str, str]) -> None:
-    res = runner.invoke(cli, ["policy", INSECURE, "--env", "prod", "--format", "json", "--plan", plans["prod"]])
+    res = runner.invoke(
+        cli, ["policy", INSECURE, "--env", "prod", "--format", "json", "--plan", plans["prod"]]
+    )
     assert res.exit_code == 1, res.output
     data = json.loads(res.stdout)
     assert data["passed"] is False
@@ -55,7 +56,9 @@ def test_pass_exits_0(runner: CliRunner, plans: dict[str, str]) -> None:
 
 def test_spec_error_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("apiVersion: mlplat.io/v1alpha1\nkind: Platform\nmetadata: {name: x}\ntarget: {provider: gcp}\n")
+    bad.write_text(
+        "apiVersion: mlplat.io/v1alpha1\nkind: Platform\nmetadata: {name: x}\ntarget: {provider: gcp}\n"
+    )
     res = runner.invoke(cli, ["policy", str(bad), "--env", "prod"])
     assert res.exit_code == 2
     assert "bad.yaml:4" in res.stderr
@@ -66,8 +69,22 @@ def test_spec_error_exits_2(runner: CliRunner, tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["sarif", "junit", "markdown", "table"])
 def test_output_file_per_format(runner: CliRunner, plans: dict[str, str], tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"report.{fmt}"
-    res = runner.invoke(cli, ["policy", INSECURE, "--env", "prod", "--plan", plans["prod"], "--no-checkov",
-                              "--format", fmt, "--output", str(out)])  # fmt: skip
+    res = runner.invoke(
+        cli,
+        [
+            "policy",
+            INSECURE,
+            "--env",
+            "prod",
+            "--plan",
+            plans["prod"],
+            "--no-checkov",
+            "--format",
+            fmt,
+            "--output",
+            str(out),
+        ],
+    )
     assert res.exit_code == 1, res.output
     text = out.read_text()
     assert "MLP-CLU-001" in text and "cluster-eks" in text
@@ -98,11 +115,14 @@ def test_onprem_reference_passes_without_checkov(runner: CliRunner) -> None:
 
 
 def test_run_subcommand_and_options_first(runner: CliRunner, plans: dict[str, str]) -> None:
-    res = runner.invoke(cli, ["policy", "run", INSECURE, "-e", "dev", "--plan", plans["dev"], "--no-checkov",
-                              "--format", "json"])  # fmt: skip
+    res = runner.invoke(
+        cli,
+        ["policy", "run", INSECURE, "-e", "dev", "--plan", plans["dev"], "--no-checkov", "--format", "json"],
+    )
     assert res.exit_code == 0, res.output
-    res = runner.invoke(cli, ["policy", "--env", "dev", INSECURE, "--plan", plans["dev"], "--no-checkov",
-                              "--format", "json"])  # fmt: skip
+    res = runner.invoke(
+        cli, ["policy", "--env", "dev", INSECURE, "--plan", plans["dev"], "--no-checkov", "--format", "json"]
+    )
     assert res.exit_code == 0, res.output
 
 

@@ -10,13 +10,13 @@ import pytest
 
 pulumi_policy = pytest.importorskip("pulumi_policy")
 
-from mlplat.policies import evaluate  # noqa: E402
-from mlplat.policies.crossguard import exported_rules, plain_props, policies  # noqa: E402
-from mlplat.stacks.offline import run_offline  # noqa: E402
-from mlplat.stacks.plan import Plan, PlanResource  # noqa: E402
-from mlplat.stacks.resolve import load_platform  # noqa: E402
+from mlplat.policies import evaluate
+from mlplat.policies.crossguard import exported_rules, plain_props, policies
+from mlplat.stacks.offline import run_offline
+from mlplat.stacks.plan import Plan, PlanResource
+from mlplat.stacks.resolve import load_platform
 
-from .builders import bucket, eks_cluster, kms_key, plan  # noqa: E402
+from .builders import bucket, eks_cluster, kms_key, plan
 
 INSECURE = Path(__file__).with_name("insecure.yaml")
 
@@ -33,7 +33,9 @@ def resource_args(r: PlanResource) -> Any:
 def stack_args(p: Plan) -> Any:
     made: dict[str, Any] = {}
     for r in p.resources:
-        made[r.urn] = pulumi_policy.PolicyResource(r.type, r.inputs, r.urn, r.name, _opts(r), None, None, [], {})
+        made[r.urn] = pulumi_policy.PolicyResource(
+            r.type, r.inputs, r.urn, r.name, _opts(r), None, None, [], {}
+        )
     for r in p.resources:
         pr = made[r.urn]
         pr.parent = made.get(r.parent) if r.parent else None
@@ -47,7 +49,9 @@ def run_pack(p: Plan, levels: dict[str, str] | None = None) -> set[tuple[str, st
     out: set[tuple[str, str]] = set()
     for pol in policies(levels, environment=p.environment):
         if isinstance(pol, pulumi_policy.StackValidationPolicy):
-            pol.validate(stack_args(p), lambda msg, urn, pol=pol: out.add((pol.name, names.get(urn or "", "?"))))
+            pol.validate(
+                stack_args(p), lambda msg, urn, pol=pol: out.add((pol.name, names.get(urn or "", "?")))
+            )
         else:
             for r in p.resources:
                 pol.validate(resource_args(r), lambda msg, urn, pol=pol, r=r: out.add((pol.name, r.name)))
@@ -67,8 +71,12 @@ def test_pack_exports_every_portable_plan_rule() -> None:
 
 
 def test_resource_and_stack_policies_on_hand_made_plan() -> None:
-    p = plan(kms_key(), bucket("ok"), bucket("bad", sse="AES256", pab="absent"),
-             eks_cluster("cluster-pub", vpcConfig={"endpointPublicAccess": True}))  # fmt: skip
+    p = plan(
+        kms_key(),
+        bucket("ok"),
+        bucket("bad", sse="AES256", pab="absent"),
+        eks_cluster("cluster-pub", vpcConfig={"endpointPublicAccess": True}),
+    )
     got = run_pack(p)
     assert ("MLP-CLU-001", "cluster-pub") in got  # resource policy
     assert {("MLP-STO-001", "storage-bad"), ("MLP-STO-004", "storage-bad")} <= got  # stack policies (graph)

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from mlplat.policies import evaluate
 from mlplat.policies.base import (
     LEVELS,
@@ -44,8 +43,11 @@ def test_at_least_thirty_rules_one_per_file_named_after_the_class() -> None:
         cls_name = "".join(part.capitalize() for part in stem.split("_"))
         cls = getattr(mod, cls_name)
         # exactly one rule class defined in the module
-        defined = [v for v in vars(mod).values() if isinstance(v, type) and issubclass(v, (SpecRule, PlanRule))
-                   and v.__module__ == mod.__name__]  # fmt: skip
+        defined = [
+            v
+            for v in vars(mod).values()
+            if isinstance(v, type) and issubclass(v, (SpecRule, PlanRule)) and v.__module__ == mod.__name__
+        ]
         assert defined == [cls], stem
 
 
@@ -101,7 +103,9 @@ def test_locked_rule_ignores_levels() -> None:
 
 
 def test_checkov_levels() -> None:
-    lv = LevelResolver({"CKV_K8S_*": "mandatory", "CKV_CLU-001": "x", "MLP-CLU-001": "mandatory"}, {"CKV_K8S_8": "advisory"})
+    lv = LevelResolver(
+        {"CKV_K8S_*": "mandatory", "CKV_CLU-001": "x", "MLP-CLU-001": "mandatory"}, {"CKV_K8S_8": "advisory"}
+    )
     assert lv.checkov_level("CKV_K8S_20") == "mandatory"  # profile glob
     assert lv.checkov_level("CKV_K8S_8") == "advisory"  # spec exact wins
     assert lv.checkov_level("CKV_AWS_39") == "mandatory"  # equivalent of MLP-CLU-001 → its level
@@ -109,7 +113,9 @@ def test_checkov_levels() -> None:
 
 
 def test_prod_profile_raises_levels_over_dev(tmp_path: Path) -> None:
-    spec = write(tmp_path, "cluster: {public_endpoint: true, node_pools: [{name: s, instance_type: m6i.large}]}\n")
+    spec = write(
+        tmp_path, "cluster: {public_endpoint: true, node_pools: [{name: s, instance_type: m6i.large}]}\n"
+    )
     dev = LevelResolver.of(load_platform(spec, "dev"))
     prod = LevelResolver.of(load_platform(spec, "prod"))
     rule = rule_by_id("MLP-CLU-001")
@@ -120,12 +126,16 @@ def test_prod_profile_raises_levels_over_dev(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- waivers
 
 
-def _finding(policy: str = "MLP-STO-003", resource: str = "storage-logs", aliases: tuple[str, ...] = ()) -> Finding:
+def _finding(
+    policy: str = "MLP-STO-003", resource: str = "storage-logs", aliases: tuple[str, ...] = ()
+) -> Finding:
     return Finding(policy, "advisory", "mlplat", resource, "m", "f.yaml", 1, aliases=aliases)
 
 
 def _waiver(policy: str = "MLP-STO-003", resource: str = "storage-*", expires: str = "2026-12-31") -> Waiver:
-    return Waiver(policy=policy, resource=resource, reason="r", owner="o", expires=dt.date.fromisoformat(expires))
+    return Waiver(
+        policy=policy, resource=resource, reason="r", owner="o", expires=dt.date.fromisoformat(expires)
+    )
 
 
 def test_waiver_glob_matches_logical_and_physical_names() -> None:
@@ -160,12 +170,15 @@ def _plan_for(resolved) -> Plan:
 
 
 def test_evaluate_valid_waiver_suppresses(tmp_path: Path) -> None:
-    spec = _spec_with(tmp_path, """
+    spec = _spec_with(
+        tmp_path,
+        """
 policies:
   levels: {MLP-STO-003: mandatory}
   waivers:
     - {policy: MLP-STO-003, resource: "demo-prod-scratch", reason: regenerable, owner: ml, expires: 2026-12-31}
-""")  # fmt: skip
+""",
+    )
     r = load_platform(spec, "prod")
     result = evaluate(r, _plan_for(r), checkov=False, today=TODAY)
     assert result.passed, [f.message for f in result.mandatory_failures]
@@ -173,13 +186,16 @@ policies:
 
 
 def test_evaluate_expired_waiver_is_mandatory_and_suppresses_nothing(tmp_path: Path) -> None:
-    spec = _spec_with(tmp_path, """
+    spec = _spec_with(
+        tmp_path,
+        """
 policies:
   levels: {MLP-STO-003: mandatory, MLP-GOV-001: advisory}
   waivers:
     - {policy: MLP-STO-003, resource: "storage-*", reason: regenerable, owner: ml, expires: 2026-01-31}
     - {policy: MLP-GOV-001, resource: "*", reason: trying to waive waiver hygiene, owner: ml, expires: 2027-01-01}
-""")  # fmt: skip
+""",
+    )
     r = load_platform(spec, "prod")
     result = evaluate(r, _plan_for(r), checkov=False, today=TODAY)
     got = {(f.policy, f.level, f.resource) for f in result.mandatory_failures}
@@ -204,7 +220,7 @@ def test_evaluate_spec_levels_override_profile(tmp_path: Path) -> None:
     assert {f.policy for f in result.findings} >= {"MLP-STO-001"}
     assert all(f.level == "advisory" for f in result.findings if f.policy == "MLP-STO-001")
     assert not any(f.policy == "MLP-STO-003" for f in result.findings)  # disabled
-    assert dict((r.id, lvl) for r, lvl in result.rules)["MLP-STO-003"] == "disabled"
+    assert {r.id: lvl for r, lvl in result.rules}["MLP-STO-003"] == "disabled"
     assert result.passed
 
 
@@ -227,13 +243,16 @@ def test_profile_filled_values_point_into_the_spec(tmp_path: Path) -> None:
     """multi_az comes from the dev profile: the finding points at the spec's tracking.database line."""
     from mlplat.policies.locate import locate
 
-    spec = write(tmp_path, """
+    spec = write(
+        tmp_path,
+        """
 cluster: {node_pools: [{name: s, instance_type: m6i.large}]}
 storage: {buckets: [{name: art, purpose: artifacts}]}
 tracking:
   kind: mlflow
   database: {storage_gb: 20}
-""")  # fmt: skip
+""",
+    )
     r = load_platform(spec, "dev")
     loc = locate(r, ("tracking", "database", "multi_az"))
     assert loc.file == str(spec) and loc.line is not None

@@ -11,9 +11,9 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
-
 from mlplat.policies import PolicyResult, evaluate
 from mlplat.policies.checkov_skips import SKIPS
+
 from tests.conftest import REFERENCE_SPECS
 from tests.plans import reference, reference_cases
 
@@ -44,7 +44,7 @@ def test_reference_passes_every_mandatory_rule(spec: str, env: str) -> None:
 
 @pytest.mark.parametrize("spec, env", CASES)
 def test_checkov_passes_first_party_workloads(spec: str, env: str) -> None:
-    resolved, plan = reference(spec, env)
+    _, plan = reference(spec, env)
     result = _result(spec, env)
     k8s = {r.urn for r in plan.resources if r.is_kubernetes}
     assert len(k8s) > 10  # the workloads were rendered and scanned

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from mlplat.policies.base import PlanContext, PlanRule, SpecContext, SpecRule, all_rules, rule_by_id
 from mlplat.stacks.plan import SECRET, UNKNOWN, Plan
 from mlplat.stacks.resolve import load_platform
@@ -70,27 +69,49 @@ def S(body: str) -> str:
 def _net_with_groups(public: bool) -> Plan:
     n = network()
     groups = [node_group("system", subnets=[n["private"]])]
-    groups.append(node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_NVIDIA", taints=[GPU_TAINT],
-                             subnets=[n["public"] if public else n["private"]]))  # fmt: skip
+    groups.append(
+        node_group(
+            "gpu",
+            "g5.xlarge",
+            ami="AL2023_x86_64_NVIDIA",
+            taints=[GPU_TAINT],
+            subnets=[n["public"] if public else n["private"]],
+        )
+    )
     return plan(n["all"], groups)
 
 
 def _role(name: str, condition: dict[str, Any] | None) -> Any:
-    stmt: dict[str, Any] = {"Effect": "Allow", "Principal": {"Federated": UNKNOWN},
-                            "Action": "sts:AssumeRoleWithWebIdentity"}  # fmt: skip
+    stmt: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Federated": UNKNOWN},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+    }
     if condition is not None:
         stmt["Condition"] = condition
-    return res("aws:iam/role:Role", name, {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [stmt]})},
-               component="tracking")  # fmt: skip
+    return res(
+        "aws:iam/role:Role",
+        name,
+        {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [stmt]})},
+        component="tracking",
+    )
 
 
-IRSA_COND = {"StringEquals": {"oidc.eks/id/X:sub": "system:serviceaccount:ns:sa", "oidc.eks/id/X:aud": "sts.amazonaws.com"}}
+IRSA_COND = {
+    "StringEquals": {
+        "oidc.eks/id/X:sub": "system:serviceaccount:ns:sa",
+        "oidc.eks/id/X:aud": "sts.amazonaws.com",
+    }
+}
 
 
 def _policy(name: str, statements: list[dict[str, Any]]) -> Any:
-    return res("aws:iam/rolePolicy:RolePolicy", name,
-               {"role": UNKNOWN, "policy": json.dumps({"Version": "2012-10-17", "Statement": statements})},
-               component="cluster")  # fmt: skip
+    return res(
+        "aws:iam/rolePolicy:RolePolicy",
+        name,
+        {"role": UNKNOWN, "policy": json.dumps({"Version": "2012-10-17", "Statement": statements})},
+        component="cluster",
+    )
 
 
 CLUSTER_SPEC = """
@@ -109,9 +130,17 @@ PLAN_CASES: dict[str, PlanCase] = {
         {"storage-b", "storage-c"},
     ),
     "MLP-STO-002": PlanCase(
-        lambda: plan(bucket("art", "artifacts"), bucket("data", "dvc"), bucket("docs", "data-docs", versioning="Suspended")),
-        lambda: plan(bucket("art", "artifacts", versioning="Suspended"), bucket("data", "dvc", versioning=None),
-                     bucket("docs", "data-docs", versioning="Suspended"), bucket("ok", "artifacts")),  # fmt: skip
+        lambda: plan(
+            bucket("art", "artifacts"),
+            bucket("data", "dvc"),
+            bucket("docs", "data-docs", versioning="Suspended"),
+        ),
+        lambda: plan(
+            bucket("art", "artifacts", versioning="Suspended"),
+            bucket("data", "dvc", versioning=None),
+            bucket("docs", "data-docs", versioning="Suspended"),
+            bucket("ok", "artifacts"),
+        ),
         {"storage-art", "storage-data"},
     ),
     "MLP-STO-003": PlanCase(
@@ -121,13 +150,20 @@ PLAN_CASES: dict[str, PlanCase] = {
     ),
     "MLP-STO-004": PlanCase(
         lambda: plan(bucket("a"), bucket("b")),
-        lambda: plan(bucket("a"), bucket("b", pab="absent"), bucket("c", pab={"restrictPublicBuckets": False})),
+        lambda: plan(
+            bucket("a"), bucket("b", pab="absent"), bucket("c", pab={"restrictPublicBuckets": False})
+        ),
         {"storage-b", "storage-c"},
     ),
     "MLP-STO-005": PlanCase(
         lambda: plan(bucket("a")),
-        lambda: plan(bucket("a"), bucket("b", policy=None),
-                     bucket("c", policy={"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}]})),  # fmt: skip
+        lambda: plan(
+            bucket("a"),
+            bucket("b", policy=None),
+            bucket(
+                "c", policy={"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}]}
+            ),
+        ),
         {"storage-b", "storage-c"},
     ),
     "MLP-STO-006": PlanCase(
@@ -142,8 +178,14 @@ PLAN_CASES: dict[str, PlanCase] = {
     ),
     "MLP-STO-008": PlanCase(
         lambda: plan(bucket("a"), kms_key(), rds(), cache()),
-        lambda: plan(bucket("a", protect=False), kms_key(protect=False), rds(protect=True),
-                     res("aws:rds/instance:Instance", "orchestrator-db", {"identifier": "x"}, component="orchestrator")),  # fmt: skip
+        lambda: plan(
+            bucket("a", protect=False),
+            kms_key(protect=False),
+            rds(protect=True),
+            res(
+                "aws:rds/instance:Instance", "orchestrator-db", {"identifier": "x"}, component="orchestrator"
+            ),
+        ),
         {"storage-a", "storage-kms", "orchestrator-db"},
     ),
     "MLP-STO-009": PlanCase(
@@ -170,65 +212,126 @@ PLAN_CASES: dict[str, PlanCase] = {
     ),
     "MLP-NET-005": PlanCase(
         lambda: plan(
-            res("aws:ec2/securityGroup:SecurityGroup", "tracking-db-sg",
-                {"ingress": [{"protocol": "tcp", "fromPort": 5432.0, "toPort": 5432.0, "cidrBlocks": ["10.0.0.0/16"]}]},
-                component="tracking"),
-            res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "tracking-db-ingress",
+            res(
+                "aws:ec2/securityGroup:SecurityGroup",
+                "tracking-db-sg",
+                {
+                    "ingress": [
+                        {
+                            "protocol": "tcp",
+                            "fromPort": 5432.0,
+                            "toPort": 5432.0,
+                            "cidrBlocks": ["10.0.0.0/16"],
+                        }
+                    ]
+                },
+                component="tracking",
+            ),
+            res(
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                "tracking-db-ingress",
                 {"cidrIpv4": "10.40.0.0/16", "fromPort": 5432.0, "toPort": 5432.0, "ipProtocol": "tcp"},
-                component="tracking"),
-        ),  # fmt: skip
+                component="tracking",
+            ),
+        ),
         lambda: plan(
-            res("aws:ec2/securityGroup:SecurityGroup", "tracking-db-sg",
-                {"ingress": [{"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": ["0.0.0.0/0"]}]},
-                component="tracking"),
-            res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "tracking-db-ingress",
-                {"cidrIpv6": "::/0", "fromPort": 5432.0, "toPort": 5432.0, "ipProtocol": "tcp"}, component="tracking"),
-            res("aws:ec2/securityGroupRule:SecurityGroupRule", "egress-all",
-                {"type": "egress", "cidrBlocks": ["0.0.0.0/0"]}, component="tracking"),
-        ),  # fmt: skip
+            res(
+                "aws:ec2/securityGroup:SecurityGroup",
+                "tracking-db-sg",
+                {
+                    "ingress": [
+                        {"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": ["0.0.0.0/0"]}
+                    ]
+                },
+                component="tracking",
+            ),
+            res(
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                "tracking-db-ingress",
+                {"cidrIpv6": "::/0", "fromPort": 5432.0, "toPort": 5432.0, "ipProtocol": "tcp"},
+                component="tracking",
+            ),
+            res(
+                "aws:ec2/securityGroupRule:SecurityGroupRule",
+                "egress-all",
+                {"type": "egress", "cidrBlocks": ["0.0.0.0/0"]},
+                component="tracking",
+            ),
+        ),
         {"tracking-db-sg", "tracking-db-ingress"},
     ),
     # ------------------------------------------------------------------ cluster
     "MLP-CLU-001": PlanCase(
         lambda: plan(eks_cluster()),
-        lambda: plan(eks_cluster("cluster-a", vpcConfig={"endpointPublicAccess": True}),
-                     eks_cluster("cluster-b", vpcConfig={"subnetIds": [UNKNOWN]}), eks_cluster("cluster-c")),  # fmt: skip
+        lambda: plan(
+            eks_cluster("cluster-a", vpcConfig={"endpointPublicAccess": True}),
+            eks_cluster("cluster-b", vpcConfig={"subnetIds": [UNKNOWN]}),
+            eks_cluster("cluster-c"),
+        ),
         {"cluster-a", "cluster-b"},
     ),
     "MLP-CLU-002": PlanCase(
         lambda: plan(eks_cluster()),
-        lambda: plan(eks_cluster("cluster-a", enabledClusterLogTypes=["api", "authenticator"]), eks_cluster("cluster-b")),
+        lambda: plan(
+            eks_cluster("cluster-a", enabledClusterLogTypes=["api", "authenticator"]),
+            eks_cluster("cluster-b"),
+        ),
         {"cluster-a"},
     ),
     "MLP-CLU-003": PlanCase(
         lambda: plan(eks_cluster()),
-        lambda: plan(eks_cluster("cluster-a", encryptionConfig=None), eks_cluster("cluster-b"),
-                     eks_cluster("cluster-c", encryptionConfig={"provider": {"keyArn": UNKNOWN}, "resources": []})),  # fmt: skip
+        lambda: plan(
+            eks_cluster("cluster-a", encryptionConfig=None),
+            eks_cluster("cluster-b"),
+            eks_cluster("cluster-c", encryptionConfig={"provider": {"keyArn": UNKNOWN}, "resources": []}),
+        ),
         {"cluster-a", "cluster-c"},
     ),
     "MLP-CLU-004": PlanCase(
-        lambda: plan(node_group("system"), node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_NVIDIA", taints=[GPU_TAINT])),
-        lambda: plan(node_group("system"), node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_NVIDIA"),
-                     node_group("gpu2", "p4d.24xlarge", ami="AL2023_x86_64_NVIDIA",
-                                taints=[{"key": "nvidia.com/gpu", "value": "true", "effect": "PREFER_NO_SCHEDULE"}])),  # fmt: skip
+        lambda: plan(
+            node_group("system"),
+            node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_NVIDIA", taints=[GPU_TAINT]),
+        ),
+        lambda: plan(
+            node_group("system"),
+            node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_NVIDIA"),
+            node_group(
+                "gpu2",
+                "p4d.24xlarge",
+                ami="AL2023_x86_64_NVIDIA",
+                taints=[{"key": "nvidia.com/gpu", "value": "true", "effect": "PREFER_NO_SCHEDULE"}],
+            ),
+        ),
         {"cluster-gpu", "cluster-gpu2"},
     ),
     "MLP-CLU-005": PlanCase(
-        lambda: plan(node_group("system"), node_group("arm", "m7g.large", ami="AL2023_ARM_64_STANDARD"),
-                     node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_NVIDIA", taints=[GPU_TAINT])),  # fmt: skip
-        lambda: plan(node_group("system"), node_group("old", ami="AL2_x86_64"), node_group("unset", ami=None),
-                     node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_STANDARD", taints=[GPU_TAINT]),
-                     node_group("arm", "m7g.large", ami="AL2023_x86_64_STANDARD")),  # fmt: skip
+        lambda: plan(
+            node_group("system"),
+            node_group("arm", "m7g.large", ami="AL2023_ARM_64_STANDARD"),
+            node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_NVIDIA", taints=[GPU_TAINT]),
+        ),
+        lambda: plan(
+            node_group("system"),
+            node_group("old", ami="AL2_x86_64"),
+            node_group("unset", ami=None),
+            node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_STANDARD", taints=[GPU_TAINT]),
+            node_group("arm", "m7g.large", ami="AL2023_x86_64_STANDARD"),
+        ),
         {"cluster-old", "cluster-unset", "cluster-gpu", "cluster-arm"},
     ),
     "MLP-CLU-007": PlanCase(
         lambda: plan(node_group("system"), node_group("spot", capacity="SPOT", min_size=0.0)),
-        lambda: plan(node_group("spot", capacity="SPOT"), node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_NVIDIA",
-                     taints=[GPU_TAINT]), node_group("zero", min_size=0.0)),  # fmt: skip
+        lambda: plan(
+            node_group("spot", capacity="SPOT"),
+            node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_NVIDIA", taints=[GPU_TAINT]),
+            node_group("zero", min_size=0.0),
+        ),
         {"cluster-spot"},
     ),
     # ------------------------------------------------------------------ databases
-    "MLP-DB-001": PlanCase(lambda: plan(rds()), lambda: plan(rds(), rds("orchestrator-db", multiAz=False)), {"orchestrator-db"}),
+    "MLP-DB-001": PlanCase(
+        lambda: plan(rds()), lambda: plan(rds(), rds("orchestrator-db", multiAz=False)), {"orchestrator-db"}
+    ),
     "MLP-DB-002": PlanCase(
         lambda: plan(rds()),
         lambda: plan(rds(), rds("a", deletionProtection=False), rds("b", deletionProtection=None)),
@@ -239,147 +342,274 @@ PLAN_CASES: dict[str, PlanCase] = {
         lambda: plan(rds(), rds("one", backupRetentionPeriod=1.0), rds("unset", backupRetentionPeriod=None)),
         {"one", "unset"},
     ),
-    "MLP-DB-004": PlanCase(lambda: plan(rds()), lambda: plan(rds(), rds("plain", storageEncrypted=False)), {"plain"}),
-    "MLP-DB-005": PlanCase(lambda: plan(rds()), lambda: plan(rds(), rds("open", publiclyAccessible=True)), {"open"}),
+    "MLP-DB-004": PlanCase(
+        lambda: plan(rds()), lambda: plan(rds(), rds("plain", storageEncrypted=False)), {"plain"}
+    ),
+    "MLP-DB-005": PlanCase(
+        lambda: plan(rds()), lambda: plan(rds(), rds("open", publiclyAccessible=True)), {"open"}
+    ),
     "MLP-DB-006": PlanCase(
         lambda: plan(cache()),
-        lambda: plan(cache(), cache("a", atRestEncryptionEnabled=False), cache("b", transitEncryptionEnabled=None)),
+        lambda: plan(
+            cache(), cache("a", atRestEncryptionEnabled=False), cache("b", transitEncryptionEnabled=None)
+        ),
         {"a", "b"},
     ),
-    "MLP-DB-007": PlanCase(lambda: plan(rds()), lambda: plan(rds(), rds("skip", skipFinalSnapshot=True)), {"skip"}),
+    "MLP-DB-007": PlanCase(
+        lambda: plan(rds()), lambda: plan(rds(), rds("skip", skipFinalSnapshot=True)), {"skip"}
+    ),
     # ------------------------------------------------------------------ workloads
     "MLP-WRK-001": PlanCase(
         lambda: plan(deployment()),
-        lambda: plan(deployment("ok"), deployment("nolimit", [container(resources={"requests": {"cpu": "1", "memory": "1Gi"}})]),
-                     deployment("job", [container(resources=None)], kind="Job")),  # fmt: skip
+        lambda: plan(
+            deployment("ok"),
+            deployment("nolimit", [container(resources={"requests": {"cpu": "1", "memory": "1Gi"}})]),
+            deployment("job", [container(resources=None)], kind="Job"),
+        ),
         {"tracking-nolimit-deployment", "tracking-job-job"},
     ),
     "MLP-WRK-002": PlanCase(
         lambda: plan(deployment(), deployment("cron", kind="CronJob")),
         lambda: plan(
             deployment("ok"),
-            deployment("root", [container(securityContext={"runAsNonRoot": False})], pod={"securityContext": {}}),
+            deployment(
+                "root", [container(securityContext={"runAsNonRoot": False})], pod={"securityContext": {}}
+            ),
             deployment("uid0", [container(securityContext={"runAsUser": 0.0})]),
-            deployment("esc", [container(securityContext={"allowPrivilegeEscalation": True})], kind="CronJob"),
+            deployment(
+                "esc", [container(securityContext={"allowPrivilegeEscalation": True})], kind="CronJob"
+            ),
         ),
         {"tracking-root-deployment", "tracking-uid0-deployment", "tracking-esc-cronjob"},
     ),
     "MLP-WRK-003": PlanCase(
-        lambda: plan(deployment(), deployment("job", [container(readinessProbe=None, livenessProbe=None)], kind="Job")),
-        lambda: plan(deployment("ok"), deployment("noprobe", [container(livenessProbe=None)]),
-                     deployment("sts", [container(readinessProbe=None)], kind="StatefulSet")),  # fmt: skip
+        lambda: plan(
+            deployment(), deployment("job", [container(readinessProbe=None, livenessProbe=None)], kind="Job")
+        ),
+        lambda: plan(
+            deployment("ok"),
+            deployment("noprobe", [container(livenessProbe=None)]),
+            deployment("sts", [container(readinessProbe=None)], kind="StatefulSet"),
+        ),
         {"tracking-noprobe-deployment", "tracking-sts-statefulset"},
     ),
     "MLP-WRK-004": PlanCase(
-        lambda: plan(deployment(), deployment("digest", [container(image="repo/x@sha256:" + "a" * 64)]),
-                     deployment("port", [container(image="registry:5000/team/model:1.2")]),
-                     deployment("computed", [container(image=UNKNOWN)])),  # fmt: skip
-        lambda: plan(deployment("ok"), deployment("latest", [container(image="nginx:latest")]),
-                     deployment("bare", [container(image="registry:5000/team/model")])),  # fmt: skip
+        lambda: plan(
+            deployment(),
+            deployment("digest", [container(image="repo/x@sha256:" + "a" * 64)]),
+            deployment("port", [container(image="registry:5000/team/model:1.2")]),
+            deployment("computed", [container(image=UNKNOWN)]),
+        ),
+        lambda: plan(
+            deployment("ok"),
+            deployment("latest", [container(image="nginx:latest")]),
+            deployment("bare", [container(image="registry:5000/team/model")]),
+        ),
         {"tracking-latest-deployment", "tracking-bare-deployment"},
     ),
     "MLP-WRK-005": PlanCase(
         lambda: plan(deployment()),
-        lambda: plan(deployment("ok"), deployment("net", pod={"hostNetwork": True}),
-                     deployment("path", pod={"volumes": [{"name": "h", "hostPath": {"path": "/var"}}]})),  # fmt: skip
+        lambda: plan(
+            deployment("ok"),
+            deployment("net", pod={"hostNetwork": True}),
+            deployment("path", pod={"volumes": [{"name": "h", "hostPath": {"path": "/var"}}]}),
+        ),
         {"tracking-net-deployment", "tracking-path-deployment"},
     ),
     "MLP-WRK-006": PlanCase(
         lambda: plan(deployment()),
-        lambda: plan(deployment("ok"), deployment("priv", [container(securityContext={"privileged": True})]),
-                     deployment("caps", [container(securityContext={"capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]}})]),
-                     deployment("nodrop", [container(securityContext={"capabilities": {}})])),  # fmt: skip
+        lambda: plan(
+            deployment("ok"),
+            deployment("priv", [container(securityContext={"privileged": True})]),
+            deployment(
+                "caps", [container(securityContext={"capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]}})]
+            ),
+            deployment("nodrop", [container(securityContext={"capabilities": {}})]),
+        ),
         {"tracking-priv-deployment", "tracking-caps-deployment", "tracking-nodrop-deployment"},
     ),
     "MLP-WRK-007": PlanCase(
-        lambda: plan(deployment(), network_policy(), deployment("s", namespace="mlplat-serving", component="serving"),
-                     network_policy("mlplat-serving", "serving"), network_policy("unused-ns")),  # fmt: skip
-        lambda: plan(deployment(), network_policy(), deployment("s", namespace="mlplat-serving", component="serving"),
-                     deployment("s2", namespace="mlplat-serving", component="serving")),  # fmt: skip
+        lambda: plan(
+            deployment(),
+            network_policy(),
+            deployment("s", namespace="mlplat-serving", component="serving"),
+            network_policy("mlplat-serving", "serving"),
+            network_policy("unused-ns"),
+        ),
+        lambda: plan(
+            deployment(),
+            network_policy(),
+            deployment("s", namespace="mlplat-serving", component="serving"),
+            deployment("s2", namespace="mlplat-serving", component="serving"),
+        ),
         {"serving-s-deployment"},
     ),
     "MLP-WRK-008": PlanCase(
         lambda: plan(deployment()),
-        lambda: plan(deployment("ok"), deployment("rw", [container(securityContext={"readOnlyRootFilesystem": False})])),
+        lambda: plan(
+            deployment("ok"), deployment("rw", [container(securityContext={"readOnlyRootFilesystem": False})])
+        ),
         {"tracking-rw-deployment"},
     ),
     "MLP-WRK-009": PlanCase(
-        lambda: plan(deployment(), deployment("podlevel", [container(securityContext={"seccompProfile": None})])),
-        lambda: plan(deployment("ok"), deployment("unconfined", [container(securityContext={"seccompProfile": {"type": "Unconfined"}})]),
-                     deployment("none", [container(securityContext={"seccompProfile": None})], pod={"securityContext": {"runAsNonRoot": True}})),  # fmt: skip
+        lambda: plan(
+            deployment(), deployment("podlevel", [container(securityContext={"seccompProfile": None})])
+        ),
+        lambda: plan(
+            deployment("ok"),
+            deployment("unconfined", [container(securityContext={"seccompProfile": {"type": "Unconfined"}})]),
+            deployment(
+                "none",
+                [container(securityContext={"seccompProfile": None})],
+                pod={"securityContext": {"runAsNonRoot": True}},
+            ),
+        ),
         {"tracking-unconfined-deployment", "tracking-none-deployment"},
     ),
     "MLP-WRK-010": PlanCase(
-        lambda: plan(k8s("Service", "mlflow", {"type": "ClusterIP", "ports": [{"port": 80.0}]}, api="core/v1"),
-                     k8s("Service", "lb", {"type": "LoadBalancer"}, api="core/v1",
-                         meta={"annotations": {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}})),  # fmt: skip
-        lambda: plan(k8s("Service", "mlflow", {"type": "ClusterIP"}, api="core/v1"),
-                     k8s("Service", "np", {"type": "NodePort"}, api="core/v1"),
-                     k8s("Service", "lb", {"type": "LoadBalancer"}, api="core/v1")),  # fmt: skip
+        lambda: plan(
+            k8s("Service", "mlflow", {"type": "ClusterIP", "ports": [{"port": 80.0}]}, api="core/v1"),
+            k8s(
+                "Service",
+                "lb",
+                {"type": "LoadBalancer"},
+                api="core/v1",
+                meta={"annotations": {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}},
+            ),
+        ),
+        lambda: plan(
+            k8s("Service", "mlflow", {"type": "ClusterIP"}, api="core/v1"),
+            k8s("Service", "np", {"type": "NodePort"}, api="core/v1"),
+            k8s("Service", "lb", {"type": "LoadBalancer"}, api="core/v1"),
+        ),
         {"tracking-np-service", "tracking-lb-service"},
     ),
     # ------------------------------------------------------------------ secrets
     "MLP-SEC-001": PlanCase(
-        lambda: plan(rds(), cache(), deployment(), k8s("Secret", "db", extra={"stringData": SECRET}, api="core/v1"),
-                     k8s("Secret", "cfg", extra={"stringData": {"password": SECRET, "host": "db.local"}}, api="core/v1")),  # fmt: skip
         lambda: plan(
-            rds(), rds("literal", password="hunter2hunter2"),
-            deployment("envlit", [container(env=[{"name": "MLFLOW_TRACKING_PASSWORD", "value": "s3cret"},
-                                                 {"name": "PASSWORD_FILE", "value": "/etc/pw"}])]),
+            rds(),
+            cache(),
+            deployment(),
+            k8s("Secret", "db", extra={"stringData": SECRET}, api="core/v1"),
+            k8s(
+                "Secret", "cfg", extra={"stringData": {"password": SECRET, "host": "db.local"}}, api="core/v1"
+            ),
+        ),
+        lambda: plan(
+            rds(),
+            rds("literal", password="hunter2hunter2"),
+            deployment(
+                "envlit",
+                [
+                    container(
+                        env=[
+                            {"name": "MLFLOW_TRACKING_PASSWORD", "value": "s3cret"},
+                            {"name": "PASSWORD_FILE", "value": "/etc/pw"},
+                        ]
+                    )
+                ],
+            ),
             k8s("Secret", "plain", extra={"stringData": {"password": "s3cret"}}, api="core/v1"),
-            res("aws:ssm/parameter:Parameter", "leak", {"value": "AKIAABCDEFGHIJKLMNOP"}, component="tracking"),
-        ),  # fmt: skip
+            res(
+                "aws:ssm/parameter:Parameter", "leak", {"value": "AKIAABCDEFGHIJKLMNOP"}, component="tracking"
+            ),
+        ),
         {"literal", "tracking-envlit-deployment", "tracking-plain-secret", "leak"},
     ),
     "MLP-SEC-002": PlanCase(
-        lambda: plan(rds(), res("random:index/randomPassword:RandomPassword", "pw", {"length": 32.0}, tagged=False)),
-        lambda: plan(rds(), k8s("ConfigMap", "uri", extra={"data": {"uri": "postgres://u:mlplat-offline-generated-secret@h/db"}},
-                                api="core/v1")),  # fmt: skip
+        lambda: plan(
+            rds(), res("random:index/randomPassword:RandomPassword", "pw", {"length": 32.0}, tagged=False)
+        ),
+        lambda: plan(
+            rds(),
+            k8s(
+                "ConfigMap",
+                "uri",
+                extra={"data": {"uri": "postgres://u:mlplat-offline-generated-secret@h/db"}},
+                api="core/v1",
+            ),
+        ),
         {"tracking-uri-configmap"},
     ),
     "MLP-SEC-004": PlanCase(
-        lambda: plan(_role("tracking-irsa", IRSA_COND), res("aws:iam/role:Role", "svc", {"assumeRolePolicy": UNKNOWN})),
-        lambda: plan(_role("tracking-irsa", IRSA_COND), _role("wide", {"StringEquals": {"x:aud": "sts.amazonaws.com"}}),
-                     _role("none", None)),  # fmt: skip
+        lambda: plan(
+            _role("tracking-irsa", IRSA_COND), res("aws:iam/role:Role", "svc", {"assumeRolePolicy": UNKNOWN})
+        ),
+        lambda: plan(
+            _role("tracking-irsa", IRSA_COND),
+            _role("wide", {"StringEquals": {"x:aud": "sts.amazonaws.com"}}),
+            _role("none", None),
+        ),
         {"wide", "none"},
     ),
     "MLP-SEC-005": PlanCase(
-        lambda: plan(_policy("p", [{"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/*"]},
-                                   {"Effect": "Allow", "Action": ["ec2:DescribeImages"], "Resource": "*"}])),  # fmt: skip
+        lambda: plan(
+            _policy(
+                "p",
+                [
+                    {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/*"]},
+                    {"Effect": "Allow", "Action": ["ec2:DescribeImages"], "Resource": "*"},
+                ],
+            )
+        ),
         lambda: plan(
             _policy("p", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
             _policy("star", [{"Effect": "Allow", "Action": "*", "Resource": "*"}]),
             _policy("svc", [{"Effect": "Allow", "Action": ["s3:*"], "Resource": ["*"]}]),
-            res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "admin",
-                {"role": UNKNOWN, "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}, component="cluster"),
-        ),  # fmt: skip
+            res(
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                "admin",
+                {"role": UNKNOWN, "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+                component="cluster",
+            ),
+        ),
         {"star", "svc", "admin"},
     ),
     # ------------------------------------------------------------------ tagging
     "MLP-TAG-001": PlanCase(
-        lambda: plan(bucket("a"), kms_key(), rds(), res("aws:s3/bucketVersioning:BucketVersioning", "v", {"bucket": "x"})),
+        lambda: plan(
+            bucket("a"),
+            kms_key(),
+            rds(),
+            res("aws:s3/bucketVersioning:BucketVersioning", "v", {"bucket": "x"}),
+        ),
         lambda: plan(
             kms_key(),
             res("aws:kms/key:Key", "untagged", {"enableKeyRotation": True}, tagged=False),
             res("aws:ec2/vpc:Vpc", "partial", {"tags": {"mlplat:platform": "demo"}}),
             res("aws:eks/cluster:Cluster", "wrongname", {"tags": tags("cluster", "something-else")}),
-            res("aws:ec2/subnet:Subnet", "wrongenv", {"tags": {**tags("network", "wrongenv"), "mlplat:environment": "dev"}}),
-        ),  # fmt: skip
+            res(
+                "aws:ec2/subnet:Subnet",
+                "wrongenv",
+                {"tags": {**tags("network", "wrongenv"), "mlplat:environment": "dev"}},
+            ),
+        ),
         {"untagged", "partial", "wrongname", "wrongenv"},
     ),
     "MLP-TAG-002": PlanCase(
-        lambda: plan(deployment(), network_policy(), res("kubernetes:helm.sh/v3:Release", "chart", {"chart": "x"})),
-        lambda: plan(deployment(), k8s("ConfigMap", "bare", api="core/v1", meta={"labels": {"app": "x"}}),
-                     k8s("Service", "other", api="core/v1",
-                         meta={"labels": {**labels("tracking"), "app.kubernetes.io/managed-by": "helm"}})),  # fmt: skip
+        lambda: plan(
+            deployment(), network_policy(), res("kubernetes:helm.sh/v3:Release", "chart", {"chart": "x"})
+        ),
+        lambda: plan(
+            deployment(),
+            k8s("ConfigMap", "bare", api="core/v1", meta={"labels": {"app": "x"}}),
+            k8s(
+                "Service",
+                "other",
+                api="core/v1",
+                meta={"labels": {**labels("tracking"), "app.kubernetes.io/managed-by": "helm"}},
+            ),
+        ),
         {"tracking-bare-configmap", "tracking-other-service"},
     ),
     # ------------------------------------------------------------------ monitoring
     "MLP-MON-003": PlanCase(
         lambda: plan(res("aws:cloudwatch/logGroup:LogGroup", "lg", {"retentionInDays": 30.0})),
-        lambda: plan(res("aws:cloudwatch/logGroup:LogGroup", "lg", {"retentionInDays": 30.0}),
-                     res("aws:cloudwatch/logGroup:LogGroup", "forever", {"retentionInDays": 0.0}),
-                     res("aws:cloudwatch/logGroup:LogGroup", "unset", {})),  # fmt: skip
+        lambda: plan(
+            res("aws:cloudwatch/logGroup:LogGroup", "lg", {"retentionInDays": 30.0}),
+            res("aws:cloudwatch/logGroup:LogGroup", "forever", {"retentionInDays": 0.0}),
+            res("aws:cloudwatch/logGroup:LogGroup", "unset", {}),
+        ),
         {"forever", "unset"},
     ),
 }
@@ -590,7 +820,11 @@ def test_prod_only_spec_rules_are_silent_outside_prod(tmp_path: Path) -> None:
 def test_budget_rule_concerns_billed_cloud_targets(tmp_path: Path) -> None:
     """On a bring-your-own cluster the estimate is an allocation of paid-for capacity: no budget needed."""
     header = "apiVersion: mlplat.io/v1alpha1\nkind: Platform\nmetadata: {name: demo, owner: o}\ntarget: {provider: kubernetes}\n"
-    for i, body in enumerate(("storage: {buckets: [{name: a}]}\n",
-                              "storage: {buckets: [{name: a}]}\nusage: {k8s_rates: {vcpu_hour: 0.03}}\n")):  # fmt: skip
+    for i, body in enumerate(
+        (
+            "storage: {buckets: [{name: a}]}\n",
+            "storage: {buckets: [{name: a}]}\nusage: {k8s_rates: {vcpu_hour: 0.03}}\n",
+        )
+    ):
         spec = write(tmp_path, body, f"k{i}.yaml", header=header)
         assert _spec_failing("MLP-BUD-001", spec, "prod") == set()
