@@ -267,3 +267,23 @@ def test_header_is_the_fallback_location(tmp_path: Path) -> None:
     loc = locate(load_platform(spec, "prod"), ("serving", "models", 0))
     assert loc.file == str(spec) and loc.line is not None and loc.line >= 1
     assert BASE_SPEC  # the header is all there is
+
+
+def test_checkov_findings_obey_levels_and_waivers(tmp_path: Path) -> None:
+    """Checkov checks are policies like any other: the spec raises their level and waives them."""
+    raised = _spec_with(tmp_path, "policies:\n  levels: {CKV_AWS_18: mandatory}\n")
+    r = load_platform(raised, "prod")
+    result = evaluate(r, _plan_for(r), checkov=True, today=TODAY)
+    logging = {f.resource for f in result.mandatory_failures if f.policy == "CKV_AWS_18"}
+    assert logging == {"storage-art", "storage-scratch"}  # S3 access logging, on both buckets
+    assert all(f.source == "checkov" and f.file == str(raised) for f in result.mandatory_failures)
+
+    waived = tmp_path / "waived.yaml"
+    waived.write_text(raised.read_text() + """  waivers:
+    - {policy: CKV_AWS_18, resource: "demo-prod-*", reason: CloudTrail data events, owner: sec, expires: 2026-12-31}
+""")  # fmt: skip
+    r = load_platform(waived, "prod")
+    result = evaluate(r, _plan_for(r), checkov=True, today=TODAY)
+    assert not any(f.policy == "CKV_AWS_18" for f in result.findings)
+    assert {f.resource for f, w in result.waived if w.policy == "CKV_AWS_18"} == {"storage-art", "storage-scratch"}
+    assert result.passed
