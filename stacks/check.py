@@ -278,10 +278,8 @@ def evaluate_environment(
 
 
 def _policy_evaluate() -> Callable[..., Any]:
-    try:
-        from mlplat.policies import evaluate
-    except ImportError:  # adapter: the package does not re-export its evaluator (yet)
-        from mlplat.policies.engine import evaluate
+    from mlplat.policies import evaluate
+
     return evaluate
 
 
@@ -615,6 +613,8 @@ def _summary(result: CheckResult, cost_details: bool, top: int) -> str:
 
 def _findings_table(findings: list[Any], limit: int = TOP_FINDINGS) -> list[str]:
     out = ["", "| policy | resource | finding | spec |", "|---|---|---|---|"]
+    # mlplat's own rules first (they carry the platform's intent), then checkov's; stable otherwise
+    findings = sorted(findings, key=lambda f: getattr(f, "source", "mlplat") != "mlplat")
     for f in findings[:limit]:
         src = " (checkov)" if getattr(f, "source", "mlplat") == "checkov" else ""
         out.append(f"| `{_md(f.policy)}`{src} | `{_md(f.resource)}` | {_md(f.message)} | {_where(f)} |")
@@ -630,152 +630,66 @@ def _version() -> str:
 
 
 def junit(result: CheckResult) -> str:
-    """JUnit XML: a testsuite per environment; a testcase per policy rule evaluated (and per
-    failed checkov check), failing when it has mandatory findings; one `budget` testcase."""
+    """JUnit XML, a testsuite per environment: the policy package's suites (a testcase per rule
+    evaluated and per failed checkov check; mandatory findings fail) plus, in each, a `budget`
+    testcase that fails when the environment is over budget or above the increase gate."""
     import xml.etree.ElementTree as ET
 
-    root = ET.Element("testsuites", name="mlplat check")
-    totals = {"tests": 0, "failures": 0, "skipped": 0}
-    for r in result.environments.values():
-        suite = ET.SubElement(root, "testsuite", name=f"mlplat.{r.environment}")
-        cases: list[tuple[str, str, list[Any], list[Any]]] = []  # (classname, name, mandatory, advisory)
-        by_policy: dict[str, list[Any]] = {}
-        for f in r.findings:
-            by_policy.setdefault(f.policy, []).append(f)
-        seen: set[str] = set()
-        for rule, level in getattr(r.policy, "rules", []):
-            if level == "disabled":
-                continue
-            fs = by_policy.get(rule.id, [])
-            seen.add(rule.id)
-            cases.append((f"mlplat.{r.environment}.policy", f"{rule.id} {rule.name}",
-                          [f for f in fs if f.level == "mandatory"], [f for f in fs if f.level != "mandatory"]))
-        for pid, fs in sorted(by_policy.items()):
-            if pid in seen:
-                continue
-            title = next((f.title for f in fs if getattr(f, "title", "")), "")
-            cases.append((f"mlplat.{r.environment}.{fs[0].source}", f"{pid} {title}".strip(),
-                          [f for f in fs if f.level == "mandatory"], [f for f in fs if f.level != "mandatory"]))
-        failures = 0
-        for classname, name, mandatory, advisory in cases:
-            case = ET.SubElement(suite, "testcase", classname=classname, name=name)
-            if mandatory:
-                failures += 1
-                fail = ET.SubElement(case, "failure", type="mandatory",
-                                     message=f"{len(mandatory)} mandatory violation(s): {mandatory[0].message}")
-                fail.text = "\n".join(_finding_line(f) for f in mandatory)
-            if advisory:
-                ET.SubElement(case, "system-out").text = "advisory (not enforced):\n" + "\n".join(
-                    _finding_line(f) for f in advisory)
-        budget = ET.SubElement(suite, "testcase", classname=f"mlplat.{r.environment}.cost",
-                               name=f"budget ({_money(r.estimate.monthly_usd)}/month)")
+    from mlplat.policies import to_junit
+
+    envs = list(result.environments.values())
+    root = ET.fromstring(to_junit([r.policy for r in envs]))
+    root.set("name", "mlplat check")
+    suites = root.findall("testsuite")
+    if len(suites) != len(envs):  # the writer's contract: one suite per result, in order
+        raise RuntimeError(f"policy JUnit has {len(suites)} suites for {len(envs)} environments")
+    for suite, r in zip(suites, envs):
+        case = ET.SubElement(suite, "testcase", classname=f"mlplat.{r.environment}.cost",
+                             name=f"budget ({_money(r.estimate.monthly_usd)}/month)")
         if not r.budget.ok:
-            failures += 1
-            fail = ET.SubElement(budget, "failure", type="budget", message="; ".join(r.budget.reasons))
+            fail = ET.SubElement(case, "failure", type="budget", message="; ".join(r.budget.reasons))
             fail.text = "\n".join(r.budget.reasons)
-        ET.SubElement(budget, "system-out").text = "\n".join(r.budget.notes + ([r.baseline_note] if r.baseline_note else []))
-        n = len(cases) + 1
-        suite.set("tests", str(n))
-        suite.set("failures", str(failures))
-        suite.set("errors", "0")
-        suite.set("skipped", "0")
+            suite.set("failures", str(int(suite.get("failures", "0")) + 1))
+        notes = r.budget.notes + ([r.baseline_note] if r.baseline_note else [])
+        if notes:
+            ET.SubElement(case, "system-out").text = "\n".join(notes)
+        suite.set("tests", str(int(suite.get("tests", "0")) + 1))
         suite.set("time", f"{r.seconds:.3f}")
-        totals["tests"] += n
-        totals["failures"] += failures
-    root.set("tests", str(totals["tests"]))
-    root.set("failures", str(totals["failures"]))
+    for key in ("tests", "failures", "skipped"):
+        root.set(key, str(sum(int(s.get(key, "0")) for s in suites)))
     root.set("errors", "0")
     root.set("time", f"{result.seconds:.3f}")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _finding_line(f: Any) -> str:
-    loc = f" [{f.file}:{f.line}]" if getattr(f, "file", None) and getattr(f, "line", None) else ""
-    return f"{f.policy} {f.resource}: {f.message}{loc}"
-
-
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_SARIF_LEVEL = {"mandatory": "error", "advisory": "warning"}
-
-
 def sarif(result: CheckResult) -> str:
-    """One SARIF 2.1.0 log, one run, the findings of every environment (each result names its
-    environment); results point at the spec file and line the finding traces back to."""
-    import hashlib
+    """One SARIF 2.1.0 log for every environment: the policy package's writer over all results,
+    plus one adjustment — a finding traced into a built-in profile (`<builtin>/envs/prod.yaml`,
+    not a file of the repository) is placed on the spec file instead, the profile line named in
+    the message, so code scanning can show every result."""
     import json
 
-    rules: dict[str, dict[str, Any]] = {}
-    results: list[dict[str, Any]] = []
-    for r in result.environments.values():
-        for f in r.findings:
-            level = _SARIF_LEVEL.get(f.level, "note")
-            if f.policy not in rules:
-                rules[f.policy] = _sarif_rule(f, level)
-            uri, line, col, note = _sarif_location(f, result.spec)
-            text = f"[{r.environment}] {f.resource}: {f.message}{note}"
-            region: dict[str, Any] = {"startLine": line}
-            if col:
-                region["startColumn"] = col
-            # Stable across runs and line moves: rule, environment, resource, spec path.
-            key = "\x1f".join((f.policy, r.environment, f.resource, getattr(f, "spec_path", "") or ""))
-            results.append({
-                "ruleId": f.policy,
-                "ruleIndex": list(rules).index(f.policy),
-                "level": level,
-                "message": {"text": text},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
-                "partialFingerprints": {"mlplatFinding/v1": hashlib.sha256(key.encode()).hexdigest()[:32]},
-                "properties": {
-                    "environment": r.environment, "source": f.source, "enforcement": f.level,
-                    "resource": f.resource, "specPath": getattr(f, "spec_path", ""),
-                    "component": getattr(f, "component", None),
-                },
-            })  # fmt: skip
-    log = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mlplat", "version": _version(), "semanticVersion": _version(),
-                "informationUri": "https://github.com/mlplat/mlplat", "rules": list(rules.values()),
-            }},
-            "automationDetails": {"id": "mlplat/check/"},
-            "results": results,
-            "properties": {"environments": list(result.environments), "passed": result.passed},
-        }],
-    }  # fmt: skip
+    from mlplat.policies import to_sarif
+
+    log = to_sarif([r.policy for r in result.environments.values()])
+    spec_uri = _relative_uri(result.spec)
+    for run in log.get("runs", []):
+        for res in run.get("results", []):
+            for loc in res.get("locations", []):
+                phys = loc.get("physicalLocation", {})
+                art = phys.get("artifactLocation", {})
+                uri = str(art.get("uri", ""))
+                if uri.startswith("<") or not uri:
+                    line = phys.get("region", {}).get("startLine")
+                    res["message"]["text"] += f" (set by {uri}:{line})" if uri else ""
+                    art["uri"] = spec_uri
+                    phys["region"] = {"startLine": 1}
+        artifacts = run.get("artifacts")
+        if isinstance(artifacts, list):
+            run["artifacts"] = [a for a in artifacts if not str(a.get("location", {}).get("uri", "")).startswith("<")]
+        run.setdefault("properties", {})["check"] = {"passed": result.passed, "reasons": result.reasons}
     return json.dumps(log, indent=2) + "\n"
-
-
-def _sarif_rule(f: Any, level: str) -> dict[str, Any]:
-    title = getattr(f, "title", "") or f.policy
-    rule: dict[str, Any] = {
-        "id": f.policy,
-        "name": f.policy.replace("-", ""),
-        "shortDescription": {"text": title},
-        "fullDescription": {"text": title},
-        "defaultConfiguration": {"level": level},
-        "properties": {"source": f.source, "tags": ["mlplat", f.source]},
-    }
-    remediation = getattr(f, "remediation", "")
-    if remediation:
-        rule["help"] = {"text": remediation}
-        if str(remediation).startswith("http"):
-            rule["helpUri"] = remediation
-    return rule
-
-
-def _sarif_location(f: Any, spec: str) -> tuple[str, int, int | None, str]:
-    """(uri, line, column, note). Code scanning wants repository-relative paths; a finding traced
-    into a built-in profile is shown on the spec (line 1) with the profile location in the text."""
-    file, line, col = getattr(f, "file", None), getattr(f, "line", None) or 1, getattr(f, "column", None)
-    note = ""
-    if not file or str(file).startswith("<"):
-        if file:
-            note = f" (set by {file}:{line})"
-        file, line, col = spec, 1, None
-    return _relative_uri(str(file)), int(line), col, note
 
 
 def _relative_uri(path: str) -> str:

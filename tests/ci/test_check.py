@@ -87,13 +87,17 @@ def test_reference_junit_has_a_suite_per_environment(reference_run):
     name, _, _, out = reference_run
     root = ET.parse(out / "junit.xml").getroot()
     suites = root.findall("testsuite")
-    assert [s.get("name") for s in suites] == [f"mlplat.{e}" for e in REFERENCE_SPECS[name][1]]
-    for s in suites:
+    envs = REFERENCE_SPECS[name][1]
+    assert len(suites) == len(envs)
+    for s, env in zip(suites, envs):
         cases = s.findall("testcase")
         assert int(s.get("tests")) == len(cases) > 1
         assert int(s.get("failures")) == sum(1 for c in cases if c.find("failure") is not None) == 0
-        assert any(c.get("classname").endswith(".cost") for c in cases)
+        # every testcase of the suite belongs to its environment; the budget is one of them
+        assert all(c.get("classname").startswith(f"mlplat.{env}.") for c in cases)
+        assert [c.get("classname") for c in cases].count(f"mlplat.{env}.cost") == 1
     assert int(root.get("failures")) == 0
+    assert int(root.get("tests")) == sum(int(s.get("tests")) for s in suites)
 
 
 def test_reference_sarif_is_structurally_valid(reference_run):
@@ -153,9 +157,9 @@ def test_mandatory_violation_reports(mandatory_violation):
     assert "`MLP-BUD-001`" in summary
     # JUnit: exactly the prod suite fails, on the MLP-BUD-001 testcase
     root = ET.parse(d / "j.xml").getroot()
-    failing = {(s.get("name"), c.get("name").split()[0]) for s in root.iter("testsuite")
-               for c in s.iter("testcase") if c.find("failure") is not None}
-    assert failing == {("mlplat.prod", "MLP-BUD-001")}
+    failing = {(c.get("classname").split(".")[1], c.get("name").split()[0]) for c in root.iter("testcase")
+               if c.find("failure") is not None}
+    assert failing == {("prod", "MLP-BUD-001")}
     assert root.get("failures") == "1"
     # SARIF: the result is an error pointing into the spec file, at a real line
     results = assert_sarif_structure(json.loads((d / "r.sarif").read_text()))
@@ -277,3 +281,24 @@ def test_worker_user_error_surfaces_as_mlplat_error(tmp_path):
         with pytest.raises(MlplatError) as exc:
             list(pool.completed())
     assert exc.value.exit_code == 2
+
+
+def test_sarif_moves_builtin_profile_locations_onto_the_spec():
+    # A finding traced into a built-in profile is not a repository file: code scanning could not
+    # show it. The check's SARIF places it on the spec (line 1) and names the profile line.
+    from types import SimpleNamespace
+
+    from mlplat.policies import Finding, PolicyResult
+    from mlplat.stacks.check import CheckResult, EnvironmentResult
+
+    f = Finding(policy="MLP-DB-001", level="mandatory", source="mlplat", resource="tracking-db",
+                message="not multi-AZ", file="<builtin>/envs/prod.yaml", line=7, environment="prod")
+    policy = PolicyResult("p", "prod", "platform.yaml", findings=[f])
+    budget = SimpleNamespace(ok=True, reasons=[], notes=[])
+    env = EnvironmentResult("prod", 1, policy, estimate=None, budget=budget)  # type: ignore[arg-type]
+    log = json.loads(CheckResult("platform.yaml", {"prod": env}).sarif())
+    results = assert_sarif_structure(log)
+    (res,) = results
+    phys = res["locations"][0]["physicalLocation"]
+    assert phys["artifactLocation"]["uri"] == "platform.yaml" and phys["region"]["startLine"] == 1
+    assert "<builtin>/envs/prod.yaml:7" in res["message"]["text"]
