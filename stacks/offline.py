@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from .plan import SECRET, UNKNOWN, Plan, PlanResource
@@ -91,10 +92,14 @@ def _mocks_and_monitor(region: str | None, project: str, stack: str) -> tuple[An
 
     class RecordingMonitor(MockMonitor):
         def make_urn(self, parent: str, type_: str, name: str) -> str:
-            # Registration runs on executor threads, which do not see Pulumi's contextvars
-            # (project/stack): build URNs from the values captured for this run.
+            # As the real engine does: the type is qualified by the parent's whole type chain,
+            # the root stack left out (MockMonitor keeps only the last parent type, so plan URNs
+            # would not match state URNs). Registration runs on executor threads, which do not
+            # see Pulumi's contextvars: project/stack are the values captured for this run.
             if parent:
-                type_ = parent.split("::")[2].split("$")[-1] + "$" + type_
+                parent_type = parent.split("::")[2]
+                if parent_type != "pulumi:pulumi:Stack":
+                    type_ = f"{parent_type}${type_}"
             return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
         def RegisterResource(self, request: Any) -> Any:
@@ -159,29 +164,36 @@ def _provider_urn(ref: str | None) -> str | None:
 
 def run_offline(resolved: ResolvedPlatform) -> Plan:
     """Run the platform program for one environment and return its plan."""
-    with _RUN_LOCK:
-        return _run(resolved)
-
-
-def _run(resolved: ResolvedPlatform) -> Plan:
-    import pulumi.runtime as rt
-    from pulumi.runtime import settings
-    from pulumi.runtime.stack import wait_for_rpcs
-
-    from mlplat.modules.common import COMPONENT_TYPES
-
     from .program import build_platform
 
     region = getattr(resolved.spec.target, "region", None)
-    mocks, monitor, records = _mocks_and_monitor(region, resolved.name, resolved.prefix)
+    resources = run_program(lambda: build_platform(resolved), resolved.name, resolved.prefix, region)
+    return Plan(resolved.name, resolved.environment, resources, resolved.provider, str(resolved.source))
+
+
+def run_program(
+    program: Callable[[], Any], project: str, stack: str, region: str | None = None
+) -> list[PlanResource]:
+    """Run any Pulumi program under the recording mocks (components are tested through this)."""
+    with _RUN_LOCK:
+        return _run(program, project, stack, region)
+
+
+def _run(program: Callable[[], Any], project: str, stack: str, region: str | None) -> list[PlanResource]:
+    import pulumi.runtime as rt
+    from mlplat.modules.common import COMPONENT_TYPES
+    from pulumi.runtime import settings
+    from pulumi.runtime.stack import wait_for_rpcs
+
+    mocks, monitor, records = _mocks_and_monitor(region, project, stack)
     previous = _current_loop()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        settings.reset_options(project=resolved.name, stack=resolved.prefix, preview=True)
+        settings.reset_options(project=project, stack=stack, preview=True)
         rt.set_all_config({"aws:region": region} if region else {}, [])
-        rt.set_mocks(mocks, project=resolved.name, stack=resolved.prefix, preview=True, monitor=monitor)
-        build_platform(resolved)
+        rt.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
+        program()
         loop.run_until_complete(wait_for_rpcs())
     finally:
         try:
@@ -210,7 +222,7 @@ def _run(resolved: ResolvedPlatform) -> Plan:
     ]
     # Registration happens on executor threads: sort so plans are byte-for-byte reproducible.
     resources.sort(key=lambda r: r.urn)
-    return Plan(resolved.name, resolved.environment, resources, resolved.provider, str(resolved.source))
+    return resources
 
 
 def _current_loop() -> asyncio.AbstractEventLoop | None:
@@ -227,4 +239,4 @@ def preview(spec_path: str, env: str) -> Plan:
     return run_offline(load_platform(spec_path, env))
 
 
-__all__ = ["GENERATED_SECRET", "decode_wire", "preview", "run_offline"]
+__all__ = ["GENERATED_SECRET", "decode_wire", "preview", "run_offline", "run_program"]

@@ -72,7 +72,7 @@ def test_unknowns_secrets_parents_components(monkeypatch, resolved):
     assert sse.parent == comp.urn and sse.component == "storage"
     assert plan.named("storage-key").protect is True
     assert plan.named("storage-a").inputs["bucket"] == "churn-dev-a"
-    assert plan.named("storage-a").urn.startswith("urn:pulumi:churn-dev::churn::")
+    assert plan.named("storage-a").urn.startswith("urn:pulumi:churn-dev::churn::mlplat:index:Storage$")
 
 
 def test_plan_json_round_trip(monkeypatch, resolved, tmp_path):
@@ -97,3 +97,25 @@ def test_decode_wire_markers():
         "d": {sig: "d0e6a833031e9bbcd3f4e8bde6ca49a4", "dependencies": []},
     }
     assert decode_wire(wire) == {"a": UNKNOWN, "b": SECRET, "c": ["urn:x"], "d": UNKNOWN}
+
+
+def test_urns_match_the_real_engine(monkeypatch, resolved):
+    """Nested resources carry the whole parent type chain; the root stack is left out."""
+    monkeypatch.setattr(program, "build_platform", _tiny_program(["a"]))
+    plan = offline.run_offline(resolved)
+    assert plan.named("storage").urn == "urn:pulumi:churn-dev::churn::mlplat:index:Storage::storage"
+    assert plan.named("storage-a").urn == (
+        "urn:pulumi:churn-dev::churn::mlplat:index:Storage$aws:s3/bucket:Bucket::storage-a"
+    )
+    from mlplat.stacks.engine import engine_urn
+
+    for r in plan.resources:
+        assert engine_urn(plan, r) == r.urn
+
+
+def test_reference_urns_are_fully_qualified():
+    from tests.plans import reference
+
+    _, plan = reference("platform", "dev")
+    bucket = next(r for r in plan.of_type("aws:s3/bucket:Bucket") if r.name == "storage-artifacts")
+    assert "::mlplat:index:Platform$mlplat:index:Storage$aws:s3/bucket:Bucket::storage-artifacts" in bucket.urn

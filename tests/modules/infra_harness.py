@@ -1,14 +1,7 @@
-"""A small recording Pulumi mock harness for the AWS component tests.
-
-Runs a program function in-process under `pulumi.runtime.set_mocks` with a monitor that records
-every RegisterResource request (type, name, parent, inputs with unknowns kept, protect), in a fresh
-event loop with the settings reset between runs (DESIGN 6). Independent of the platform-wide
-offline engine so the components can be tested on their own.
-"""
+"""Run one AWS component under the offline engine's recording mocks, with a small query API."""
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import inspect
 from collections.abc import Callable, Iterable
@@ -16,11 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pulumi
 from mlplat.modules.common import Context
-from pulumi.runtime import mocks as pmocks
-from pulumi.runtime import rpc, settings
-from pulumi.runtime.stack import run_pulumi_func
+from mlplat.stacks.offline import run_program
 
 OWNERSHIP_KEYS = {
     "mlplat:platform",
@@ -42,54 +32,6 @@ class Rec:
     custom: bool
     provider: str = ""
     deps: list[str] = field(default_factory=list)
-
-
-class _Mocks(pmocks.Mocks):
-    def new_resource(self, args: pmocks.MockResourceArgs) -> tuple[str | None, dict]:
-        # Preview: outputs that are not inputs stay unknown (as in a real first preview).
-        state = dict(args.inputs)
-        if args.typ.startswith("random:index/random"):
-            state.setdefault("result", "offline-generated-secret")
-        return (f"{args.name}-id" if args.custom else None), state
-
-    def call(self, args: pmocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
-        return {}, None
-
-
-class _Recorder(pmocks.MockMonitor):
-    def __init__(self) -> None:
-        super().__init__(_Mocks())
-        self.records: list[Rec] = []
-
-    def RegisterResource(self, request: Any) -> Any:
-        if request.type != "pulumi:pulumi:Stack":
-            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-            self.records.append(
-                Rec(
-                    urn=self.make_urn(request.parent, request.type, request.name),
-                    type=request.type,
-                    name=request.name,
-                    parent=request.parent,
-                    inputs=_plain(inputs),
-                    protect=bool(request.protect),
-                    custom=bool(request.custom),
-                    provider=request.provider,
-                    deps=list(request.dependencies),
-                )
-            )
-        return super().RegisterResource(request)
-
-
-def _plain(v: Any) -> Any:
-    if v is rpc.UNKNOWN or type(v).__name__ == "Unknown":
-        return "<unknown>"
-    if isinstance(v, dict):
-        if v.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            return "<secret>"
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    return v
 
 
 class Plan:
@@ -114,20 +56,13 @@ class Plan:
 
 
 def run(program: Callable[[], None]) -> Plan:
-    """Run `program` under mocks (preview) and return what it registered."""
-    monitor = _Recorder()
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        settings.reset_options(project="mlplat", stack="test", preview=True)
-        pulumi.runtime.set_mocks(_Mocks(), project="mlplat", stack="test", preview=True, monitor=monitor)
-        settings.SETTINGS.rpc_manager.clear()
-        loop.run_until_complete(run_pulumi_func(program))
-    finally:
-        settings.reset_options()
-        asyncio.set_event_loop(None)
-        loop.close()
-    return Plan(monitor.records)
+    """Run `program` under the offline engine's recording mocks (preview) and return what it registered."""
+    resources = run_program(program, "mlplat", "test")
+    return Plan([
+        Rec(urn=r.urn, type=r.type, name=r.name, parent=r.parent or "", inputs=r.inputs, protect=r.protect,
+            custom=r.custom, provider=r.provider or "", deps=list(r.dependencies))
+        for r in resources
+    ])
 
 
 def context(spec_path: str | Path, env: str) -> tuple[Any, Context]:

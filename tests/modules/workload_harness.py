@@ -7,16 +7,15 @@ fresh event loop and reset settings (DESIGN 6).
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-
 from mlplat.modules.common import BucketRef, ClusterRef, Context, DatabaseEndpoint, NetworkRef
 from mlplat.stacks import load_platform
-from mlplat.stacks.offline import _RUN_LOCK, _component_of, _mocks_and_monitor, _provider_urn
+from mlplat.stacks.offline import run_program
 from mlplat.stacks.plan import Plan, PlanResource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,44 +27,7 @@ def context(spec: str = "platform", env: str = "prod") -> Context:
 
 
 def run(program: Callable[[], Any], region: str | None = "us-east-1") -> Plan:
-    import pulumi.runtime as rt
-    from pulumi.runtime import settings
-    from pulumi.runtime.stack import wait_for_rpcs
-
-    from mlplat.modules.common import COMPONENT_TYPES
-
-    with _RUN_LOCK:
-        try:  # private helper of the offline engine: tolerate its signature growing
-            mocks, monitor, records = _mocks_and_monitor(region, "test", "test")
-        except TypeError:
-            mocks, monitor, records = _mocks_and_monitor(region)
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        try:
-            settings.reset_options(project="test", stack="test", preview=True)
-            rt.set_all_config({}, [])
-            rt.set_mocks(mocks, project="test", stack="test", preview=True, monitor=monitor)
-            program()
-            loop.run_until_complete(wait_for_rpcs())
-        finally:
-            try:
-                loop.run_until_complete(loop.shutdown_default_executor())
-            finally:
-                loop.close()
-                settings.ROOT.set(None)
-                asyncio.set_event_loop(None)
-    by_urn = {r["urn"]: r for r in records}
-    res = [
-        PlanResource(
-            urn=r["urn"], type=r["type"], name=r["name"], parent=r["parent"],
-            component=_component_of(r, by_urn, COMPONENT_TYPES), inputs=r["inputs"], custom=r["custom"],
-            provider=_provider_urn(r["provider"]), dependencies=sorted(set(r["dependencies"])),
-            protect=r["protect"],
-        )
-        for r in records
-    ]  # fmt: skip
-    res.sort(key=lambda r: r.urn)
-    return Plan("test", "test", res)
+    return Plan("test", "test", run_program(program, "test", "test", region))
 
 
 def cluster(aws: bool = True) -> ClusterRef:
