@@ -51,9 +51,9 @@ class EnvironmentResult:
     environment: str
     resources: int  # custom resources in the plan
     policy: Any  # mlplat.policies.PolicyResult
-    estimate: "CostEstimate"
-    budget: "BudgetVerdict"
-    cost_diff: "CostDiff | None" = None
+    estimate: CostEstimate
+    budget: BudgetVerdict
+    cost_diff: CostDiff | None = None
     baseline_note: str = ""  # why there is no cost diff, when there is none despite compare_to
     seconds: float = 0.0
 
@@ -157,7 +157,7 @@ class Baseline:
     """What --compare-to resolved to; picklable, so worker processes receive it as it is."""
 
     label: str
-    doc: "SpecDocument | None"  # None: the spec did not exist at that revision
+    doc: SpecDocument | None  # None: the spec did not exist at that revision
 
 
 def load_baseline(spec_path: str | Path, compare_to: str) -> Baseline:
@@ -194,17 +194,17 @@ def load_baseline(spec_path: str | Path, compare_to: str) -> Baseline:
 class PlannedEnvironment:
     """Stage 1's output; picklable (plain dataclasses and pydantic models), so it can cross processes."""
 
-    resolved: "ResolvedPlatform"
+    resolved: ResolvedPlatform
     plan: Any  # mlplat.stacks.plan.Plan
     baseline_label: str | None = None
     baseline: str = "none"  # none (no --compare-to) | new | same | invalid | planned
-    base_resolved: "ResolvedPlatform | None" = None
+    base_resolved: ResolvedPlatform | None = None
     base_plan: Any = None
     note: str = ""
     seconds: float = 0.0
 
 
-def plan_environment(resolved: "ResolvedPlatform", baseline: Baseline | None = None,
+def plan_environment(resolved: ResolvedPlatform, baseline: Baseline | None = None,
                      progress: Progress = _quiet) -> PlannedEnvironment:
     """Stage 1: the offline plan of `resolved` and, with a baseline, the baseline's plan."""
     from .offline import run_offline
@@ -267,7 +267,7 @@ def evaluate_planned(planned: PlannedEnvironment, checkov: bool = True,
 
 
 def evaluate_environment(
-    resolved: "ResolvedPlatform",
+    resolved: ResolvedPlatform,
     *,
     baseline: Baseline | None = None,
     checkov: bool = True,
@@ -283,7 +283,7 @@ def _policy_evaluate() -> Callable[..., Any]:
     return evaluate
 
 
-def _same_inputs(a: "ResolvedPlatform", b: "ResolvedPlatform") -> bool:
+def _same_inputs(a: ResolvedPlatform, b: ResolvedPlatform) -> bool:
     return bool(
         a.spec.model_dump(mode="json") == b.spec.model_dump(mode="json")
         and a.profile.model_dump(mode="json") == b.profile.model_dump(mode="json")
@@ -413,7 +413,7 @@ def _worker_loop(tasks: Any, results: Any) -> None:
             results.put((key, "ok", fn(*args)))
         except MlplatError as exc:  # a user error: keep its message and exit code
             results.put((key, "user", (str(exc), exc.exit_code)))
-        except BaseException:  # anything else is a bug: ship the traceback text (exceptions may not pickle)
+        except BaseException:  # noqa: BLE001 - a bug: ship the traceback text (exceptions may not pickle)
             results.put((key, "bug", traceback.format_exc()))
 
 
@@ -480,7 +480,7 @@ def _spawn_pool(workers: int) -> Iterator[_SpawnPool]:
         pool.close()
 
 
-def _pipeline(resolved: dict[str, "ResolvedPlatform"], baseline: Baseline | None, checkov: bool, workers: int,
+def _pipeline(resolved: dict[str, ResolvedPlatform], baseline: Baseline | None, checkov: bool, workers: int,
               progress: Progress) -> dict[str, EnvironmentResult]:
     out: dict[str, EnvironmentResult] = {}
     with _spawn_pool(workers) as pool:

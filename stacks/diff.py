@@ -206,11 +206,11 @@ def _neutral_urn(urn: str, platform: str, env: str) -> str:
 # --------------------------------------------------------------------------- promotion diff
 
 
-def spec_diff(a: "ResolvedPlatform", b: "ResolvedPlatform") -> list[Change]:
+def spec_diff(a: ResolvedPlatform, b: ResolvedPlatform) -> list[Change]:
     return diff_values(a.spec.model_dump(mode="json"), b.spec.model_dump(mode="json"))
 
 
-def profile_diff(a: "ResolvedPlatform", b: "ResolvedPlatform") -> list[Change]:
+def profile_diff(a: ResolvedPlatform, b: ResolvedPlatform) -> list[Change]:
     pa = {"name": a.profile.name, "safety": a.profile.safety.model_dump(mode="json"),
           "min_replicas": a.profile.min_replicas, "policy_levels": a.profile.policy_levels}
     pb = {"name": b.profile.name, "safety": b.profile.safety.model_dump(mode="json"),
@@ -218,8 +218,8 @@ def profile_diff(a: "ResolvedPlatform", b: "ResolvedPlatform") -> list[Change]:
     return diff_values(pa, pb)
 
 
-def plan_diff(a: "Plan", b: "Plan") -> list[ResourceChange]:
-    def index(plan: "Plan") -> dict[str, Any]:
+def plan_diff(a: Plan, b: Plan) -> list[ResourceChange]:
+    def index(plan: Plan) -> dict[str, Any]:
         out = {}
         for r in plan.custom_resources():
             key = _neutral_urn(r.urn, plan.platform, plan.environment)
@@ -250,10 +250,10 @@ def plan_diff(a: "Plan", b: "Plan") -> list[ResourceChange]:
 
 
 def promotion_diff(
-    from_resolved: "ResolvedPlatform",
-    to_resolved: "ResolvedPlatform",
-    from_plan: "Plan | None" = None,
-    to_plan: "Plan | None" = None,
+    from_resolved: ResolvedPlatform,
+    to_resolved: ResolvedPlatform,
+    from_plan: Plan | None = None,
+    to_plan: Plan | None = None,
 ) -> PromotionDiff:
     """Compare two environments. Plans are computed offline when not given."""
     if from_plan is None or to_plan is None:

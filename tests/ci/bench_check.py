@@ -14,6 +14,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 _RUN = (
     "import sys; from mlplat.stacks.check import check; "
@@ -42,7 +43,7 @@ def main() -> None:
     plans = {"sequential": (1, None), "pipeline": (2, "pipeline"), "processes": (2, "processes")}
     for i in range(a.rounds):
         for name, (jobs, strategy) in plans.items():
-            load = open("/proc/loadavg").read().split()[0]
+            load = Path("/proc/loadavg").read_text().split()[0]
             wall, cpu, out = run(a.spec, jobs, strategy, not a.no_checkov)
             print(f"round {i + 1} {name:<10} wall {wall:6.1f}s cpu {cpu:6.1f}s load {load}  [{out}]", flush=True)
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from mlplat.cli.main import cli
 from mlplat.stacks.check import SUMMARY_MARKER, check
+
 from tests.conftest import REFERENCE_SPECS
 
 SMALL = """\
@@ -101,9 +101,12 @@ def test_reference_junit_has_a_suite_per_environment(reference_run):
 
 
 def test_reference_sarif_is_structurally_valid(reference_run):
-    name, _, _, out = reference_run
+    _, _, _, out = reference_run
     log = json.loads((out / "check.sarif").read_text())
-    assert_sarif_structure(log)
+    results = assert_sarif_structure(log)
+    # every result points into the repository's spec, never at a built-in profile
+    assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(".yaml") for r in results)
+    assert not [r for r in results if "<builtin>" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]]
 
 
 def assert_sarif_structure(log: dict) -> list[dict]:
@@ -200,7 +203,7 @@ def test_cost_increase_over_a_baseline_file_exits_1(tmp_path):
 def test_invalid_spec_exits_2(tmp_path):
     spec = tmp_path / "platform.yaml"
     spec.write_text(small().replace("az_count: 2", "az_count: 9"))
-    code, out, err = run_cli(["check", str(spec), "--no-checkov", "--summary", str(tmp_path / "s.md")])
+    code, _, err = run_cli(["check", str(spec), "--no-checkov", "--summary", str(tmp_path / "s.md")])
     assert code == 2
     assert "network.az_count" in err and "Traceback" not in err
     assert not (tmp_path / "s.md").exists()  # no verdict on an invalid spec

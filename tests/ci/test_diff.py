@@ -6,9 +6,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from mlplat.stacks.diff import diff_values, neutralise, plan_diff, promotion_diff
 from mlplat.stacks.plan import Plan, PlanResource
+
 from tests.conftest import REFERENCE_SPECS
 from tests.plans import reference
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-
-import mlplat
 from mlplat.stacks.ci import OUTPUTS, workflow_files, write_workflows
 from mlplat.stacks.errors import MlplatError
+
+import mlplat
 from tests.ci.cli_contract import Invocation, invocations, problems, workflow_invocations
 from tests.conftest import REFERENCE_SPECS, ROOT
 
