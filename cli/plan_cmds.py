@@ -17,8 +17,12 @@ SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
               help="offline: no cloud, no Pulumi CLI. pulumi: a real `pulumi preview` via the Automation API.")
 @click.option("--backend", default=None, help="Pulumi state backend URL (engine pulumi).")
 @click.option("--target", "targets", multiple=True, help="Limit to a component (engine pulumi).")
+@click.option("--secrets-provider", "secrets_provider", default=None, metavar="URL",
+              help="Secrets provider for the stack (engine pulumi); default: PULUMI_CONFIG_PASSPHRASE.")
+@click.option("--config", "-c", "config_items", multiple=True, metavar="NS:KEY=VALUE",
+              help="Extra stack config (engine pulumi); repeatable.")
 def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend: str | None,
-            targets: tuple[str, ...]) -> None:
+            targets: tuple[str, ...], secrets_provider: str | None, config_items: tuple[str, ...]) -> None:
     """Show the plan: every resource the environment would create, grouped by component.
 
     The offline engine (default) runs the Pulumi program in-process under mocks: values
@@ -33,9 +37,12 @@ def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend
 
     resolved = load_platform(spec, env)
     if engine == "pulumi":
-        from mlplat.stacks.engine import engine_preview
+        from mlplat.stacks.engine import engine_preview, parse_config_items
 
-        engine_preview(resolved, backend=backend, targets=list(targets))
+        result = engine_preview(resolved, backend=backend, targets=list(targets), secrets_provider=secrets_provider,
+                                config=parse_config_items(config_items))
+        if result.failures:
+            raise SystemExit(1)
         return
     from mlplat.stacks.offline import run_offline
 

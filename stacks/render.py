@@ -36,7 +36,16 @@ def integral(value: Any) -> Any:
 
 
 def manifest_of(res: PlanResource) -> dict[str, Any]:
-    return integral(res.inputs)
+    """The object as a manifest. A Secret whose data is secret or unknown as a whole (pulumi-
+    kubernetes marks all of stringData secret) is written empty, with a note where it comes from."""
+    doc = integral(res.inputs)
+    if doc.get("kind") == "Secret":
+        for key in ("data", "stringData"):
+            if isinstance(doc.get(key), str):
+                doc[key] = {}
+                meta = doc.setdefault("metadata", {})
+                meta.setdefault("annotations", {})["mlplat.io/values"] = "set by `pulumi up`; never rendered"
+    return doc
 
 
 def kubernetes_objects(plan: Plan) -> list[PlanResource]:
