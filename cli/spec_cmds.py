@@ -59,11 +59,24 @@ def schema(output: str | None) -> None:
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
-@click.option("--name", default=None, help="Platform name, a lowercase DNS label (default: from the directory name).")
-@click.option("--provider", type=click.Choice(["aws", "kubernetes"]), default="aws", show_default=True,
-              help="aws: mlplat builds network, cluster and services; kubernetes: bring your own cluster.")
-@click.option("--ci", "ci_provider", type=click.Choice(["github", "gitlab", "none"]), default="github",
-              show_default=True, help="CI system the repository will use.")
+@click.option(
+    "--name", default=None, help="Platform name, a lowercase DNS label (default: from the directory name)."
+)
+@click.option(
+    "--provider",
+    type=click.Choice(["aws", "kubernetes"]),
+    default="aws",
+    show_default=True,
+    help="aws: mlplat builds network, cluster and services; kubernetes: bring your own cluster.",
+)
+@click.option(
+    "--ci",
+    "ci_provider",
+    type=click.Choice(["github", "gitlab", "none"]),
+    default="github",
+    show_default=True,
+    help="CI system the repository will use.",
+)
 def init(directory: str, name: str | None, provider: str, ci_provider: str) -> None:
     """Scaffold a platform repository: a commented spec that validates, its JSON Schema, a README.
 

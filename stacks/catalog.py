@@ -118,4 +118,12 @@ def suggest_instance_type(name: str) -> list[str]:
     return difflib.get_close_matches(name, list(INSTANCE_TYPES), n=3, cutoff=0.6)
 
 
-__all__ = ["GPU_FAMILIES", "INSTANCE_TYPES", "InstanceType", "families", "instance_type", "is_arm", "suggest_instance_type"]
+__all__ = [
+    "GPU_FAMILIES",
+    "INSTANCE_TYPES",
+    "InstanceType",
+    "families",
+    "instance_type",
+    "is_arm",
+    "suggest_instance_type",
+]

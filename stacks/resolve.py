@@ -213,14 +213,20 @@ def _check_env_block(doc: SpecDocument, diags: list[Diagnostic]) -> None:
         return
     if not isinstance(envs.value, dict):
         diags.append(
-            Diagnostic(envs.loc, "environments", f"expected a mapping of environment name → overrides, got {_type_name(envs.plain())}")
+            Diagnostic(
+                envs.loc,
+                "environments",
+                f"expected a mapping of environment name → overrides, got {_type_name(envs.plain())}",
+            )
         )
         return
     for name, node in envs.value.items():
         if not re.match(r"^[a-z][a-z0-9-]{0,14}$", name):
             diags.append(
                 Diagnostic(
-                    node.key_loc, f"environments.{name}", "environment names are lowercase DNS labels (max 15 chars)"
+                    node.key_loc,
+                    f"environments.{name}",
+                    "environment names are lowercase DNS labels (max 15 chars)",
                 )
             )
 
@@ -234,7 +240,11 @@ def _env_override(doc: SpecDocument, env: str, diags: list[Diagnostic]) -> tuple
         return None, default_profile
     if not isinstance(node.value, dict):
         diags.append(
-            Diagnostic(node.loc, f"environments.{env}", f"expected a mapping of overrides, got {_type_name(node.value)}")
+            Diagnostic(
+                node.loc,
+                f"environments.{env}",
+                f"expected a mapping of overrides, got {_type_name(node.value)}",
+            )
         )
         return None, default_profile
     profile = default_profile
@@ -337,7 +347,9 @@ def _apply_item_defaults(merged: Node, profile_name: str) -> None:
     # (prod's min 2 must not turn an unset max of 1 into an error about the profile).
     unset_max = {
         id(item)
-        for item in (models_node.value if models_node is not None and isinstance(models_node.value, list) else [])
+        for item in (
+            models_node.value if models_node is not None and isinstance(models_node.value, list) else []
+        )
         if not _has(item, "replicas", "max")
     }
     fill(models_node, "model_defaults", lambda item: True)
@@ -351,7 +363,9 @@ def _apply_item_defaults(merged: Node, profile_name: str) -> None:
             reps = tracking.value.get("replicas")
             if reps is None or (type(reps.value) is int and 1 <= reps.value < floor):
                 tracking.value["replicas"] = Node(floor, floor_node.loc, ("min_replicas",))
-        for item in models_node.value if models_node is not None and isinstance(models_node.value, list) else []:
+        for item in (
+            models_node.value if models_node is not None and isinstance(models_node.value, list) else []
+        ):
             reps = item.value.get("replicas") if isinstance(item.value, dict) else None
             if reps is None or not isinstance(reps.value, dict):
                 continue
@@ -718,7 +732,9 @@ def _message(err: Any, path: Path_, data: Any, secret: bool = False, raw: str | 
         about = f": {field.description}" if field is not None and field.description else ""
         return f"missing required key {path[-1]!r}{about}"
     if kind in ("literal_error", "enum"):
-        expected = [e.strip().strip("'") for e in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
+        expected = [
+            e.strip().strip("'") for e in str(ctx.get("expected", "")).replace(" or ", ",").split(",")
+        ]
         expected = [e for e in expected if e]
         what = "kind" if path and path[-1] == "kind" else "value"
         hint = "" if secret else _dym(inp, expected, 0.5)
@@ -726,7 +742,11 @@ def _message(err: Any, path: Path_, data: Any, secret: bool = False, raw: str | 
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tags = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",")]
         if kind == "union_tag_not_found":
-            tags = [t for m in (AwsTarget, KubernetesTarget) for t in typing.get_args(m.model_fields["provider"].annotation)]
+            tags = [
+                t
+                for m in (AwsTarget, KubernetesTarget)
+                for t in typing.get_args(m.model_fields["provider"].annotation)
+            ]
             return f"missing required key 'provider' (one of: {', '.join(tags)})"
         tag = ctx.get("tag")
         return f"unsupported provider {tag!r}{_dym(tag, tags, 0.5)} (supported: {', '.join(tags)})"
@@ -741,7 +761,9 @@ def _message(err: Any, path: Path_, data: Any, secret: bool = False, raw: str | 
                 return msg[len(prefix) + 1 :]
         return msg
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+        op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[
+            kind
+        ]
         bound = next(iter(ctx.values()), "?")
         return f"must be {op} {bound}" + ("" if secret else f" (got {inp})")
     if kind == "string_pattern_mismatch":
@@ -750,7 +772,9 @@ def _message(err: Any, path: Path_, data: Any, secret: bool = False, raw: str | 
             return "expected an environment variable name (letters, digits, '_'; not starting with a digit)"
         if field == "secret_ref":
             return "expected a secret reference '<store>/<path>' (store: lowercase letters, digits, '-')"
-        return f"does not match the expected form {ctx.get('pattern')!r}" + ("" if secret else f" (got {inp!r})")
+        return f"does not match the expected form {ctx.get('pattern')!r}" + (
+            "" if secret else f" (got {inp!r})"
+        )
     if kind == "finite_number":
         return "must be a finite number" + ("" if secret else f" (got {inp})")
     if kind in ("string_too_short", "too_short"):

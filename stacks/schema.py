@@ -151,6 +151,9 @@ def spec_json_schema() -> dict[str, Any]:
     props["apiVersion"].pop("type", None)
     pool = defs["NodePool"]["properties"]
     pool["instance_type"]["enum"] = sorted(INSTANCE_TYPES)
+    # The model accepts 0 so that semantic.py can say "must be >= min_size"; 0 is still invalid.
+    pool["max_size"]["minimum"] = 1
+    defs["Replicas"]["properties"]["max"]["minimum"] = 1
     defs["Metadata"]["properties"]["name"].update(pattern=r"^[a-z]([a-z0-9-]*[a-z0-9])?$", maxLength=20)
     version = defs["Cluster"]["properties"]["kubernetes_version"]
     version.update(pattern=r"^1\.\d{2}$", examples=["1.31"])

@@ -45,7 +45,10 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
     # -- what each component needs
     if not aws:
         if spec.network is not None:
-            yield ("network",), "network is only for provider: aws (a kubernetes target brings its own network)"
+            yield (
+                ("network",),
+                "network is only for provider: aws (a kubernetes target brings its own network)",
+            )
         if spec.cluster is not None and spec.cluster.node_pools:
             yield (
                 ("cluster", "node_pools"),
@@ -105,10 +108,14 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                     f"must be >= min_size (got {pool.max_size} < {pool.min_size})",
                     (base + ("min_size",),),
                 )
+            elif pool.max_size < 1:
+                yield base + ("max_size",), "must be >= 1 (a node pool needs room for at least one node)"
             it = instance_type(pool.instance_type)
             if it is None:
                 sugg = suggest_instance_type(pool.instance_type)
-                hint = f"; did you mean {sugg[0]!r}?" if sugg else f" (known families: {', '.join(families())})"
+                hint = (
+                    f"; did you mean {sugg[0]!r}?" if sugg else f" (known families: {', '.join(families())})"
+                )
                 yield base + ("instance_type",), f"unknown instance type {pool.instance_type!r}{hint}"
                 continue
             if pool.gpu is not None:
@@ -157,10 +164,14 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
             for field in ("issuer_url", "client_id", "client_secret"):
                 if getattr(t.auth, field) is None:
                     yield Finding(
-                        ("tracking", "auth", field), f"auth.kind oidc needs {field}", (("tracking", "auth", "kind"),)
+                        ("tracking", "auth", field),
+                        f"auth.kind oidc needs {field}",
+                        (("tracking", "auth", "kind"),),
                     )
     if spec.feature_store is not None:
-        yield from ref(("feature_store", "offline_bucket"), spec.feature_store.offline_bucket, "offline bucket")
+        yield from ref(
+            ("feature_store", "offline_bucket"), spec.feature_store.offline_bucket, "offline bucket"
+        )
     if spec.monitoring is not None and spec.monitoring.drift_reports is not None:
         yield from ref(
             ("monitoring", "drift_reports", "bucket"), spec.monitoring.drift_reports.bucket, "report bucket"
@@ -178,7 +189,9 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
     if spec.serving is not None:
         names: set[str] = set()
         pools_ = spec.cluster.node_pools if spec.cluster else []
-        gpu_pool = any(p.gpu is not None or getattr(instance_type(p.instance_type), "gpus", 0) for p in pools_)
+        gpu_pool = any(
+            p.gpu is not None or getattr(instance_type(p.instance_type), "gpus", 0) for p in pools_
+        )
         for i, m in enumerate(spec.serving.models):
             base = ("serving", "models", i)
             if m.name in names:
@@ -189,6 +202,11 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                     base + ("replicas", "max"),
                     f"must be >= replicas.min (got {m.replicas.max} < {m.replicas.min})",
                     (base + ("replicas", "min"),),
+                )
+            elif m.replicas.max < 1:
+                yield (
+                    base + ("replicas", "max"),
+                    "must be >= 1 (replicas.min: 0 already allows scaling to zero)",
                 )
             if m.canary is not None:
                 tp = m.canary.traffic_percent
@@ -211,7 +229,10 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 yield ("policies", "levels", k), f"not a policy ID: {k!r} (e.g. MLP-STO-001, CKV_AWS_18)"
         for i, w in enumerate(spec.policies.waivers):
             if not pid.match(w.policy):
-                yield ("policies", "waivers", i, "policy"), f"not a policy ID: {w.policy!r} (e.g. MLP-STO-001)"
+                yield (
+                    ("policies", "waivers", i, "policy"),
+                    f"not a policy ID: {w.policy!r} (e.g. MLP-STO-001)",
+                )
 
 
 def _purpose(spec: PlatformSpec, purpose: str) -> bool:

@@ -165,7 +165,9 @@ class NodePool(Model):
     name: str
     instance_type: str
     min_size: int = Field(default=1, ge=0)
-    max_size: int = Field(default=3, ge=1)
+    # >= 1 and >= min_size are checked in semantic.py, so max_size: 0 under min_size: 2 reads
+    # "must be >= min_size (got 0 < 2)", the actual mistake.
+    max_size: int = Field(default=3, ge=0)
     capacity: Literal["on-demand", "spot"] = "on-demand"
     gpu: Gpu | None = None
     disk_gb: int = Field(default=100, ge=20, le=16384)
@@ -248,7 +250,7 @@ class FeatureStore(Model):
 
 class Replicas(Model):
     min: int = Field(default=1, ge=0)
-    max: int = Field(default=1, ge=1)
+    max: int = Field(default=1, ge=0)  # >= 1 and >= min: semantic.py (see NodePool.max_size)
 
 
 class Resources(Model):

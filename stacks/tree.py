@@ -86,7 +86,9 @@ class LocationIndex:
         rest = tuple(path[len(found) :])
         return loc, format_path(node.src_path + rest)
 
-    def diagnostic(self, path: Path_, message: str, *, key: bool = False, env: str | None = None) -> Diagnostic:
+    def diagnostic(
+        self, path: Path_, message: str, *, key: bool = False, env: str | None = None
+    ) -> Diagnostic:
         loc, dotted = self.locate(path, key=key)
         return Diagnostic(loc, dotted, message, (env,) if env else ())
 
@@ -171,7 +173,9 @@ class _Builder:
 
         if isinstance(obj, (CommentedMap, CommentedSeq)):
             if id(obj) in self.active:
-                raise SpecError([Diagnostic(loc, format_path(path), "recursive YAML alias: a node contains itself")])
+                raise SpecError(
+                    [Diagnostic(loc, format_path(path), "recursive YAML alias: a node contains itself")]
+                )
             self.active.add(id(obj))
             try:
                 return self._container(obj, path, loc, key_loc, isinstance(obj, CommentedMap))
@@ -181,7 +185,9 @@ class _Builder:
         raw = None if isinstance(value, str) or value is None else _raw(self.lines, loc)
         return Node(value, loc, path, key_loc, raw)
 
-    def _container(self, obj: Any, path: Path_, loc: Location | None, key_loc: Location | None, is_map: bool) -> Node:
+    def _container(
+        self, obj: Any, path: Path_, loc: Location | None, key_loc: Location | None, is_map: bool
+    ) -> Node:
         f = self.file
         if is_map:
             out: dict[str, Node] = {}
@@ -190,7 +196,12 @@ class _Builder:
                     kl, kc, vl, vc = obj.lc.data[k]
                     kloc: Location | None = Location(f, kl + 1, kc + 1)
                     vloc: Location | None = Location(f, vl + 1, vc + 1)
-                except (KeyError, TypeError, AttributeError, ValueError):  # merged keys (<<) have no own position
+                except (
+                    KeyError,
+                    TypeError,
+                    AttributeError,
+                    ValueError,
+                ):  # merged keys (<<) have no own position
                     kloc = vloc = loc
                 out[_key(k)] = self.node(obj[k], path + (_key(k),), vloc, kloc)
             return Node(out, loc, path, key_loc)
@@ -286,21 +297,43 @@ def parse_yaml(text: str, file: str) -> Node:
     except ReaderError as exc:
         line, col = _position(text, exc.position)
         raise SpecError(
-            [Diagnostic(Location(file, line, col), "", f"not a text file: unacceptable character #x{exc.character:04x}")]
+            [
+                Diagnostic(
+                    Location(file, line, col),
+                    "",
+                    f"not a text file: unacceptable character #x{exc.character:04x}",
+                )
+            ]
         ) from None
     except (YAMLError, RecursionError, ValueError, TypeError) as exc:  # unmarked parser errors
-        raise SpecError([Diagnostic(Location(file, 1, 1), "", f"cannot parse YAML: {type(exc).__name__}")]) from None
+        raise SpecError(
+            [Diagnostic(Location(file, 1, 1), "", f"cannot parse YAML: {type(exc).__name__}")]
+        ) from None
     nonempty = [i for i, d in enumerate(docs) if d is not None]
     if not nonempty:
         raise SpecError(
-            [Diagnostic(Location(file, 1, 1), "", f"the file is empty; expected a Platform spec mapping ({TOP_LEVEL_HINT})")]
+            [
+                Diagnostic(
+                    Location(file, 1, 1),
+                    "",
+                    f"the file is empty; expected a Platform spec mapping ({TOP_LEVEL_HINT})",
+                )
+            ]
         )
     if len(docs) > 1:
         second = docs[1]
         lc = getattr(second, "lc", None)
-        loc = Location(file, lc.line + 1, lc.col + 1) if lc is not None and lc.line is not None else Location(file, 1, 1)
+        loc = (
+            Location(file, lc.line + 1, lc.col + 1)
+            if lc is not None and lc.line is not None
+            else Location(file, 1, 1)
+        )
         raise SpecError(
-            [Diagnostic(loc, "", f"expected one YAML document, found {len(docs)} (remove the '---' separators)")]
+            [
+                Diagnostic(
+                    loc, "", f"expected one YAML document, found {len(docs)} (remove the '---' separators)"
+                )
+            ]
         )
     builder = _Builder(file, text)
     root = builder.node(docs[0], (), Location(file, 1, 1), None)
@@ -337,7 +370,11 @@ def load_yaml(path: str | Path, display: str | None = None) -> Node:
         before = data[: exc.start].decode("utf-8", "replace")
         line, col = _position(before, len(before))
         raise SpecError(
-            [Diagnostic(Location(name, line, col), "", f"not UTF-8 text ({exc.reason}); is this a binary file?")]
+            [
+                Diagnostic(
+                    Location(name, line, col), "", f"not UTF-8 text ({exc.reason}); is this a binary file?"
+                )
+            ]
         ) from None
     return parse_yaml(text, name)
 
@@ -362,7 +399,11 @@ def merge(base: Node | None, over: Node, keep_base_loc: bool = False) -> Node:
             else:
                 out[k] = merge(out.get(k), v, keep_base_loc)
         return Node(out, where.loc, where.src_path, where.key_loc or base.key_loc)
-    if isinstance(base.value, list) and isinstance(over.value, list) and _mergeable_by_name(base.value, over.value):
+    if (
+        isinstance(base.value, list)
+        and isinstance(over.value, list)
+        and _mergeable_by_name(base.value, over.value)
+    ):
         items = list(base.value)
         index = {_name_of(item): i for i, item in enumerate(items) if _name_of(item) is not None}
         for item in over.value:

@@ -42,7 +42,9 @@ def test_help_exits_zero_and_has_an_example(path):
 
 
 def test_version():
-    res = subprocess.run([sys.executable, "-m", "mlplat", "--version"], check=False, capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "mlplat", "--version"], check=False, capture_output=True, text=True, timeout=60
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == f"mlplat, version {__version__}"
 

@@ -27,7 +27,13 @@ def mlplat(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """The real console entry point in a fresh interpreter (what a user runs)."""
     env = {**os.environ, "MLPLAT_DEBUG": ""}
     return subprocess.run(
-        [sys.executable, "-m", "mlplat", *args], check=False, capture_output=True, text=True, timeout=120, cwd=cwd, env=env
+        [sys.executable, "-m", "mlplat", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env=env,
     )
 
 
@@ -50,15 +56,22 @@ def test_broken_spec_exits_2_with_located_errors_on_stderr(runner, tmp_path):
     assert res.exit_code == 2
     lines = res.stderr.splitlines()
     first, second = at_value(text, 'min_size: "2"'), at_value(text, "instance_type: g5.xlarg")
-    assert lines[0].startswith(f"{spec}:{first}: cluster.node_pools[0].min_size: expected an integer"), res.stderr
-    assert lines[1].startswith(f"{spec}:{second}: cluster.node_pools[2].instance_type: unknown instance"), res.stderr
+    assert lines[0].startswith(f"{spec}:{first}: cluster.node_pools[0].min_size: expected an integer"), (
+        res.stderr
+    )
+    assert lines[1].startswith(f"{spec}:{second}: cluster.node_pools[2].instance_type: unknown instance"), (
+        res.stderr
+    )
     assert lines[-1] == "2 errors found"
     assert res.stdout == ""
 
 
 def test_validate_json(runner, tmp_path):
     ok = runner.invoke(cli, ["validate", str(EXAMPLES / "platform.yaml"), "--format", "json"])
-    assert ok.exit_code == 0 and json.loads(ok.stdout) == {"valid": True, "environments": ["dev", "staging", "prod"]}
+    assert ok.exit_code == 0 and json.loads(ok.stdout) == {
+        "valid": True,
+        "environments": ["dev", "staging", "prod"],
+    }
     spec = tmp_path / "p.yaml"
     text = (EXAMPLES / "onprem.yaml").read_text().replace("kind: seldon", "kind: seldom")
     spec.write_text(text)
@@ -91,7 +104,9 @@ def test_garbage_exits_2_without_traceback(tmp_path, content, expect):
     assert expect in res.stderr and "Traceback" not in res.stderr + res.stdout
 
 
-@pytest.mark.parametrize("target", ["missing.yaml", ".", "/dev/null"], ids=["missing", "directory", "devnull"])
+@pytest.mark.parametrize(
+    "target", ["missing.yaml", ".", "/dev/null"], ids=["missing", "directory", "devnull"]
+)
 def test_unreadable_paths_exit_2_without_traceback(tmp_path, target):
     res = mlplat("validate", target, cwd=tmp_path)
     assert res.returncode == 2, res.stdout + res.stderr
@@ -107,7 +122,9 @@ def test_unreadable_file_exits_2(tmp_path):
     assert res.returncode == 2 and "cannot read" in res.stderr and "Traceback" not in res.stderr
 
 
-@pytest.mark.parametrize("spec", ["examples/platform.yaml", "tests/data/missing.yaml"], ids=["valid", "error"])
+@pytest.mark.parametrize(
+    "spec", ["examples/platform.yaml", "tests/data/missing.yaml"], ids=["valid", "error"]
+)
 def test_validate_imports_no_cloud_sdk(spec):
     probe = (
         "import json, sys\n"
@@ -119,7 +136,9 @@ def test_validate_imports_no_cloud_sdk(spec):
         f"loaded = sorted(m for m in {CLOUD_SDKS!r} if m in sys.modules)\n"
         "print(json.dumps({'code': code, 'loaded': loaded}), file=sys.stderr)\n"
     )
-    res = subprocess.run([sys.executable, "-c", probe], check=False, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-c", probe], check=False, capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     report = json.loads(res.stderr.strip().splitlines()[-1])
     assert report["code"] in (0, 2)
     assert report["loaded"] == [], f"validate imported {report['loaded']}"
@@ -155,7 +174,12 @@ def test_init_scaffolds_a_spec_that_validates(runner, tmp_path, provider):
     target = tmp_path / "ml-platform"
     res = runner.invoke(cli, ["init", str(target), "--provider", provider])
     assert res.exit_code == 0, res.output
-    assert {p.name for p in target.iterdir()} >= {"platform.yaml", "README.md", ".gitignore", "platform.schema.json"}
+    assert {p.name for p in target.iterdir()} >= {
+        "platform.yaml",
+        "README.md",
+        ".gitignore",
+        "platform.schema.json",
+    }
     check = runner.invoke(cli, ["validate", str(target / "platform.yaml"), "--format", "json"])
     assert check.exit_code == 0, check.output
     assert json.loads(check.stdout)["environments"] == ["dev", "staging", "prod"]

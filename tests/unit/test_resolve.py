@@ -140,7 +140,9 @@ def test_default_profile_is_the_environment_name(tmp_path):
 
 
 def test_explicit_profile_and_null_profile(tmp_path):
-    p = spec(tmp_path, "storage: {buckets: [{name: data}]}\n", "sandbox: {profile: dev}\nprod: {profile: null}\n")
+    p = spec(
+        tmp_path, "storage: {buckets: [{name: data}]}\n", "sandbox: {profile: dev}\nprod: {profile: null}\n"
+    )
     resolved = validate(load_spec(p))
     assert resolved["sandbox"].profile.name == "dev"
     assert resolved["prod"].profile.name == ""  # opted out of the default profile
@@ -162,7 +164,8 @@ def test_profile_defaults_sit_under_the_spec(tmp_path):
 
 
 def test_gpu_pool_defaults_fill_only_unset_keys_of_gpu_pools(tmp_path):
-    body = CLUSTER + textwrap.indent(more("""\
+    body = CLUSTER + textwrap.indent(
+        more("""\
         - name: gpu-od
           instance_type: g5.2xlarge
           capacity: on-demand
@@ -172,7 +175,9 @@ def test_gpu_pool_defaults_fill_only_unset_keys_of_gpu_pools(tmp_path):
           instance_type: p4d.24xlarge
           gpu: {count: 8}
           max_size: 1
-    """), "    ")
+    """),
+        "    ",
+    )
     got = pools(load_platform(spec(tmp_path, body, "dev: {}\n"), "dev"))
     assert (got["gpu"].capacity, got["gpu"].min_size) == ("spot", 0)  # unset → dev defaults
     assert (got["gpu-od"].capacity, got["gpu-od"].min_size) == ("on-demand", 1)  # set → kept

@@ -14,7 +14,12 @@ from mlplat.stacks.scaffold import platform_name, scaffold
 @pytest.mark.parametrize("provider", ["aws", "kubernetes"])
 def test_scaffolded_spec_validates_in_every_environment(tmp_path, provider):
     created = scaffold(tmp_path / "repo", provider=provider, ci_provider="none")
-    assert sorted(p.name for p in created) == [".gitignore", "README.md", "platform.schema.json", "platform.yaml"]
+    assert sorted(p.name for p in created) == [
+        ".gitignore",
+        "README.md",
+        "platform.schema.json",
+        "platform.yaml",
+    ]
     resolved = validate(load_spec(tmp_path / "repo" / "platform.yaml"))
     assert list(resolved) == ["dev", "staging", "prod"]
     assert {r.spec.target.provider for r in resolved.values()} == {provider}

@@ -78,7 +78,11 @@ def test_field_docs_name_real_fields():
 
 def test_secret_fields_explain_references(schema):
     defs = schema["definitions"]
-    for model, field in [("Alerts", "slack_webhook"), ("TrackingAuth", "admin_password"), ("Grafana", "admin_password")]:
+    for model, field in [
+        ("Alerts", "slack_webhook"),
+        ("TrackingAuth", "admin_password"),
+        ("Grafana", "admin_password"),
+    ]:
         doc = defs[model]["properties"][field]["description"]
         assert "from_env" in doc and "secret_ref" in doc and "literal" in doc
 
@@ -92,8 +96,12 @@ def test_refuses_what_the_validator_refuses(validator):
     base = load("platform")
     cases = {
         "unknown key": lambda d: d["cluster"].update(nodepools=[]),
-        "literal credential": lambda d: d["monitoring"]["alerts"].update(slack_webhook="https://hooks.slack.com/x"),
-        "both credential sources": lambda d: d["monitoring"]["alerts"]["slack_webhook"].update(secret_ref="vault/x"),
+        "literal credential": lambda d: d["monitoring"]["alerts"].update(
+            slack_webhook="https://hooks.slack.com/x"
+        ),
+        "both credential sources": lambda d: d["monitoring"]["alerts"]["slack_webhook"].update(
+            secret_ref="vault/x"
+        ),
         "unknown instance type": lambda d: d["cluster"]["node_pools"][0].update(instance_type="m6i.larg"),
         "unquoted version": lambda d: d["cluster"].update(kubernetes_version=1.31),
         "bad name": lambda d: d["metadata"].update(name="Churn"),

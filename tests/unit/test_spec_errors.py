@@ -43,7 +43,9 @@ def test_yaml_syntax_error(tmp_path):
 def test_duplicate_key_names_both_lines_and_never_the_values(tmp_path):
     text = edit("  owner: team@example.com\n", "  owner: team@example.com\n  name: s3cr3t-value\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'name: s3cr3t')}: metadata.name: duplicate key 'name'"), msg
+    assert msg.startswith(f"platform.yaml:{at(text, 'name: s3cr3t')}: metadata.name: duplicate key 'name'"), (
+        msg
+    )
     assert "first defined on line 4" in msg
     assert "s3cr3t" not in msg and "demo" not in msg
 
@@ -62,7 +64,9 @@ def test_tab_indentation(tmp_path):
     assert "tab" in msg and "spaces" in msg
 
 
-@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "---\n"], ids=["empty", "blank", "comment", "marker"])
+@pytest.mark.parametrize(
+    "text", ["", "\n\n", "# only a comment\n", "---\n"], ids=["empty", "blank", "comment", "marker"]
+)
 def test_empty_file(tmp_path, text):
     msg, _ = only(tmp_path, text)
     assert msg.startswith("platform.yaml:1:1: the file is empty; expected a Platform spec mapping"), msg
@@ -82,7 +86,9 @@ def test_non_mapping_document(tmp_path, text, got):
 def test_several_documents(tmp_path):
     text = BASE + "---\napiVersion: mlplat.io/v1alpha1\n"
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'apiVersion', 2)}: expected one YAML document, found 2"), msg
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'apiVersion', 2)}: expected one YAML document, found 2"
+    ), msg
 
 
 def test_binary_garbage(tmp_path):
@@ -116,7 +122,9 @@ def test_unknown_top_level_key_with_did_you_mean(tmp_path):
     text = edit("orchestrator:\n", "orchestrater:\n")
     path, diags = errors(tmp_path, text)
     first = str(diags[0]).replace(str(path), "platform.yaml")
-    assert first.startswith(f"platform.yaml:{at(text, 'orchestrater')}: orchestrater: unknown key 'orchestrater'")
+    assert first.startswith(
+        f"platform.yaml:{at(text, 'orchestrater')}: orchestrater: unknown key 'orchestrater'"
+    )
     assert "did you mean 'orchestrator'?" in first
     # The orphaned `kind: airflow` now sits in no section: nothing else may be reported for it.
     assert len(diags) == 1, "\n".join(map(str, diags))
@@ -132,14 +140,18 @@ def test_unknown_nested_key_lists_the_allowed_ones(tmp_path):
 def test_unknown_key_in_a_list_item(tmp_path):
     text = edit("      min_size: 1\n", "      min_sise: 1\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'min_sise')}: cluster.node_pools[0].min_sise: unknown key"), msg
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'min_sise')}: cluster.node_pools[0].min_sise: unknown key"
+    ), msg
     assert "did you mean 'min_size'?" in msg
 
 
 def test_missing_required_key_in_a_list_item(tmp_path):
     text = edit("      instance_type: m6i.large\n", "")
     msg, _ = only(tmp_path, text)
-    expected = f"platform.yaml:{at(text, 'name: system')}: cluster.node_pools[0].instance_type: missing required key"
+    expected = (
+        f"platform.yaml:{at(text, 'name: system')}: cluster.node_pools[0].instance_type: missing required key"
+    )
     assert msg.startswith(expected), msg
 
 
@@ -160,20 +172,26 @@ def test_quoted_number(tmp_path):
 def test_unquoted_version_is_quoted_as_written(tmp_path):
     text = edit('  kubernetes_version: "1.31"\n', "  kubernetes_version: 1.30\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, '1.30')}: cluster.kubernetes_version: expected a string"), msg
+    assert msg.startswith(
+        f"platform.yaml:{at(text, '1.30')}: cluster.kubernetes_version: expected a string"
+    ), msg
     assert 'quote it: "1.30"' in msg
 
 
 def test_section_of_the_wrong_type(tmp_path):
     text = edit("network:\n  cidr: 10.0.0.0/16\n", "network: 10.0.0.0/16\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, '10.0.0.0/16')}: network: expected a mapping, got the string '10.0.0.0/16'"), msg
+    assert msg.startswith(
+        f"platform.yaml:{at(text, '10.0.0.0/16')}: network: expected a mapping, got the string '10.0.0.0/16'"
+    ), msg
 
 
 def test_yes_is_not_a_boolean(tmp_path):
     text = edit("      versioning: true\n", "      versioning: yes\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'yes')}: storage.buckets[0].versioning: expected true or false")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'yes')}: storage.buckets[0].versioning: expected true or false"
+    )
 
 
 def test_enum_value_with_did_you_mean(tmp_path):
@@ -186,7 +204,9 @@ def test_enum_value_with_did_you_mean(tmp_path):
 def test_component_kind_lists_the_supported_ones(tmp_path):
     text = edit("  kind: airflow\n", "  kind: luigi\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'luigi')}: orchestrator.kind: unsupported kind 'luigi'"), msg
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'luigi')}: orchestrator.kind: unsupported kind 'luigi'"
+    ), msg
     assert "(supported: airflow, kubeflow-pipelines)" in msg
 
 
@@ -194,41 +214,53 @@ def test_unsupported_provider(tmp_path):
     text = edit("  provider: aws\n", "  provider: azure\n")
     path, diags = errors(tmp_path, text)
     where = at_value(text, "provider: azure")
-    assert str(diags[0]).startswith(f"{path}:{where}: target.provider: unsupported provider 'azure'"), str(diags[0])
+    assert str(diags[0]).startswith(f"{path}:{where}: target.provider: unsupported provider 'azure'"), str(
+        diags[0]
+    )
     assert "(supported: aws, kubernetes)" in str(diags[0])
 
 
 def test_missing_provider(tmp_path):
     text = edit("  provider: aws\n", "")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'target')}: target.provider: missing required key 'provider'"), msg
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'target')}: target.provider: missing required key 'provider'"
+    ), msg
 
 
 def test_non_finite_numbers(tmp_path):
     text = edit("traffic_percent: 10}", "traffic_percent: .nan}")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, '.nan')}: serving.models[0].canary.traffic_percent: must be a finite")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, '.nan')}: serving.models[0].canary.traffic_percent: must be a finite"
+    )
 
 
 def test_invalid_date_is_located(tmp_path):
     text = BASE.replace("environments:", "policies:\n  waivers:\n    - {policy: MLP-STO-001, resource: x, reason: r, "
                         "owner: o, expires: 2026-13-01}\nenvironments:")  # fmt: skip
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, '2026-13-01')}: policies.waivers[0].expires: must be a date"), msg
+    assert msg.startswith(
+        f"platform.yaml:{at(text, '2026-13-01')}: policies.waivers[0].expires: must be a date"
+    ), msg
 
 
 def test_errors_inside_a_map_of_values(tmp_path):
     # dict[str, …] fields: the key is part of the path, the value's type still known.
     text = BASE.replace("environments:", "policies:\n  levels: {MLP-STO-001: mandatry}\nenvironments:")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'mandatry')}: policies.levels.MLP-STO-001: unsupported value"), msg
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'mandatry')}: policies.levels.MLP-STO-001: unsupported value"
+    ), msg
     assert "did you mean 'mandatory'?" in msg
 
 
 def test_unknown_api_version(tmp_path):
     text = edit("apiVersion: mlplat.io/v1alpha1\n", "apiVersion: mlplat.io/v2\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'mlplat.io/v2')}: apiVersion: unsupported apiVersion 'mlplat.io/v2'")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'mlplat.io/v2')}: apiVersion: unsupported apiVersion 'mlplat.io/v2'"
+    )
     assert "supported: mlplat.io/v1alpha1" in msg
 
 
@@ -239,7 +271,9 @@ def test_bad_metadata_name(tmp_path, name):
     assert msg.startswith(f"platform.yaml:{at(text, name)}: metadata.name: must be"), msg
 
 
-@pytest.mark.parametrize(("cidr", "why"), [("10.0.0.0/33", "netmask"), ("10.0.1.0/16", "host bits"), ("nonsense", "")])
+@pytest.mark.parametrize(
+    ("cidr", "why"), [("10.0.0.0/33", "netmask"), ("10.0.1.0/16", "host bits"), ("nonsense", "")]
+)
 def test_bad_cidr(tmp_path, cidr, why):
     text = edit("  cidr: 10.0.0.0/16\n", f"  cidr: {cidr}\n")
     msg, _ = only(tmp_path, text)
@@ -271,7 +305,9 @@ def test_literal_credentials_are_refused_without_echoing_them(tmp_path, value, p
 def test_a_literal_credential_says_what_to_write_instead(tmp_path):
     text = edit("    admin_password: {from_env: MLFLOW_ADMIN_PASSWORD}\n", "    admin_password: hunter2\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'hunter2')}: tracking.auth.admin_password: credentials must be")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'hunter2')}: tracking.auth.admin_password: credentials must be"
+    )
     assert "from_env" in msg and "secret_ref" in msg and "hunter2" not in msg
 
 
@@ -291,7 +327,9 @@ def test_secret_ref_needs_exactly_one_source(tmp_path):
 def test_unknown_instance_type_with_did_you_mean(tmp_path):
     text = edit("      instance_type: m6i.large\n", "      instance_type: m6i.larg\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'm6i.larg')}: cluster.node_pools[0].instance_type: unknown instance")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'm6i.larg')}: cluster.node_pools[0].instance_type: unknown instance"
+    )
     assert "did you mean 'm6i.large'?" in msg
 
 
@@ -304,44 +342,83 @@ def test_unknown_instance_type_without_a_close_match_lists_families(tmp_path):
 def test_contradicting_gpu_type(tmp_path):
     text = edit("      gpu: {count: 1}\n", "      gpu: {count: 1, type: H100}\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'H100')}: cluster.node_pools[1].gpu.type: g5.xlarge carries A10G"), msg
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'H100')}: cluster.node_pools[1].gpu.type: g5.xlarge carries A10G"
+    ), msg
 
 
 def test_matching_gpu_type_is_accepted(tmp_path):
-    validate(load_spec(write(tmp_path, edit("      gpu: {count: 1}\n", "      gpu: {count: 1, type: a10g}\n"))))
+    validate(
+        load_spec(write(tmp_path, edit("      gpu: {count: 1}\n", "      gpu: {count: 1, type: a10g}\n")))
+    )
 
 
 def test_gpu_on_an_instance_without_gpus(tmp_path):
     text = edit("      instance_type: g5.xlarge\n", "      instance_type: m6i.xlarge\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, '{count: 1}')}: cluster.node_pools[1].gpu: m6i.xlarge has no GPU")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, '{count: 1}')}: cluster.node_pools[1].gpu: m6i.xlarge has no GPU"
+    )
 
 
 def test_max_size_below_min_size(tmp_path):
     text = edit("      min_size: 1\n      max_size: 3\n", "      min_size: 4\n      max_size: 3\n")
     msg, _ = only(tmp_path, text)
     where = at_value(text, "max_size: 3")
-    assert msg == f"platform.yaml:{where}: cluster.node_pools[0].max_size: must be >= min_size (got 3 < 4)", msg
+    assert msg == f"platform.yaml:{where}: cluster.node_pools[0].max_size: must be >= min_size (got 3 < 4)", (
+        msg
+    )
+
+
+def test_the_design_example(tmp_path):
+    # DESIGN 3: `platform.yaml:41:7: cluster.node_pools[1].max_size: must be >= min_size (got 0 < 2)`
+    text = edit(
+        "      gpu: {count: 1}\n      max_size: 2\n",
+        "      gpu: {count: 1}\n      min_size: 2\n      max_size: 0\n",
+    )
+    text = edit("    cluster:\n      node_pools:\n        - name: gpu\n          max_size: 1\n", "", text)
+    msg, _ = only(tmp_path, text)
+    where = at_value(text, "max_size: 0")
+    assert msg == f"platform.yaml:{where}: cluster.node_pools[1].max_size: must be >= min_size (got 0 < 2)", (
+        msg
+    )
+
+
+def test_max_size_zero(tmp_path):
+    text = edit(
+        "      gpu: {count: 1}\n      max_size: 2\n",
+        "      gpu: {count: 1}\n      min_size: 0\n      max_size: 0\n",
+    )
+    msg, _ = only(tmp_path, text)
+    assert msg.startswith(
+        f"platform.yaml:{at_value(text, 'max_size: 0')}: cluster.node_pools[1].max_size: must be >= 1"
+    )
 
 
 @pytest.mark.parametrize("pct", ["150", "-1"])
 def test_traffic_percent_out_of_range(tmp_path, pct):
     text = edit("traffic_percent: 10}", f"traffic_percent: {pct}}}")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, pct + '}')}: serving.models[0].canary.traffic_percent: must be")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, pct + '}')}: serving.models[0].canary.traffic_percent: must be"
+    )
     assert "between 0 and 100" in msg
 
 
 def test_replicas_min_above_max(tmp_path):
     text = edit("replicas: {min: 1, max: 3}", "replicas: {min: 5, max: 3}")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, '3}')}: serving.models[0].replicas.max: must be >= replicas.min")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, '3}')}: serving.models[0].replicas.max: must be >= replicas.min"
+    )
 
 
 def test_negative_replicas(tmp_path):
     text = edit("replicas: {min: 1, max: 3}", "replicas: {min: -1, max: 3}")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at_value(text, 'min: -1')}: serving.models[0].replicas.min: must be >= 0"), msg
+    assert msg.startswith(
+        f"platform.yaml:{at_value(text, 'min: -1')}: serving.models[0].replicas.min: must be >= 0"
+    ), msg
     assert "(environment" not in msg  # invalid everywhere: the prod replica floor must not paper over it
 
 
@@ -384,21 +461,27 @@ def test_network_on_a_kubernetes_target(tmp_path):
 def test_unknown_profile_with_did_you_mean(tmp_path):
     text = edit("    profile: prod\n", "    profile: prd\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'prd')}: environments.prod.profile: unknown profile 'prd'")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'prd')}: environments.prod.profile: unknown profile 'prd'"
+    )
     assert "did you mean 'prod'?" in msg and "(built-in: dev, prod, staging)" in msg
 
 
 def test_unknown_override_key_with_did_you_mean(tmp_path):
     text = edit("    profile: prod\n", "    profile: prod\n    clustr: {}\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'clustr')}: environments.prod.clustr: unknown key 'clustr'")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'clustr')}: environments.prod.clustr: unknown key 'clustr'"
+    )
     assert "did you mean 'cluster'?" in msg
 
 
 def test_not_overridable_key(tmp_path):
     text = edit("    profile: prod\n", "    profile: prod\n    apiVersion: mlplat.io/v1alpha1\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'apiVersion', 2)}: environments.prod.apiVersion: apiVersion cannot")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'apiVersion', 2)}: environments.prod.apiVersion: apiVersion cannot"
+    )
 
 
 def test_type_error_inside_an_override_points_at_the_override(tmp_path):
@@ -412,16 +495,23 @@ def test_type_error_inside_an_override_points_at_the_override(tmp_path):
 def test_unknown_key_inside_an_override_points_at_the_override(tmp_path):
     text = edit("          max_size: 1\n", "          max_sizes: 1\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'max_sizes')}: environments.dev.cluster.node_pools[0].max_sizes:")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'max_sizes')}: environments.dev.cluster.node_pools[0].max_sizes:"
+    )
 
 
 def test_semantic_error_inside_an_override_points_at_the_override(tmp_path):
-    text = edit("          max_size: 1\n", "          max_size: 1\n      - name: big\n        instance_type: p9.huge\n")
+    text = edit(
+        "          max_size: 1\n",
+        "          max_size: 1\n      - name: big\n        instance_type: p9.huge\n",
+    )
     text = text.replace("        - name: gpu\n          max_size: 1\n      - name: big", "        - name: gpu\n"
                         "          max_size: 1\n        - name: big")  # fmt: skip
     text = text.replace("\n        instance_type: p9.huge", "\n          instance_type: p9.huge")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'p9.huge')}: environments.dev.cluster.node_pools[1].instance_type:")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'p9.huge')}: environments.dev.cluster.node_pools[1].instance_type:"
+    )
     assert "unknown instance type 'p9.huge'" in msg
 
 
@@ -431,7 +521,10 @@ def test_an_error_caused_by_one_environment_names_it_and_the_override(tmp_path):
     assert d.environments == ("dev",)
     assert msg.startswith(f"platform.yaml:{at_value(text, 'max_size: 2')}: "), msg
     assert "cluster.node_pools[1].max_size: must be >= min_size (got 2 < 5)" in msg
-    assert f"see environments.dev.cluster.node_pools[0].min_size on line {at(text, 'min_size: 5').split(':')[0]}" in msg
+    assert (
+        f"see environments.dev.cluster.node_pools[0].min_size on line {at(text, 'min_size: 5').split(':')[0]}"
+        in msg
+    )
     assert msg.endswith("(environment dev)")
 
 
@@ -444,13 +537,17 @@ def test_an_error_of_the_base_spec_carries_no_environment_suffix(tmp_path):
 def test_invalid_environment_name(tmp_path):
     text = edit("  prod:\n", "  Prod_Env:\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, 'Prod_Env')}: environments.Prod_Env: environment names are"), msg
+    assert msg.startswith(
+        f"platform.yaml:{at(text, 'Prod_Env')}: environments.Prod_Env: environment names are"
+    ), msg
 
 
 def test_override_that_is_not_a_mapping(tmp_path):
     text = edit("  prod:\n    profile: prod\n", "  prod: [1, 2]\n")
     msg, _ = only(tmp_path, text)
-    assert msg.startswith(f"platform.yaml:{at(text, '[1, 2]')}: environments.prod: expected a mapping of overrides")
+    assert msg.startswith(
+        f"platform.yaml:{at(text, '[1, 2]')}: environments.prod: expected a mapping of overrides"
+    )
 
 
 def test_unknown_environment_requested(tmp_path):

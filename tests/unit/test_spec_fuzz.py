@@ -60,7 +60,9 @@ VALUES = st.one_of(
     st.lists(SCALARS, max_size=3),
     st.dictionaries(st.sampled_from(["name", "min", "from_env", "x", "kind"]), SCALARS, max_size=3),
 )
-KEYS = st.one_of(st.text(min_size=1, max_size=10), st.sampled_from(["nmae", "regoin", "profile", "name", "min"]))
+KEYS = st.one_of(
+    st.text(min_size=1, max_size=10), st.sampled_from(["nmae", "regoin", "profile", "name", "min"])
+)
 
 
 @st.composite
@@ -110,7 +112,9 @@ EXAMPLES = int(os.environ.get("MLPLAT_FUZZ_EXAMPLES", "200"))
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(doc=mutated())
-def test_mutated_specs_fail_only_with_located_errors(doc: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_mutated_specs_fail_only_with_located_errors(
+    doc: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "platform.yaml"
     path.write_text(_dump(doc), encoding="utf-8")
     try:
