@@ -799,6 +799,8 @@ def locate_aws(targets: list[Target], live: "LiveAws", platform: str, env: str) 
                 rec["kms_key_arn"] = live.kms_key_arn(rec["kms_key"])
         else:  # pragma: no cover - every kind built above is handled
             rec = None
+        if rec is not None and str(rec.get("status") or "").lower() in ("deleting", "deleted"):
+            rec = None  # being deleted: for the spec it is already gone
         out.append(Located(t, rec, (rec or {}).get("arn"), ident if rec is not None else None))
     return out
 

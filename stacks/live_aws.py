@@ -471,7 +471,7 @@ def find_tagged(
     a few services, EC2, EKS, RDS, KMS, ElastiCache, IAM and CloudWatch Logs are also listed
     with their own describe calls. Results are de-duplicated by (service, type, identifier).
     Resources that stay behind by design after a teardown (KMS keys pending deletion, RDS
-    snapshots) are left out unless `include_retained`.
+    snapshots) or are being deleted right now are left out unless `include_retained`.
     """
     aws = live or LiveAws(region, session)
     found: dict[tuple[str, str, str], TaggedResource] = {}
@@ -510,6 +510,8 @@ def _retained(r: TaggedResource, aws: LiveAws) -> bool:
     """Left behind on purpose: keys waiting out their deletion window, database snapshots."""
     if r.service == "rds" and r.resource_type in ("snapshot", "cluster-snapshot"):
         return True
+    if (r.status or "").lower() in ("deleting", "deleted"):
+        return True  # on its way out (a destroy that just finished waits for most; not all)
     if r.service == "kms" and r.resource_type == "key":
         if r.status is None:
             meta = aws.call("kms", "describe_key", KeyId=r.identifier, absent=("NotFoundException",))

@@ -66,8 +66,9 @@ def run(cluster: FakeCluster) -> list[tuple[Any, ...]]:
 
 def test_plan_workloads_become_targets_with_replicas_images_resources() -> None:
     _, plan = resolved_and_plan()
-    [t] = k8s_targets(plan)
-    assert t.resource == "acme-dev-tracking/mlflow"
+    targets = {t.resource: t for t in k8s_targets(plan)}
+    assert set(targets) == {"acme-dev-tracking/mlflow", "acme-dev-feature-store/feast-feature-server"}
+    t = targets["acme-dev-tracking/mlflow"]
     assert {c.attribute for c in t.checks} == {"replicas", "containers.mlflow.image", "containers.mlflow.resources"}
 
 
@@ -116,7 +117,7 @@ def test_fixed_replicas_without_hpa() -> None:
 
 def test_deleted_workload_is_missing_and_labelled_extra_is_unmanaged() -> None:
     cluster = applied(resolved_and_plan()[1])
-    obj = cluster.objects.pop(next(iter(cluster.objects)))
+    obj = cluster.objects.pop(("Deployment", "acme-dev-tracking", "mlflow"))
     assert run(cluster) == [("missing", "acme-dev-tracking/mlflow", None, None, None)]
     extra = copy.deepcopy(obj)
     extra["metadata"]["name"] = "mlflow-old"
@@ -175,6 +176,6 @@ def test_kube_reader_adds_kubernetes_coverage(aws_inprocess: str) -> None:
     cluster = applied(plan)
     mlflow(cluster)["spec"]["template"]["spec"]["containers"][0]["image"] = "mlflow:evil"
     with_k8s = detect_drift(resolved, plan=plan, state_path=False, kube_reader=cluster)
-    assert with_k8s.checked == without.checked + 1
+    assert with_k8s.checked == without.checked + 2  # the MLflow and Feast Deployments
     assert [(f.source, f.attribute) for f in with_k8s.findings] == [("kubernetes", "containers.mlflow.image")]
     assert with_k8s.findings[0].to_dict()["source"] == "kubernetes"

@@ -101,6 +101,23 @@ def remove_rds_tag() -> None:
     rds.remove_tags_from_resource(ResourceName=arn, TagKeys=["cost-center"])
 
 
+def remove_redis_tag() -> None:
+    ec = boto3.client("elasticache", region_name=REGION)
+    arn = ec.describe_replication_groups(ReplicationGroupId=REDIS)["ReplicationGroups"][0]["ARN"]
+    ec.remove_tags_from_resource(ResourceName=arn, TagKeys=["mlplat:resource"])
+
+
+def resize_redis_nodes() -> None:
+    # moto has no ModifyReplicationGroup: change the emulator's record directly, as a console
+    # "modify" would (in-process moto only, which is where the single-change cases run).
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.elasticache.models import elasticache_backends
+
+    elasticache_backends[DEFAULT_ACCOUNT_ID][REGION].replication_groups[REDIS].cache_node_type = "cache.r7g.large"
+
+
+REDIS = "acme-dev-feature-store-redis"
+
 CHANGES: dict[str, tuple[Callable[[], None], tuple[str, str, Any, Any]]] = {
     "versioning suspended": (suspend_versioning, ("acme-dev-artifacts", "versioning", "Enabled", "Suspended")),
     "node group rescaled": (
@@ -111,6 +128,8 @@ CHANGES: dict[str, tuple[Callable[[], None], tuple[str, str, Any, Any]]] = {
     "bucket tag removed": (remove_bucket_tag, ("acme-dev-data", "tags.mlplat:component", "storage", None)),
     "rds tag removed": (remove_rds_tag, ("acme-dev-tracking-db", "tags.cost-center", "ml-1", None)),
     "key rotation disabled": (disable_key_rotation, ("acme-dev", "rotation", True, False)),
+    "redis tag removed": (remove_redis_tag, (REDIS, "tags.mlplat:resource", "feature-store-redis", None)),
+    "redis node type": (resize_redis_nodes, (REDIS, "node_type", "cache.t4g.small", "cache.r7g.large")),
 }
 
 
@@ -251,14 +270,17 @@ def test_orphans_lists_tagged_resources_then_nothing_after_teardown(live: Any) -
     assert ("eks", "cluster", "acme-dev-cluster") in found
     assert ("eks", "nodegroup", "acme-dev-cluster/acme-dev-system") in found
     assert ("rds", "db", "acme-dev-tracking-db") in found
+    assert ("elasticache", "replicationgroup", REDIS) in found
     assert sum(1 for s, t, _ in found if (s, t) == ("kms", "key")) == len(plan.of_type("aws:kms/key:Key"))
     assert not any(t.identifier.startswith("acme-prod") for t in find_tagged("acme", ENV, REGION))
 
     teardown(plan, REGION)
     # KMS keys are only scheduled for deletion, as on AWS: not orphans.
     assert find_tagged("acme", ENV, REGION) == []
+    # Still visible on request: keys waiting out their window, and (moto keeps them forever) the
+    # Redis group in status "deleting".
     kept = find_tagged("acme", ENV, REGION, include_retained=True)
-    assert {r.resource_type for r in kept} == {"key"}
+    assert {(r.resource_type, r.status) for r in kept} == {("key", "PendingDeletion"), ("replicationgroup", "deleting")}
 
 
 # --------------------------------------------------------------------------- the commands
