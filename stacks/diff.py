@@ -107,30 +107,57 @@ def _plain(v: Any) -> Any:
 # --------------------------------------------------------------------------- generic dotted diff
 
 
-def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested dicts/lists → {dotted path: scalar or list}. Lists of named objects key by name."""
+def flatten(value: Any, prefix: str = "", parse_json: bool = False) -> dict[str, Any]:
+    """Nested dicts/lists → {dotted path: scalar or list}. Lists of named objects key by name.
+
+    parse_json: a string holding a JSON object or array (a policy document, a dashboard) is
+    flattened too, below `path#`, so a change shows as the field that changed, not two blobs.
+    """
     out: dict[str, Any] = {}
     if isinstance(value, dict):
         if not value and prefix:
             out[prefix] = {}
         for k, v in value.items():
-            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k), parse_json))
     elif isinstance(value, list) and value and all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in value):
         names = [i["name"] for i in value]
         if len(set(names)) == len(names):
             for item in value:
-                out.update(flatten({k: v for k, v in item.items() if k != "name"}, f"{prefix}[{item['name']}]"))
+                rest = {k: v for k, v in item.items() if k != "name"}
+                out.update(flatten(rest, f"{prefix}[{item['name']}]", parse_json))
                 out.setdefault(f"{prefix}[{item['name']}]", _Present)
         else:
             out[prefix] = value
     elif isinstance(value, list) and any(isinstance(i, (dict, list)) for i in value):
         for i, item in enumerate(value):
-            out.update(flatten(item, f"{prefix}[{i}]"))
-        if not value:
-            out[prefix] = []
+            out.update(flatten(item, f"{prefix}[{i}]", parse_json))
+    elif parse_json and isinstance(value, str) and value[:1] in "{[" and (doc := _json(value)) is not None:
+        out[prefix + "#"] = _Present
+        out.update(flatten(doc, prefix + "#", parse_json))
     else:
         out[prefix] = value
     return out
+
+
+def _json_vs_scalar(mine: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """JSON text on this side, a scalar (e.g. <unknown>) at the same path on the other: collapse
+    this side's JSON back to one value, so the change reads `policy: <json> → <unknown>`."""
+    roots = [k[:-1] for k in mine if k.endswith("#") and mine[k] is _Present and k not in other and k[:-1] in other]
+    if not roots:
+        return mine
+    out = {k: v for k, v in mine.items() if not any(k.startswith(r + "#") for r in roots)}
+    out.update({r: "<json>" for r in roots})
+    return out
+
+
+def _json(text: str) -> Any:
+    import json
+
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, (dict, list)) else None
 
 
 class _PresentType:
@@ -144,7 +171,13 @@ _Present = _PresentType()
 
 
 def diff_values(before: Any, after: Any) -> list[Change]:
-    a, b = flatten(before), flatten(after)
+    return diff_flat(flatten(before), flatten(after))
+
+
+def diff_flat(a: dict[str, Any], b: dict[str, Any], equal: Any = None) -> list[Change]:
+    """Changes between two flattened values; `equal(x, y)` decides when two leaves are the same."""
+    same = equal or _equal
+    a, b = _json_vs_scalar(a, b), _json_vs_scalar(b, a)
     changes = []
     for path in sorted(set(a) | set(b), key=_path_key):
         va, vb = a.get(path, _MISSING), b.get(path, _MISSING)
@@ -155,11 +188,15 @@ def diff_values(before: Any, after: Any) -> list[Change]:
             if va is _MISSING or vb is _MISSING:
                 changes.append(Change(path, _MISSING if va is _MISSING else "<present>",
                                       _MISSING if vb is _MISSING else "<present>"))
+            elif va is _Present:  # JSON text on one side only: the whole value changed
+                changes.append(Change(path.rstrip("#"), "<json>", vb))
+            else:
+                changes.append(Change(path.rstrip("#"), va, "<json>"))
             continue
-        if not _equal(va, vb):
+        if not same(va, vb):
             changes.append(Change(path, va, vb))
     # drop the fields of items reported as added/removed as a whole
-    whole = [c.path for c in changes if "<present>" in (c.before, c.after)]
+    whole = [c.path for c in changes if "<present>" in (c.before, c.after) or "<json>" in (c.before, c.after)]
     return [c for c in changes if not any(c.path != w and c.path.startswith(w) for w in whole)]
 
 
@@ -178,14 +215,18 @@ def _path_key(path: str) -> tuple[Any, ...]:
 
 
 def neutralise(value: Any, platform: str, env: str) -> Any:
-    stem = f"{platform}-{env}"
-    mark = f"{platform}-{ENV_MARK}"
+    # `{platform}-{env}` names cloud resources; other separators appear where a dash is not
+    # allowed or not used (`churn_prod` Feast project, `churn/prod` dashboard titles).
+    import re
+
+    stem = re.compile(rf"\b({re.escape(platform)}[-_/.: ]){re.escape(env)}\b")
+    mark = rf"\g<1>{ENV_MARK}"
 
     def walk(v: Any) -> Any:
         if isinstance(v, str):
             if v == env:
                 return ENV_MARK
-            return v.replace(stem, mark) if stem in v else v
+            return stem.sub(mark, v) if env in v else v
         if isinstance(v, dict):
             return {walk(k) if isinstance(k, str) else k: walk(x) for k, x in v.items()}
         if isinstance(v, list):
@@ -238,15 +279,27 @@ def plan_diff(a: Plan, b: Plan) -> list[ResourceChange]:
         elif rb is None:
             result.append(ResourceChange(key, ref.type, name, ref.component, "removed"))
         else:
-            changes = diff_values(
-                neutralise(ra.inputs, a.platform, a.environment),
-                neutralise(rb.inputs, b.platform, b.environment),
-            )
+            changes = _resource_changes(ra.inputs, rb.inputs, a, b)
             if ra.protect != rb.protect:
                 changes.append(Change("(protect)", ra.protect, rb.protect))
             if changes:
                 result.append(ResourceChange(key, ref.type, name, ref.component, "changed", changes))
     return result
+
+
+def _resource_changes(ia: dict[str, Any], ib: dict[str, Any], a: Plan, b: Plan) -> list[Change]:
+    """Changed inputs, by wire name. A leaf counts as changed only when it differs both as it is
+    and with each side's environment neutralised: `churn-staging-x` vs `churn-prod-x` is the same
+    resource, and a literal both environments share (`s3://churn-prod-artifacts/…` written in the
+    base spec) is not made to differ by neutralising only one side."""
+
+    def paths(inputs: dict[str, Any], plan: Plan) -> dict[str, Any]:
+        return {neutralise(p, plan.platform, plan.environment): v for p, v in flatten(inputs, parse_json=True).items()}
+
+    def equal(x: Any, y: Any) -> bool:
+        return _equal(x, y) or _equal(neutralise(x, a.platform, a.environment), neutralise(y, b.platform, b.environment))
+
+    return diff_flat(paths(ia, a), paths(ib, b), equal)
 
 
 def promotion_diff(
@@ -289,35 +342,44 @@ def diff_environments(spec_path: str, from_env: str, to_env: str) -> PromotionDi
 # --------------------------------------------------------------------------- rendering
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: Any, width: int | None = None) -> str:
+    """A value for the table: wire floats that are whole as integers, long values shortened."""
     if v is _MISSING:
-        return "∅"
-    if isinstance(v, str):
-        return v
-    import json
+        text = "∅"
+    elif isinstance(v, str):
+        text = v
+    elif isinstance(v, float) and v.is_integer():
+        text = str(int(v))
+    else:
+        import json
 
-    return json.dumps(v, default=str)
+        text = json.dumps(v, default=str)
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
 
 
 def render_table(d: PromotionDiff, console: Any = None, max_inputs: int = 8) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from rich.markup import escape  # paths carry [name] keys: never read them as markup
+
     console = console or Console(highlight=False)
     title = f"{d.platform}: promoting {d.from_env} → {d.to_env}"
     if d.empty:
         console.print(f"[bold]{title}[/]: no differences")
         return
-    console.print(f"[bold]{title}[/]")
+    console.print(f"[bold]{escape(title)}[/]")
     if d.spec or d.profile:
         t = Table(title="resolved spec", title_justify="left", show_edge=False)
         t.add_column("path")
         t.add_column(d.from_env)
         t.add_column(d.to_env)
         for c in d.spec:
-            t.add_row(c.path, _fmt(c.before), _fmt(c.after))
+            t.add_row(escape(c.path), escape(_fmt(c.before, 60)), escape(_fmt(c.after, 60)))
         for c in d.profile:
-            t.add_row(f"(profile) {c.path}", _fmt(c.before), _fmt(c.after))
+            t.add_row(escape(f"(profile) {c.path}"), escape(_fmt(c.before, 60)), escape(_fmt(c.after, 60)))
         console.print(t)
     from .report import short_type
 
@@ -329,10 +391,10 @@ def render_table(d: PromotionDiff, console: Any = None, max_inputs: int = 8) -> 
         t.add_column("changed inputs")
         sym = {"added": "[green]+[/]", "removed": "[red]-[/]", "changed": "[yellow]~[/]"}
         for r in d.resources:
-            shown = [f"{c.path}: {_fmt(c.before)} → {_fmt(c.after)}" for c in r.changes[:max_inputs]]
+            shown = [escape(f"{c.path}: {_fmt(c.before, 50)} → {_fmt(c.after, 50)}") for c in r.changes[:max_inputs]]
             if len(r.changes) > max_inputs:
                 shown.append(f"… {len(r.changes) - max_inputs} more (--format json)")
-            t.add_row(sym[r.status], short_type(r.type), r.name, "\n".join(shown))
+            t.add_row(sym[r.status], escape(short_type(r.type)), escape(r.name), "\n".join(shown))
         console.print(t)
     counts = d.resource_counts
     console.print(

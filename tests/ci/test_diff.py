@@ -120,3 +120,18 @@ def test_neutralise_and_plan_diff_on_synthetic_plans():
     got = {(r.status, r.name): r for r in plan_diff(a, b)}
     assert set(got) == {("changed", "p-<env>-data"), ("removed", "p-<env>-old"), ("added", "p-<env>-new")}
     assert [c.path for c in got[("changed", "p-<env>-data")].changes] == ["forceDestroy"]
+
+
+def test_json_text_inputs_diff_by_field_and_shared_literals_do_not_differ():
+    from mlplat.stacks.diff import _resource_changes
+
+    a = Plan("p", "staging", [])
+    b = Plan("p", "prod", [])
+    ia = {"data": {"d.json": '{"title": "p/staging: GPU", "panels": [1, 2]}'}, "uri": "s3://p-prod-models/v1",
+          "project": "p_staging", "policy": '{"Version": "2012-10-17"}'}
+    ib = {"data": {"d.json": '{"title": "p/prod: GPU", "panels": [1, 3]}'}, "uri": "s3://p-prod-models/v1",
+          "project": "p_prod", "policy": "<unknown>"}
+    got = {c.path: (c.before, c.after) for c in _resource_changes(ia, ib, a, b)}
+    # the env-specific title, Feast project and a literal both environments share are no change;
+    # the panel that changed is named inside the JSON; JSON against unknown is one change
+    assert got == {"data.d.json#.panels": ([1, 2], [1, 3]), "policy": ("<json>", "<unknown>")}
