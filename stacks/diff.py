@@ -361,9 +361,8 @@ def _fmt(v: Any, width: int | None = None) -> str:
 
 def render_table(d: PromotionDiff, console: Any = None, max_inputs: int = 8) -> None:
     from rich.console import Console
-    from rich.table import Table
-
     from rich.markup import escape  # paths carry [name] keys: never read them as markup
+    from rich.table import Table
 
     console = console or Console(highlight=False)
     title = f"{d.platform}: promoting {d.from_env} → {d.to_env}"
