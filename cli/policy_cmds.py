@@ -71,7 +71,13 @@ def run(
     plan_file: str | None,
     mandatory_only: bool,
 ) -> None:
-    """Evaluate SPEC for one environment."""
+    """Evaluate SPEC for one environment (`mlplat policy SPEC …` is the same command).
+
+    \b
+    Example:
+        mlplat policy run platform.yaml --env prod --format json
+        mlplat policy run platform.yaml --env dev --no-checkov
+    """
     from mlplat.policies import evaluate
     from mlplat.stacks.resolve import load_platform
 
@@ -153,6 +159,11 @@ def export_pack_cmd(directory: str, profile: str | None, spec: str | None, env: 
 
     \b
     Use it with: pulumi preview --policy-pack DIRECTORY
+
+    \b
+    Example:
+        mlplat policy export-pack ./policy-pack --profile prod
+        mlplat policy export-pack ./policy-pack --spec platform.yaml --env prod
     """
     from mlplat.policies.base import LevelResolver
     from mlplat.policies.crossguard import export_pack, resolved_levels
@@ -181,7 +192,13 @@ def export_pack_cmd(directory: str, profile: str | None, spec: str | None, env: 
 @policy.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def rules_cmd(fmt: str) -> None:
-    """List the rules: id, default level, kind and name."""
+    """List the rules: id, default level, kind and name.
+
+    \b
+    Example:
+        mlplat policy rules
+        mlplat policy rules --format json
+    """
     from mlplat.policies.base import all_rules
 
     from .output import echo_json, out_console
