@@ -11,11 +11,12 @@ one run; results point at the spec file and line) and JUnit (a testsuite per env
 
 Parallelism. The Pulumi program is process-global (run_offline holds a lock), so environments
 cannot be planned in threads of one process. Two process strategies exist (spawned workers; fork
-after importing pulumi can hang, DESIGN 6): "processes" (a worker per environment, each paying the
-imports and Pulumi's warm-up again) and "pipeline" (this process plans; a worker runs policy,
-checkov and cost on each plan while the next one is planned). Measured on this machine neither
-beat sequential (numbers in `auto_jobs`), so `jobs=None` means sequential; `jobs=2` selects the
-pipeline for runners with a free core.
+after importing pulumi can hang, DESIGN 6): "pipeline" (this process plans; a worker runs policy,
+checkov and cost on each plan while the next one is planned) and "processes" (a worker per
+environment, each paying the imports and Pulumi's warm-up again). Measured (table in
+`auto_jobs`): the pipeline is 25-38 % faster than sequential when a core is free and a little
+slower on a saturated machine; per-environment processes never beat it. `jobs=None` therefore picks
+the pipeline when there are several environments, two cores and load below 1.5 per core.
 """
 
 from __future__ import annotations
@@ -319,23 +320,43 @@ def _env_worker(spec_path: str, env: str, baseline: Baseline | None, checkov: bo
 STRATEGIES = ("sequential", "pipeline", "processes")
 
 
-def auto_jobs(n_envs: int) -> int:
-    """Processes for `n_envs` environments when the caller does not say: 1 (MLPLAT_CHECK_JOBS overrides).
+# Above this 1-minute load average per core there is no idle core for the pipeline to use.
+AUTO_MAX_LOAD_PER_CORE = 1.5
 
-    Decided by measurement on this machine (2 cores shared by ~8 engineers, load 4-8; reproduce
-    with `python -m tests.ci.bench_check SPEC`), 3 environments, checkov on:
-    - one spawned process per environment LOSES: every worker pays the Pulumi warm-up again
-      (~+3-6 s CPU each, more than an environment's own work): 28-41 s vs 16-28 s sequential;
-    - the pipeline (this process plans, a worker runs policy + checkov + cost) costs the same CPU
-      as sequential and overlaps checkov's import and scans with planning, but on the loaded
-      machine it was not faster either (25-31 s vs 16-28 s): there was no idle core to overlap on.
-    So sequential is the default; `--jobs 2` (pipeline) is there for runners with a free core.
+
+def auto_jobs(n_envs: int) -> int:
+    """Processes to use for `n_envs` environments when the caller does not say
+    (MLPLAT_CHECK_JOBS overrides): 2 (the pipeline) with several environments, a second core
+    and an idle-enough machine, else 1.
+
+    Measured on this machine (2 cores shared by ~8 engineers; `python -m tests.ci.bench_check
+    SPEC`, a fresh interpreter per run, 3 environments, checkov on), wall seconds:
+
+    ===========================  ===========  =========  ===========================
+    examples/platform.yaml       sequential   pipeline   processes (1 per env)
+    ===========================  ===========  =========  ===========================
+    load 1.9-3.1 (≤ 1.6/core)    10.2-11.8    6.6-8.2    7.3-11.4 (+25-50 % CPU)
+    load 4-8 (2-4/core) [*]      16-28        25-31      28-41
+    ===========================  ===========  =========  ===========================
+
+    [*] an earlier, smaller spec (no serving/monitoring yet), same code paths.
+    The pipeline uses the same CPU as sequential (Pulumi's warm-up is paid once) and overlaps
+    checkov's import and scans with planning, so it wins whenever a core is free, and loses a
+    little when the machine is saturated. One process per environment pays the warm-up per
+    worker and is never the best choice; it stays available (`strategy="processes"`) for the
+    benchmark.
     """
-    del n_envs  # the measured answer did not depend on it (2 or 3 environments)
     env_override = os.environ.get("MLPLAT_CHECK_JOBS")
     if env_override and env_override.isdigit() and int(env_override) > 0:
         return int(env_override)
-    return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if n_envs < 2 or cores < 2:
+        return 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not available on this platform: assume a dedicated runner
+        load = 0.0
+    return 2 if load / cores < AUTO_MAX_LOAD_PER_CORE else 1
 
 
 def check(
@@ -727,7 +748,7 @@ def print_verdict(result: CheckResult, console: Any) -> None:
 
 
 __all__ = [
-    "STRATEGIES", "SUMMARY_MARKER", "Baseline", "CheckResult", "EnvironmentResult", "PlannedEnvironment",
+    "AUTO_MAX_LOAD_PER_CORE", "STRATEGIES", "SUMMARY_MARKER", "Baseline", "CheckResult", "EnvironmentResult", "PlannedEnvironment",
     "auto_jobs", "check", "evaluate_environment", "evaluate_planned", "junit", "load_baseline", "plan_environment",
     "print_verdict", "sarif", "summary_markdown",
 ]  # fmt: skip

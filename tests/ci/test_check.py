@@ -305,3 +305,21 @@ def test_sarif_moves_builtin_profile_locations_onto_the_spec():
     phys = res["locations"][0]["physicalLocation"]
     assert phys["artifactLocation"]["uri"] == "platform.yaml" and phys["region"]["startLine"] == 1
     assert "<builtin>/envs/prod.yaml:7" in res["message"]["text"]
+
+
+def test_auto_jobs_follows_the_measurement(monkeypatch):
+    # pipeline (2) with several environments, two cores and a free core; else sequential (1)
+    from mlplat.stacks import check as check_mod
+
+    monkeypatch.delenv("MLPLAT_CHECK_JOBS", raising=False)
+    monkeypatch.setattr(check_mod.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(check_mod.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    assert check_mod.auto_jobs(3) == 2
+    assert check_mod.auto_jobs(1) == 1
+    monkeypatch.setattr(check_mod.os, "getloadavg", lambda: (6.0, 6.0, 6.0))  # saturated
+    assert check_mod.auto_jobs(3) == 1
+    monkeypatch.setattr(check_mod.os, "sched_getaffinity", lambda _pid: {0}, raising=False)
+    monkeypatch.setattr(check_mod.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert check_mod.auto_jobs(3) == 1  # one core: nothing to overlap on
+    monkeypatch.setenv("MLPLAT_CHECK_JOBS", "3")
+    assert check_mod.auto_jobs(3) == 3
