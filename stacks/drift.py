@@ -45,6 +45,7 @@ KIND_CODES: dict[str, str] = {
     "elasticache": "ELASTICACHE",
     "kubernetes": "KUBERNETES",
     "tagged": "UNMANAGED",
+    # "aws-resource" (VPCs, subnets, roles, log groups…): the type's name, e.g. DRIFT-NATGATEWAY
 }
 
 T_BUCKET = "aws:s3/bucket:Bucket"
@@ -65,7 +66,7 @@ BUCKET_SUBRESOURCES = (T_VERSIONING, T_SSE, T_PAB, T_OWNERSHIP, T_POLICY, T_LIFE
 
 # Which plan types the AWS side can check (the coverage figure counts these).
 AWS_CHECKABLE = {T_BUCKET, *BUCKET_SUBRESOURCES, T_KMS_KEY, T_KMS_ALIAS, T_EKS, T_NODEGROUP, T_RDS,
-                 T_REDIS_GROUP, T_CACHE_CLUSTER}  # fmt: skip
+                 T_REDIS_GROUP, T_CACHE_CLUSTER}  # fmt: skip  (plus TAGGED_TYPES below)
 
 
 # --------------------------------------------------------------------------- values
@@ -536,7 +537,105 @@ def aws_targets(plan: Plan) -> list[Target]:
             t = build(plan, r)
             if t is not None:
                 targets.append(t)
+    targets.extend(tagged_targets(plan))
     return targets
+
+
+# Tagged resources without a deterministic name drift looks up directly: found through
+# find_tagged by their `mlplat:resource` tag; checked for existence, ownership tags and the few
+# spec-derived facts the listing carries (CIDRs, AZs, log retention).
+TAGGED_TYPES: dict[str, tuple[str, str]] = {
+    "aws:ec2/vpc:Vpc": ("ec2", "vpc"),
+    "aws:ec2/subnet:Subnet": ("ec2", "subnet"),
+    "aws:ec2/internetGateway:InternetGateway": ("ec2", "internetgateway"),
+    "aws:ec2/natGateway:NatGateway": ("ec2", "natgateway"),
+    "aws:ec2/eip:Eip": ("ec2", "elasticip"),
+    "aws:ec2/routeTable:RouteTable": ("ec2", "routetable"),
+    "aws:ec2/securityGroup:SecurityGroup": ("ec2", "securitygroup"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("ec2", "securitygroup"),
+    "aws:ec2/flowLog:FlowLog": ("ec2", "vpcflowlog"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("ec2", "vpcendpoint"),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group"),
+    "aws:iam/role:Role": ("iam", "role"),
+    "aws:iam/policy:Policy": ("iam", "policy"),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ("iam", "oidc-provider"),
+    "aws:rds/subnetGroup:SubnetGroup": ("rds", "subgrp"),
+    "aws:rds/parameterGroup:ParameterGroup": ("rds", "pg"),
+    "aws:elasticache/subnetGroup:SubnetGroup": ("elasticache", "subnetgroup"),
+}
+# input → (detail key in TaggedResource.details, attribute name)
+TAGGED_DETAILS: dict[str, list[tuple[str, str, str]]] = {
+    "aws:ec2/vpc:Vpc": [("cidrBlock", "cidr_block", "cidr_block")],
+    "aws:ec2/subnet:Subnet": [("cidrBlock", "cidr_block", "cidr_block"),
+                              ("availabilityZone", "availability_zone", "availability_zone")],
+    "aws:cloudwatch/logGroup:LogGroup": [("retentionInDays", "retention_days", "retention_days")],
+    "aws:rds/parameterGroup:ParameterGroup": [("family", "family", "family")],
+}  # fmt: skip
+
+
+def tagged_targets(plan: Plan) -> list[Target]:
+    out = []
+    for r in plan.resources:
+        kind = TAGGED_TYPES.get(r.type)
+        if kind is None or r.tags.get("mlplat:resource") != r.name:
+            continue  # without its own ownership tags nothing can find it
+        name = r.inputs.get("name")
+        display = name if isinstance(name, str) and known(name) and name else str(r.tags.get("Name") or r.name)
+        t = Target("aws-resource", display, r.type, r.name, r.urn, r.component,
+                   {"service": kind[0], "resource_type": kind[1], "logical": r.name, "name_tag": r.tags.get("Name")},
+                   urns=[r.urn])  # fmt: skip
+        for key, detail, attribute in TAGGED_DETAILS.get(r.type, []):
+            _attr(t.checks, r.inputs, key, attribute, detail)
+        t.checks.extend(_tag_checks(r))
+        out.append(t)
+    return out
+
+
+def locate_tagged(targets: list[Target], tagged: Iterable["TaggedResource"], plan: Plan,
+                  state_ids: set[str] | None = None) -> list[Located]:  # fmt: skip
+    """Match generic targets to live tagged resources: by `mlplat:resource`, then by elimination.
+
+    Several live resources claiming one logical name: the one the state knows wins, else the
+    one whose tags agree best; the others stay unmatched (and so become `unmanaged`).
+    """
+    pool: dict[tuple[str, str], list["TaggedResource"]] = {}
+    for r in tagged:
+        pool.setdefault((r.service, r.resource_type), []).append(r)
+    logical = {r.name for r in plan.resources}
+    used: set[tuple[str, str, str]] = set()
+    found: dict[str, "TaggedResource"] = {}
+
+    def score(t: Target, r: "TaggedResource") -> tuple[int, int, str]:
+        in_state = int(bool(state_ids) and (r.identifier in (state_ids or ()) or (r.arn or "") in (state_ids or ())))
+        agree = sum(1 for c in t.checks if c.attribute.startswith("tags.") and c.equal(c.expected, c.actual({"tags": r.tags})))
+        return (-in_state, -agree, r.identifier)
+
+    for t in targets:
+        kind = (t.lookup["service"], t.lookup["resource_type"])
+        claims = [r for r in pool.get(kind, []) if r.logical_name == t.logical_name and r.key not in used]
+        if claims:
+            best = sorted(claims, key=lambda r: score(t, r))[0]
+            found[t.urn] = best
+            used.add(best.key)
+    # A resource whose mlplat:resource tag was removed still carries platform/env tags: pair it with
+    # the planned one nobody claimed (same Name tag, or the only candidate), so the tag is reported.
+    for t in targets:
+        if t.urn in found:
+            continue
+        kind = (t.lookup["service"], t.lookup["resource_type"])
+        orphans = [r for r in pool.get(kind, []) if r.key not in used and r.logical_name not in logical]
+        unclaimed = [x for x in targets if x.urn not in found and (x.lookup["service"], x.lookup["resource_type"]) == kind]
+        named = [r for r in orphans if t.lookup.get("name_tag") and r.tags.get("Name") == t.lookup["name_tag"]]
+        pick = named[0] if len(named) == 1 else (orphans[0] if len(orphans) == 1 and len(unclaimed) == 1 else None)
+        if pick is not None:
+            found[t.urn] = pick
+            used.add(pick.key)
+    out = []
+    for t in targets:
+        hit = found.get(t.urn)
+        live = {"tags": dict(hit.tags), **hit.details} if hit is not None else None
+        out.append(Located(t, live, hit.arn if hit else None, hit.key if hit else None))
+    return out
 
 
 # --------------------------------------------------------------------------- findings and the report
@@ -816,7 +915,7 @@ def unmanaged_findings(tagged: Iterable["TaggedResource"], located: list[Located
     """
     managed = {loc.identity for loc in located if loc.identity is not None}
     checked_kinds = {("s3", "bucket"), ("kms", "key"), ("eks", "cluster"), ("eks", "nodegroup"), ("rds", "db"),
-                     ("elasticache", "replicationgroup"), ("elasticache", "cluster")}  # fmt: skip
+                     ("elasticache", "replicationgroup"), ("elasticache", "cluster"), *TAGGED_TYPES.values()}  # fmt: skip
     logical = {r.name for r in plan.custom_resources()}
     claimed: set[tuple[str, str, str]] = set()
     out = []
@@ -877,6 +976,8 @@ def _waiver_matches(w: Any, item: Finding | PendingChange) -> bool:
         code = policy.removeprefix("DRIFT-")
         if isinstance(item, Finding):
             codes = {item.kind.upper(), KIND_CODES.get(item.target_kind, "")}
+            if item.target_kind == "aws-resource":  # DRIFT-VPC, DRIFT-SUBNET, DRIFT-ROLE, DRIFT-LOGGROUP…
+                codes.add(item.type.rsplit(":", 1)[-1].upper())
             if item.source == "kubernetes":
                 codes.add("KUBERNETES")
         else:
@@ -1093,7 +1194,14 @@ def detect_drift(
     if resolved.provider == "aws" and live is not None:
         from .live_aws import find_tagged
 
-        located = locate_aws(aws_targets_, live, resolved.name, resolved.environment)
+        state_ids = None
+        if state is not None:
+            state_ids = {str(o.get("id")) for o in state_outputs.values() if o.get("id")}
+            state_ids |= {str(o.get("arn")) for o in state_outputs.values() if o.get("arn")}
+        tagged = find_tagged(resolved.name, resolved.environment, region, live=live)
+        located = locate_aws([t for t in aws_targets_ if t.kind != "aws-resource"], live, resolved.name,
+                             resolved.environment)  # fmt: skip
+        located += locate_tagged([t for t in aws_targets_ if t.kind == "aws-resource"], tagged, plan, state_ids)
         arns = {loc.target.urn: loc.arn for loc in located if loc.arn}
 
         def resolve(ref: LiveRef) -> Any:
@@ -1102,11 +1210,6 @@ def detect_drift(
         for loc in located:
             findings.extend(compare(loc.target, loc.live, resolve))
             checkable.update(loc.target.urns)
-        state_ids = None
-        if state is not None:
-            state_ids = {str(o.get("id")) for o in state_outputs.values() if o.get("id")}
-            state_ids |= {str(o.get("arn")) for o in state_outputs.values() if o.get("arn")}
-        tagged = find_tagged(resolved.name, resolved.environment, region, live=live)
         findings.extend(unmanaged_findings(tagged, located, plan, state_ids))
     else:
         notes.append(f"target provider {resolved.provider}: no cloud resources to read")

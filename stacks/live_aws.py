@@ -132,8 +132,11 @@ class LiveAws:
     def pages(self, service: str, op: str, key: str, **kwargs: Any) -> Iterator[Any]:
         """Every item under `key` across the pages of a paginated operation."""
         try:
-            paginator = self.client(service).get_paginator(op)
-            for page in paginator.paginate(**kwargs):
+            client = self.client(service)
+            if not client.can_paginate(op):  # e.g. ec2 describe_addresses
+                yield from getattr(client, op)(**kwargs).get(key, []) or []
+                return
+            for page in client.get_paginator(op).paginate(**kwargs):
                 yield from page.get(key, []) or []
         except Exception as exc:
             raise translate_error(exc, f"{service}:{op}") from None
@@ -408,6 +411,7 @@ class TaggedResource:
     arn: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     status: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)  # spec-relevant facts (CIDR, retention…)
 
     @property
     def logical_name(self) -> str | None:
@@ -446,9 +450,14 @@ def parse_arn(arn: str) -> tuple[str, str, str]:
     if service == "eks" and rest.startswith("nodegroup/"):  # nodegroup/<cluster>/<name>/<uuid>
         segs = rest.split("/")
         return "eks", "nodegroup", f"{segs[1]}/{segs[2]}" if len(segs) > 2 else rest
+    if service == "logs":  # log-group:<name>[:*]
+        _, _, ident = rest.partition(":")
+        return "logs", "log-group", ident.removesuffix(":*")
     rtype, sep, ident = rest.partition("/")
     if not sep:
         rtype, _, ident = rest.partition(":")
+    if service == "ec2":  # security-group/sg-… names the type as describe_tags does: securitygroup
+        rtype = _ec2_type(rtype)
     return service, rtype, ident or rest
 
 
@@ -486,13 +495,16 @@ def find_tagged(
             prev.arn = prev.arn or res.arn
             prev.status = prev.status or res.status
             prev.tags = {**res.tags, **prev.tags}
+            prev.details = {**res.details, **prev.details}
 
     tag_filters = [{"Key": PLATFORM_TAG, "Values": [platform]}, {"Key": ENVIRONMENT_TAG, "Values": [env]}]
     for m in aws.pages("resourcegroupstaggingapi", "get_resources", "ResourceTagMappingList", TagFilters=tag_filters):
         service, rtype, ident = parse_arn(m["ResourceARN"])
         add(TaggedResource(service, rtype, ident, m["ResourceARN"], _tag_list(m.get("Tags"))))
 
-    _ec2_tagged(aws, platform, add)
+    gone = _ec2_tagged(aws, platform, add)
+    for key in [k for k in found if k[0] == "ec2" and k[2] in gone]:
+        del found[key]  # the tagging API may still list what no longer exists
     _eks_tagged(aws, add)
     _rds_tagged(aws, add, include_retained)
     _kms_tagged(aws, add)
@@ -520,7 +532,8 @@ def _retained(r: TaggedResource, aws: LiveAws) -> bool:
     return False
 
 
-def _ec2_tagged(aws: LiveAws, platform: str, add: Any) -> None:
+def _ec2_tagged(aws: LiveAws, platform: str, add: Any) -> set[str]:
+    """Adds the live EC2 resources carrying the platform tag; returns the ids of tagged ones now gone."""
     # One call finds every EC2 resource (VPC, subnets, gateways, EIPs, route tables, SGs…).
     ids: dict[str, str] = {}
     for t in aws.pages(
@@ -528,15 +541,72 @@ def _ec2_tagged(aws: LiveAws, platform: str, add: Any) -> None:
     ):
         ids[t["ResourceId"]] = t.get("ResourceType", "")
     if not ids:
-        return
+        return set()
     tags: dict[str, dict[str, str]] = {i: {} for i in ids}
     id_list = sorted(ids)
     for start in range(0, len(id_list), 200):  # filter values are limited per request
         chunk = id_list[start : start + 200]
         for t in aws.pages("ec2", "describe_tags", "Tags", Filters=[{"Name": "resource-id", "Values": chunk}]):
             tags.setdefault(t["ResourceId"], {})[t["Key"]] = t.get("Value", "")
+    # Tags can outlive their resource (deleted NAT gateways stay listed for a while; emulators keep
+    # tags of deleted VPCs): ask each type which ids still exist, and in what state.
+    by_type: dict[str, list[str]] = {}
     for rid, rtype in ids.items():
-        add(TaggedResource("ec2", rtype.replace("-", "") if rtype else "resource", rid, None, tags.get(rid, {})))
+        by_type.setdefault(_ec2_type(rtype), []).append(rid)
+    details: dict[str, dict[str, Any]] = {}
+    status: dict[str, str | None] = {}
+    gone: set[str] = set()
+    for rtype, members in by_type.items():
+        spec = _EC2_DESCRIBE.get(rtype)
+        if spec is None:
+            continue
+        op, key, filter_name, id_field, state_field = spec
+        seen: set[str] = set()
+        for start in range(0, len(members), 200):
+            chunk = members[start : start + 200]
+            filters = {"Filters": [{"Name": filter_name, "Values": chunk}]} if filter_name else {}
+            for item in aws.pages("ec2", op, key, **filters):
+                rid = item[id_field]
+                seen.add(rid)
+                state = item.get(state_field) if state_field else None
+                status[rid] = state.get("Name") if isinstance(state, dict) else state
+                if rtype == "vpc":
+                    details[rid] = {"cidr_block": item.get("CidrBlock")}
+                elif rtype == "subnet":
+                    details[rid] = {"cidr_block": item.get("CidrBlock"), "availability_zone": item.get("AvailabilityZone")}
+        gone.update(set(members) - seen)
+    for rid, rtype in ids.items():
+        if (status.get(rid) or "").lower() == "deleted":
+            gone.add(rid)
+        if rid in gone:
+            continue
+        add(TaggedResource("ec2", _ec2_type(rtype), rid, None, tags.get(rid, {}), status.get(rid),
+                           details=details.get(rid, {})))  # fmt: skip
+    return gone
+
+
+# type → (describe operation, result key, id filter, id field, state field)
+_EC2_DESCRIBE: dict[str, tuple[str, str, str, str, str | None]] = {
+    "vpc": ("describe_vpcs", "Vpcs", "vpc-id", "VpcId", "State"),
+    "subnet": ("describe_subnets", "Subnets", "subnet-id", "SubnetId", "State"),
+    "natgateway": ("describe_nat_gateways", "NatGateways", "nat-gateway-id", "NatGatewayId", "State"),
+    "internetgateway": ("describe_internet_gateways", "InternetGateways", "internet-gateway-id", "InternetGatewayId", None),
+    "routetable": ("describe_route_tables", "RouteTables", "route-table-id", "RouteTableId", None),
+    "securitygroup": ("describe_security_groups", "SecurityGroups", "group-id", "GroupId", None),
+    "elasticip": ("describe_addresses", "Addresses", "allocation-id", "AllocationId", None),
+    "vpcflowlog": ("describe_flow_logs", "FlowLogs", "flow-log-id", "FlowLogId", "FlowLogStatus"),
+    # No id filter: moto does not implement vpc-endpoint-id (there are few endpoints anyway).
+    "vpcendpoint": ("describe_vpc_endpoints", "VpcEndpoints", "", "VpcEndpointId", "State"),
+}  # fmt: skip
+
+# Emulators spell a few describe_tags resource types differently from AWS (and its ARNs).
+_EC2_TYPE_ALIASES = {"vpcelasticip": "elasticip", "flowlogs": "vpcflowlog", "flowlog": "vpcflowlog"}
+
+
+def _ec2_type(rtype: str) -> str:
+    """`security-group` → `securitygroup`: one spelling for describe_tags and ARNs."""
+    t = rtype.replace("-", "") if rtype else "resource"
+    return _EC2_TYPE_ALIASES.get(t, t)
 
 
 def _eks_tagged(aws: LiveAws, add: Any) -> None:
@@ -570,6 +640,13 @@ def _rds_tagged(aws: LiveAws, add: Any, include_retained: bool) -> None:
             continue
         tags = (aws.call("rds", "list_tags_for_resource", ResourceName=arn) or {}).get("TagList")
         add(TaggedResource("rds", "subgrp", g["DBSubnetGroupName"], arn, _tag_list(tags)))
+    for g in aws.pages("rds", "describe_db_parameter_groups", "DBParameterGroups"):
+        arn = g.get("DBParameterGroupArn")
+        if not arn or g["DBParameterGroupName"].startswith("default."):
+            continue
+        tags = (aws.call("rds", "list_tags_for_resource", ResourceName=arn) or {}).get("TagList")
+        add(TaggedResource("rds", "pg", g["DBParameterGroupName"], arn, _tag_list(tags),
+                           details={"family": g.get("DBParameterGroupFamily")}))  # fmt: skip
     if include_retained:
         for s in aws.pages("rds", "describe_db_snapshots", "DBSnapshots", SnapshotType="manual"):
             add(TaggedResource("rds", "snapshot", s["DBSnapshotIdentifier"], s.get("DBSnapshotArn"),
@@ -592,6 +669,12 @@ def _elasticache_tagged(aws: LiveAws, add: Any) -> None:
             continue
         tags = (aws.call("elasticache", "list_tags_for_resource", ResourceName=arn) or {}).get("TagList")
         add(TaggedResource("elasticache", "replicationgroup", g["ReplicationGroupId"], arn, _tag_list(tags), g.get("Status")))
+    for sg in aws.pages("elasticache", "describe_cache_subnet_groups", "CacheSubnetGroups"):
+        arn = sg.get("ARN")
+        if not arn or sg["CacheSubnetGroupName"] == "default":
+            continue
+        tags = (aws.call("elasticache", "list_tags_for_resource", ResourceName=arn) or {}).get("TagList")
+        add(TaggedResource("elasticache", "subnetgroup", sg["CacheSubnetGroupName"], arn, _tag_list(tags)))
 
 
 def _iam_tagged(aws: LiveAws, platform: str, env: str, add: Any) -> None:
@@ -622,7 +705,8 @@ def _logs_tagged(aws: LiveAws, add: Any) -> None:
         for g in aws.pages("logs", "describe_log_groups", "logGroups", logGroupNamePrefix=prefix):
             tags = (aws.call("logs", "list_tags_log_group", logGroupName=g["logGroupName"],
                              absent=("ResourceNotFoundException",)) or {}).get("tags") or {}  # fmt: skip
-            add(TaggedResource("logs", "log-group", g["logGroupName"], g.get("arn"), dict(tags)))
+            add(TaggedResource("logs", "log-group", g["logGroupName"], g.get("arn"), dict(tags),
+                               details={"retention_days": g.get("retentionInDays")}))  # fmt: skip
 
 
 __all__ = ["AwsAccessError", "LiveAws", "TaggedResource", "find_tagged", "parse_arn", "translate_error"]

@@ -40,12 +40,105 @@ def _tags(res: PlanResource) -> list[dict[str, str]]:
 
 
 class Materialized:
-    """What was created: physical ids by plan URN (key ARNs, bucket names…)."""
+    """What was created: physical ids by plan URN (key ARNs, bucket names, VPC ids…)."""
 
     def __init__(self) -> None:
         self.key_arn: dict[str, str] = {}
         self.key_id: dict[str, str] = {}
+        self.ids: dict[str, str] = {}  # urn → id (vpc-…, subnet-…, role name…)
         self.created: list[tuple[str, str]] = []  # (type, identifier)
+
+    def dep_id(self, plan: Plan, res: PlanResource, type_: str) -> str:
+        dep = _dep(plan, res, type_)
+        assert dep is not None and dep.urn in self.ids, f"{res.name}: no created {type_} to depend on"
+        return self.ids[dep.urn]
+
+    def dep_ids(self, plan: Plan, res: PlanResource, type_: str) -> list[str]:
+        return [self.ids[u] for u in res.dependencies if (d := plan.by_urn(u)) is not None and d.type == type_]
+
+
+def _tag_spec(res: PlanResource, kind: str) -> list[dict[str, Any]]:
+    return [{"ResourceType": kind, "Tags": _tags(res)}]
+
+
+def materialize_network_and_friends(plan: Plan, region: str, made: Materialized) -> None:
+    """The VPC plumbing, IAM roles, log groups and subnet/parameter groups of the plan."""
+    ec2 = boto3.client("ec2", region_name=region)
+    iam = boto3.client("iam", region_name=region)
+    logs = boto3.client("logs", region_name=region)
+    rds = boto3.client("rds", region_name=region)
+    ec = boto3.client("elasticache", region_name=region)
+
+    for r in plan.of_type("aws:iam/role:Role"):
+        doc = r.inputs.get("assumeRolePolicy")
+        if doc in (None, UNKNOWN):  # IRSA trust policies name the OIDC provider: computed at apply
+            doc = '{"Version": "2012-10-17", "Statement": []}'
+        iam.create_role(RoleName=r.inputs["name"], AssumeRolePolicyDocument=doc, Tags=_tags(r))
+        made.ids[r.urn] = r.inputs["name"]
+    for r in plan.of_type("aws:cloudwatch/logGroup:LogGroup"):
+        logs.create_log_group(logGroupName=r.inputs["name"], tags=dict(r.tags))
+        if r.inputs.get("retentionInDays"):
+            logs.put_retention_policy(logGroupName=r.inputs["name"], retentionInDays=_num(r.inputs["retentionInDays"]))
+        made.ids[r.urn] = r.inputs["name"]
+    for r in plan.of_type("aws:ec2/vpc:Vpc"):
+        vpc = ec2.create_vpc(CidrBlock=r.inputs["cidrBlock"], TagSpecifications=_tag_spec(r, "vpc"))["Vpc"]
+        made.ids[r.urn] = vpc["VpcId"]
+    for r in plan.of_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"):
+        vpc_id = made.dep_id(plan, r, "aws:ec2/vpc:Vpc")
+        sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                                   {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]  # fmt: skip
+        ec2.create_tags(Resources=[sg["GroupId"]], Tags=_tags(r))
+        made.ids[r.urn] = sg["GroupId"]
+    for r in plan.of_type("aws:ec2/subnet:Subnet"):
+        sn = ec2.create_subnet(VpcId=made.dep_id(plan, r, "aws:ec2/vpc:Vpc"), CidrBlock=r.inputs["cidrBlock"],
+                               AvailabilityZone=r.inputs["availabilityZone"], TagSpecifications=_tag_spec(r, "subnet"))["Subnet"]  # fmt: skip
+        made.ids[r.urn] = sn["SubnetId"]
+    for r in plan.of_type("aws:ec2/internetGateway:InternetGateway"):
+        igw = ec2.create_internet_gateway(TagSpecifications=_tag_spec(r, "internet-gateway"))["InternetGateway"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=made.dep_id(plan, r, "aws:ec2/vpc:Vpc"))
+        made.ids[r.urn] = igw["InternetGatewayId"]
+    for r in plan.of_type("aws:ec2/eip:Eip"):
+        eip = ec2.allocate_address(Domain="vpc", TagSpecifications=_tag_spec(r, "elastic-ip"))
+        made.ids[r.urn] = eip["AllocationId"]
+    for r in plan.of_type("aws:ec2/natGateway:NatGateway"):
+        nat = ec2.create_nat_gateway(SubnetId=made.dep_id(plan, r, "aws:ec2/subnet:Subnet"),
+                                     AllocationId=made.dep_id(plan, r, "aws:ec2/eip:Eip"),
+                                     TagSpecifications=_tag_spec(r, "natgateway"))["NatGateway"]  # fmt: skip
+        made.ids[r.urn] = nat["NatGatewayId"]
+    for r in plan.of_type("aws:ec2/routeTable:RouteTable"):
+        rt = ec2.create_route_table(VpcId=made.dep_id(plan, r, "aws:ec2/vpc:Vpc"),
+                                    TagSpecifications=_tag_spec(r, "route-table"))["RouteTable"]  # fmt: skip
+        made.ids[r.urn] = rt["RouteTableId"]
+    for r in plan.of_type("aws:ec2/securityGroup:SecurityGroup"):
+        sg_id = ec2.create_security_group(GroupName=r.inputs["name"], Description=r.inputs.get("description", "x"),
+                                          VpcId=made.dep_id(plan, r, "aws:ec2/vpc:Vpc"),
+                                          TagSpecifications=_tag_spec(r, "security-group"))["GroupId"]  # fmt: skip
+        made.ids[r.urn] = sg_id
+    for r in plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
+        ep = ec2.create_vpc_endpoint(VpcId=made.dep_id(plan, r, "aws:ec2/vpc:Vpc"), ServiceName=r.inputs["serviceName"],
+                                     VpcEndpointType=r.inputs.get("vpcEndpointType", "Gateway"),
+                                     RouteTableIds=made.dep_ids(plan, r, "aws:ec2/routeTable:RouteTable"),
+                                     TagSpecifications=_tag_spec(r, "vpc-endpoint"))["VpcEndpoint"]  # fmt: skip
+        made.ids[r.urn] = ep["VpcEndpointId"]
+    for r in plan.of_type("aws:ec2/flowLog:FlowLog"):
+        log_group = _dep(plan, r, "aws:cloudwatch/logGroup:LogGroup")
+        fl = ec2.create_flow_logs(ResourceIds=[made.dep_id(plan, r, "aws:ec2/vpc:Vpc")], ResourceType="VPC",
+                                  TrafficType=r.inputs.get("trafficType", "ALL"), LogDestinationType="cloud-watch-logs",
+                                  LogGroupName=log_group.inputs["name"] if log_group else "x",
+                                  DeliverLogsPermissionArn=FAKE_ROLE, TagSpecifications=_tag_spec(r, "vpc-flow-log"))  # fmt: skip
+        made.ids[r.urn] = fl["FlowLogIds"][0]
+    for r in plan.of_type("aws:rds/subnetGroup:SubnetGroup"):
+        rds.create_db_subnet_group(DBSubnetGroupName=r.inputs["name"], DBSubnetGroupDescription=r.inputs.get("description", "x"),
+                                   SubnetIds=made.dep_ids(plan, r, "aws:ec2/subnet:Subnet"), Tags=_tags(r))  # fmt: skip
+        made.ids[r.urn] = r.inputs["name"]
+    for r in plan.of_type("aws:rds/parameterGroup:ParameterGroup"):
+        rds.create_db_parameter_group(DBParameterGroupName=r.inputs["name"], DBParameterGroupFamily=r.inputs["family"],
+                                      Description=r.inputs.get("description", "x"), Tags=_tags(r))  # fmt: skip
+        made.ids[r.urn] = r.inputs["name"]
+    for r in plan.of_type("aws:elasticache/subnetGroup:SubnetGroup"):
+        ec.create_cache_subnet_group(CacheSubnetGroupName=r.inputs["name"], CacheSubnetGroupDescription=r.inputs.get("description", "x"),
+                                     SubnetIds=made.dep_ids(plan, r, "aws:ec2/subnet:Subnet"), Tags=_tags(r))  # fmt: skip
+        made.ids[r.urn] = r.inputs["name"]
 
 
 def _dep(plan: Plan, res: PlanResource, type_: str) -> PlanResource | None:
@@ -78,6 +171,8 @@ def materialize(plan: Plan, region: str) -> Materialized:
         key = _dep(plan, a, "aws:kms/key:Key")
         assert key is not None
         kms.create_alias(AliasName=a.inputs["name"], TargetKeyId=made.key_id[key.urn])
+
+    materialize_network_and_friends(plan, region, made)
 
     for b in plan.of_type("aws:s3/bucket:Bucket"):
         name = b.inputs["bucket"]
@@ -163,6 +258,16 @@ def materialize(plan: Plan, region: str) -> Materialized:
         eks.create_nodegroup(**kwargs)
         made.created.append(("eks-nodegroup", f"{cluster}/{i['nodeGroupName']}"))
 
+    iam = boto3.client("iam", region_name=region)
+    for r in plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider"):
+        cluster = _dep(plan, r, "aws:eks/cluster:Cluster")
+        assert cluster is not None
+        issuer = eks.describe_cluster(name=cluster.inputs["name"])["cluster"]["identity"]["oidc"]["issuer"]
+        arn = iam.create_open_id_connect_provider(Url=issuer, ClientIDList=list(r.inputs.get("clientIdLists") or []),
+                                                  ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+                                                  Tags=_tags(r))["OpenIDConnectProviderArn"]  # fmt: skip
+        made.ids[r.urn] = arn
+
     for db in plan.of_type("aws:rds/instance:Instance"):
         i = db.inputs
         kwargs = {
@@ -220,6 +325,54 @@ def teardown(plan: Plan, region: str) -> None:
         s3.delete_bucket(Bucket=b.inputs["bucket"])
     for a in plan.of_type("aws:kms/alias:Alias"):
         kms.delete_alias(AliasName=a.inputs["name"])
+    teardown_network_and_friends(plan, region)
     for k in kms.list_keys()["Keys"]:
         if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion":
             kms.schedule_key_deletion(KeyId=k["KeyId"], PendingWindowInDays=7)
+
+
+def teardown_network_and_friends(plan: Plan, region: str) -> None:
+    ec2 = boto3.client("ec2", region_name=region)
+    iam = boto3.client("iam", region_name=region)
+    logs = boto3.client("logs", region_name=region)
+    rds = boto3.client("rds", region_name=region)
+    ec = boto3.client("elasticache", region_name=region)
+    for g in ec.describe_cache_subnet_groups()["CacheSubnetGroups"]:
+        if g["CacheSubnetGroupName"] == "default":
+            continue
+        # moto has no DeleteCacheSubnetGroup: dropping its ownership tags stands in for deleting it.
+        tags = ec.list_tags_for_resource(ResourceName=g["ARN"])["TagList"]
+        if tags:
+            ec.remove_tags_from_resource(ResourceName=g["ARN"], TagKeys=[t["Key"] for t in tags])
+    for r in plan.of_type("aws:rds/subnetGroup:SubnetGroup"):
+        rds.delete_db_subnet_group(DBSubnetGroupName=r.inputs["name"])
+    for r in plan.of_type("aws:rds/parameterGroup:ParameterGroup"):
+        rds.delete_db_parameter_group(DBParameterGroupName=r.inputs["name"])
+    for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
+        iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=p["Arn"])
+    for r in plan.of_type("aws:iam/role:Role"):
+        iam.delete_role(RoleName=r.inputs["name"])
+    for r in plan.of_type("aws:cloudwatch/logGroup:LogGroup"):
+        logs.delete_log_group(logGroupName=r.inputs["name"])
+    vpcs = [v["VpcId"] for v in ec2.describe_vpcs(Filters=[{"Name": "tag:mlplat:platform", "Values": [plan.platform]}])["Vpcs"]]
+    for fl in ec2.describe_flow_logs()["FlowLogs"]:
+        ec2.delete_flow_logs(FlowLogIds=[fl["FlowLogId"]])
+    for ep in ec2.describe_vpc_endpoints()["VpcEndpoints"]:
+        ec2.delete_vpc_endpoints(VpcEndpointIds=[ep["VpcEndpointId"]])
+    for nat in ec2.describe_nat_gateways()["NatGateways"]:
+        ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
+    for addr in ec2.describe_addresses()["Addresses"]:
+        ec2.release_address(AllocationId=addr["AllocationId"])
+    for vpc_id in vpcs:
+        for igw in ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"]:
+            ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
+            ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
+        for rt in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]:
+            if not any(a.get("Main") for a in rt.get("Associations", [])):
+                ec2.delete_route_table(RouteTableId=rt["RouteTableId"])
+        for sg in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]:
+            if sg["GroupName"] != "default":
+                ec2.delete_security_group(GroupId=sg["GroupId"])
+        for sn in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]:
+            ec2.delete_subnet(SubnetId=sn["SubnetId"])
+        ec2.delete_vpc(VpcId=vpc_id)

@@ -46,14 +46,16 @@ def test_environment_built_from_the_plan_is_in_sync(live: Any) -> None:
     report = run_drift()
     assert summary(report) == []
     assert report.in_sync and report.exit_code == 0
-    # Coverage: every bucket, key, cluster, node group and the database are checked; the rest
-    # (VPC plumbing, IAM, Kubernetes objects without --kube-context) is honestly not.
-    _, plan = resolved_and_plan()
-    kinds = {r.type for r in plan.custom_resources() if r.urn not in set()}
-    assert 0 < report.coverage_percent < 100
-    assert "aws:s3/bucket:Bucket" not in report.unchecked_types
-    assert "aws:rds/instance:Instance" not in report.unchecked_types
-    assert "aws:ec2/vpc:Vpc" in report.unchecked_types and "aws:ec2/vpc:Vpc" in kinds
+    # Coverage: buckets, keys, clusters, node groups, databases, caches and the tagged VPC
+    # plumbing, roles and log groups are checked; untaggable glue (routes, attachments) and
+    # Kubernetes objects (no --kube-context here) are honestly not.
+    assert 40 < report.coverage_percent < 100
+    for checked in ("aws:s3/bucket:Bucket", "aws:rds/instance:Instance", "aws:ec2/vpc:Vpc", "aws:iam/role:Role",
+                    "aws:elasticache/replicationGroup:ReplicationGroup"):  # fmt: skip
+        assert checked not in report.unchecked_types
+    for unchecked in ("aws:ec2/route:Route", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                      "kubernetes:apps/v1:Deployment"):  # fmt: skip
+        assert unchecked in report.unchecked_types
     assert report.checked == report.planned - sum(report.unchecked_types.values())
 
 
@@ -117,6 +119,21 @@ def resize_redis_nodes() -> None:
 
 
 REDIS = "acme-dev-feature-store-redis"
+EKS_LOGS = "/aws/eks/acme-dev-cluster/cluster"
+
+
+def shorten_log_retention() -> None:
+    boto3.client("logs", region_name=REGION).put_retention_policy(logGroupName=EKS_LOGS, retentionInDays=7)
+
+
+def _vpc_id() -> str:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    return str(ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["acme-dev-vpc"]}])["Vpcs"][0]["VpcId"])
+
+
+def untag_vpc_resource_tag() -> None:
+    # The one tag that names the planned resource: drift still pairs the VPC with its plan entry.
+    boto3.client("ec2", region_name=REGION).delete_tags(Resources=[_vpc_id()], Tags=[{"Key": "mlplat:resource"}])
 
 CHANGES: dict[str, tuple[Callable[[], None], tuple[str, str, Any, Any]]] = {
     "versioning suspended": (suspend_versioning, ("acme-dev-artifacts", "versioning", "Enabled", "Suspended")),
@@ -130,6 +147,8 @@ CHANGES: dict[str, tuple[Callable[[], None], tuple[str, str, Any, Any]]] = {
     "key rotation disabled": (disable_key_rotation, ("acme-dev", "rotation", True, False)),
     "redis tag removed": (remove_redis_tag, (REDIS, "tags.mlplat:resource", "feature-store-redis", None)),
     "redis node type": (resize_redis_nodes, (REDIS, "node_type", "cache.t4g.small", "cache.r7g.large")),
+    "log retention shortened": (shorten_log_retention, (EKS_LOGS, "retention_days", 30, 7)),
+    "vpc resource tag removed": (untag_vpc_resource_tag, ("acme-dev-vpc", "tags.mlplat:resource", "network-vpc", None)),
 }
 
 
@@ -185,6 +204,34 @@ def test_deleted_node_group_is_missing_once(aws_inprocess: str) -> None:
     boto3.client("eks", region_name=REGION).delete_nodegroup(clusterName="acme-dev-cluster", nodegroupName="acme-dev-gpu")
     report = run_drift()
     assert [(f.kind, f.resource) for f in report.findings] == [("missing", "acme-dev-gpu")]
+
+
+def test_deleted_nat_gateway_and_role_are_missing(aws_inprocess: str) -> None:
+    _, plan = resolved_and_plan()
+    materialize(plan, REGION)
+    ec2 = boto3.client("ec2", region_name=REGION)
+    [nat] = ec2.describe_nat_gateways()["NatGateways"]
+    ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
+    boto3.client("iam", region_name=REGION).delete_role(RoleName="acme-dev-tracking-sa-irsa")
+    report = run_drift()
+    assert [(f.kind, f.resource, f.type) for f in report.findings] == [
+        ("missing", "acme-dev-nat-a", "aws:ec2/natGateway:NatGateway"),
+        ("missing", "acme-dev-tracking-sa-irsa", "aws:iam/role:Role"),
+    ]
+
+
+def test_second_vpc_claiming_the_same_name_is_unmanaged(aws_inprocess: str) -> None:
+    _, plan = resolved_and_plan()
+    materialize(plan, REGION)
+    ec2 = boto3.client("ec2", region_name=REGION)
+    original = _vpc_id()
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [original]}])["Tags"]
+    # A copy with different CIDR but every tag: the original (whose tags agree) stays the planned one.
+    ec2.create_vpc(CidrBlock="10.99.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": t["Key"], "Value": t["Value"]} for t in tags]}])  # fmt: skip
+    report = run_drift()
+    assert [(f.kind, f.type, f.logical_name) for f in report.findings] == [("unmanaged", "ec2:vpc", "network-vpc")]
+    assert report.findings[0].resource != original
 
 
 def test_tagged_look_alike_bucket_is_unmanaged(live: Any) -> None:
