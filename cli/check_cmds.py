@@ -84,7 +84,13 @@ def diff(spec: str, from_env: str, to_env: str, fmt: str) -> None:
 
 @click.group()
 def ci() -> None:
-    """CI workflows for a platform repository."""
+    """CI workflows for a platform repository.
+
+    \b
+    Example:
+        mlplat ci init --provider github
+        mlplat ci init --provider gitlab --dir ./platform-repo
+    """
 
 
 @ci.command("init")
