@@ -1156,8 +1156,12 @@ def detect_drift(
 
     `state_path`: None → look beside the spec (.mlplat/state), False → ignore any state, or a
     checkpoint file. `kube_reader` stands in for a live cluster (tests); `kube_context` uses the
-    `kubernetes` client. Raises MlplatError (exit 2) when AWS or the cluster cannot be read.
+    `kubernetes` client (kubernetes targets default to the spec's `target.context`). Raises
+    MlplatError (exit 2) when AWS or the cluster cannot be read.
     """
+    if resolved.provider == "kubernetes" and kube_context is None and kube_reader is None:
+        # A bring-your-own cluster: its objects are all there is to compare; the spec names the context.
+        kube_context = getattr(resolved.spec.target, "context", None) or ""  # "": kubeconfig's current
     if kube_context is not None and kube_reader is None:
         from .drift_k8s import KubeClientReader
 

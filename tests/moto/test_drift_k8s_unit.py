@@ -28,29 +28,35 @@ def _int(v: Any) -> Any:
 class FakeCluster:
     """A KubeReader over dicts keyed by (kind, namespace, name)."""
 
-    def __init__(self, objects: dict[tuple[str, str, str], dict[str, Any]]) -> None:
+    def __init__(self, objects: dict[tuple[str, str | None, str], dict[str, Any]]) -> None:
         self.objects = objects
 
-    def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+    def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         return self.objects.get((kind, namespace, name))
 
-    def list(self, kind: str, label_selector: str) -> list[dict[str, Any]]:
+    def list(self, api_version: str, kind: str, label_selector: str) -> list[dict[str, Any]]:
         want = dict(part.split("=", 1) for part in label_selector.split(","))
         return [o for (k, _, _), o in self.objects.items()
                 if k == kind and all(o["metadata"].get("labels", {}).get(a) == b for a, b in want.items())]  # fmt: skip
 
 
 def applied(plan: Plan) -> FakeCluster:
-    """The cluster as `pulumi up` leaves it: each workload as the API returns it (ints, defaults added)."""
-    objs = {}
+    """The cluster as `pulumi up` leaves it: every first-party object as the API returns it
+    (ints, not floats; computed fields and defaults added, which must not matter)."""
+    objs: dict[tuple[str, str | None, str], dict[str, Any]] = {}
     for r in plan.resources:
-        if r.type == "kubernetes:apps/v1:Deployment":
-            obj = _int(copy.deepcopy(r.inputs))
-            obj["metadata"]["uid"] = "0000"  # computed fields the API adds must not matter
+        if not r.type.startswith("kubernetes:") or "helm.sh" in r.type:
+            continue
+        obj = _int(copy.deepcopy(r.inputs))
+        kind = r.type.rsplit(":", 1)[-1]
+        obj["metadata"]["uid"] = "0000"
+        obj["metadata"]["resourceVersion"] = "42"
+        if kind == "Deployment":
             obj["status"] = {"replicas": obj["spec"]["replicas"]}
             for c in obj["spec"]["template"]["spec"]["containers"]:
                 c.setdefault("terminationMessagePath", "/dev/termination-log")
-            objs[("Deployment", obj["metadata"]["namespace"], obj["metadata"]["name"])] = obj
+        ns = None if kind in ("Namespace", "StorageClass") else obj["metadata"].get("namespace", "default")
+        objs[(kind, ns, obj["metadata"]["name"])] = obj
     return FakeCluster(objs)
 
 
@@ -64,11 +70,15 @@ def run(cluster: FakeCluster) -> list[tuple[Any, ...]]:
     return [(f.kind, f.resource, f.attribute, f.expected, f.actual) for f in findings]
 
 
-def test_plan_workloads_become_targets_with_replicas_images_resources() -> None:
+def test_plan_objects_become_targets_with_replicas_images_resources() -> None:
     _, plan = resolved_and_plan()
     targets = {t.resource: t for t in k8s_targets(plan)}
-    assert set(targets) == {"acme-dev-tracking/mlflow", "acme-dev-feature-store/feast-feature-server"}
-    t = targets["acme-dev-tracking/mlflow"]
+    assert {"acme-dev-tracking/Deployment/mlflow", "acme-dev-feature-store/Deployment/feast-feature-server",
+            "acme-dev-tracking/HorizontalPodAutoscaler/mlflow", "Namespace/acme-dev-tracking"} <= set(targets)  # fmt: skip
+    # Jobs finish and are garbage-collected: never targets. Secrets: existence only.
+    assert not any(t.type.endswith(":Job") for t in targets.values())
+    assert all(t.checks == [] for t in targets.values() if t.type.endswith(":Secret"))
+    t = targets["acme-dev-tracking/Deployment/mlflow"]
     assert {c.attribute for c in t.checks} == {"replicas", "containers.mlflow.image", "containers.mlflow.resources"}
 
 
@@ -81,7 +91,7 @@ def test_changed_image_is_reported_once() -> None:
     c = mlflow(cluster)["spec"]["template"]["spec"]["containers"][0]
     expected, c["image"] = c["image"], "ghcr.io/mlflow/mlflow:v2.9.0"
     assert run(cluster) == [
-        ("changed", "acme-dev-tracking/mlflow", "containers.mlflow.image", expected, "ghcr.io/mlflow/mlflow:v2.9.0")
+        ("changed", "acme-dev-tracking/Deployment/mlflow", "containers.mlflow.image", expected, "ghcr.io/mlflow/mlflow:v2.9.0")
     ]
 
 
@@ -102,7 +112,7 @@ def test_replicas_inside_hpa_bounds_are_not_drift_outside_are() -> None:
     dep["spec"]["replicas"] = 2  # the HPA scaled up: within minReplicas..maxReplicas (1..2)
     assert run(cluster) == []
     dep["spec"]["replicas"] = 5
-    assert run(cluster) == [("changed", "acme-dev-tracking/mlflow", "replicas", "1..2", 5)]
+    assert run(cluster) == [("changed", "acme-dev-tracking/Deployment/mlflow", "replicas", "1..2", 5)]
 
 
 def test_fixed_replicas_without_hpa() -> None:
@@ -118,12 +128,15 @@ def test_fixed_replicas_without_hpa() -> None:
 def test_deleted_workload_is_missing_and_labelled_extra_is_unmanaged() -> None:
     cluster = applied(resolved_and_plan()[1])
     obj = cluster.objects.pop(("Deployment", "acme-dev-tracking", "mlflow"))
-    assert run(cluster) == [("missing", "acme-dev-tracking/mlflow", None, None, None)]
+    assert run(cluster) == [("missing", "acme-dev-tracking/Deployment/mlflow", None, None, None)]
+    derived = copy.deepcopy(obj)  # what a controller makes from a planned object is not unmanaged
+    derived["metadata"].update(name="mlflow-derived", ownerReferences=[{"kind": "Something", "name": "x"}])
+    cluster.objects[("Deployment", "acme-dev-tracking", "mlflow-derived")] = derived
     extra = copy.deepcopy(obj)
     extra["metadata"]["name"] = "mlflow-old"
     cluster.objects[("Deployment", "acme-dev-tracking", "mlflow")] = obj
     cluster.objects[("Deployment", "acme-dev-tracking", "mlflow-old")] = extra
-    assert run(cluster) == [("unmanaged", "acme-dev-tracking/mlflow-old", None, None, None)]
+    assert run(cluster) == [("unmanaged", "acme-dev-tracking/Deployment/mlflow-old", None, None, None)]
 
 
 def test_other_environments_objects_are_ignored() -> None:
@@ -133,6 +146,24 @@ def test_other_environments_objects_are_ignored() -> None:
     other["metadata"]["name"] = "mlflow-prod"
     cluster.objects[("Deployment", "acme-dev-tracking", "mlflow-prod")] = other
     assert run(cluster) == []
+
+
+def test_deleted_secret_is_missing_but_its_data_is_never_compared() -> None:
+    cluster = applied(resolved_and_plan()[1])
+    secrets = [k for k in cluster.objects if k[0] == "Secret"]
+    for k in secrets:
+        cluster.objects[k]["stringData"] = {"password": "rotated-out-of-band"}
+    assert run(cluster) == []
+    del cluster.objects[secrets[0]]
+    assert run(cluster) == [("missing", f"{secrets[0][1]}/Secret/{secrets[0][2]}", None, None, None)]
+
+
+def test_hpa_bounds_changed() -> None:
+    cluster = applied(resolved_and_plan()[1])
+    hpa = cluster.objects[("HorizontalPodAutoscaler", "acme-dev-tracking", "mlflow")]
+    hpa["spec"]["maxReplicas"] = 9
+    assert run(cluster) == [("changed", "acme-dev-tracking/HorizontalPodAutoscaler/mlflow", "replicas", {"minReplicas": 1, "maxReplicas": 2},
+                             {"minReplicas": 1, "maxReplicas": 9})]  # fmt: skip
 
 
 def test_third_party_and_auto_named_workloads_are_not_targets() -> None:
@@ -176,6 +207,46 @@ def test_kube_reader_adds_kubernetes_coverage(aws_inprocess: str) -> None:
     cluster = applied(plan)
     mlflow(cluster)["spec"]["template"]["spec"]["containers"][0]["image"] = "mlflow:evil"
     with_k8s = detect_drift(resolved, plan=plan, state_path=False, kube_reader=cluster)
-    assert with_k8s.checked == without.checked + 2  # the MLflow and Feast Deployments
+    k8s_objects = len(k8s_targets(plan))
+    assert k8s_objects > 10 and with_k8s.checked == without.checked + k8s_objects
     assert [(f.source, f.attribute) for f in with_k8s.findings] == [("kubernetes", "containers.mlflow.image")]
     assert with_k8s.findings[0].to_dict()["source"] == "kubernetes"
+
+
+def test_reference_platform_serving_and_cronjobs() -> None:
+    """The reference spec's KServe InferenceServices and CronJobs (a bigger, real plan)."""
+    from ..plans import reference
+
+    _, plan = reference("platform", "prod")
+    cluster = applied(plan)
+    findings, urns = compare_objects(plan, cluster, "churn", "prod")
+    assert findings == [] and len(urns) == len(k8s_targets(plan))
+
+    isvc = cluster.objects[("InferenceService", "churn-prod-serving", "churn-classifier")]
+    planned_uri = isvc["spec"]["predictor"]["model"]["storageUri"]  # the canary's, during a rollout
+    isvc["spec"]["predictor"]["model"]["storageUri"] = "s3://elsewhere/model"
+    isvc["spec"]["predictor"]["minReplicas"] = 0
+    cron = cluster.objects[("CronJob", "churn-prod-monitoring", "drift-reports")]
+    cron["spec"]["schedule"] = "0 0 * * *"
+    got = {(f.resource, f.attribute): (f.expected, f.actual) for f in compare_objects(plan, cluster, "churn", "prod")[0]}
+    assert got == {
+        ("churn-prod-serving/InferenceService/churn-classifier", "predictor.model.storage_uri"):
+            (planned_uri, "s3://elsewhere/model"),
+        ("churn-prod-serving/InferenceService/churn-classifier", "predictor.replicas"):
+            ({"minReplicas": 2, "maxReplicas": 10}, {"minReplicas": 0, "maxReplicas": 10}),
+        ("churn-prod-monitoring/CronJob/drift-reports", "schedule"): ("0 */6 * * *", "0 0 * * *"),
+    }  # fmt: skip
+
+
+def test_kubernetes_target_without_the_client_is_a_clear_cli_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from click.testing import CliRunner
+
+    from mlplat.cli.main import cli
+
+    from ..conftest import EXAMPLES
+
+    monkeypatch.setitem(sys.modules, "kubernetes", None)  # as if not installed
+    res = CliRunner().invoke(cli, ["drift", str(EXAMPLES / "onprem.yaml"), "--env", "staging"])
+    assert res.exit_code == 2 and "pip install kubernetes" in res.stderr and "Traceback" not in res.output
