@@ -15,7 +15,7 @@ SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
 @SPEC_ARG
 @ENV_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--kube-context", default=None, help="Also compare first-party Kubernetes workloads in this context.")
+@click.option("--kube-context", default=None, help="Also compare first-party Kubernetes objects in this kubeconfig context.")
 @click.option("--state", "state_file", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Pulumi checkpoint to compare with (default: .mlplat/state beside the spec, when present).")
 @click.option("--no-state", is_flag=True, help="Ignore any Pulumi state.")
@@ -23,8 +23,13 @@ def drift(spec: str, env: str, fmt: str, kube_context: str | None, state_file: s
     """Compare the running environment with the spec: exit 0 in sync, 1 drift, 2 error.
 
     Reads AWS with the standard environment (AWS_PROFILE, AWS_* credentials, AWS_ENDPOINT_URL
-    for an emulator). Only attributes the spec decides are compared. Findings a DRIFT waiver
-    covers (policies.waivers, policy DRIFT or DRIFT-<KIND>) are shown as acknowledged.
+    for an emulator). Only attributes the spec decides are compared. With a Pulumi state beside
+    the spec (.mlplat/state), pending changes (spec vs state) are reported too.
+
+    Waivers (policies.waivers) acknowledge findings until they expire: policy DRIFT (all), or
+    DRIFT-<CODE> with CODE one of BUCKET, KMS, EKS, NODEGROUP, RDS, ELASTICACHE, KUBERNETES, a
+    resource type (VPC, SUBNET, NATGATEWAY, ROLE, LOGGROUP…), MISSING, CHANGED, UNMANAGED, or
+    STATE (pending changes); `resource` is a glob over names (e.g. 'churn-dev-*').
 
     \b
     Example:

@@ -1042,9 +1042,13 @@ def _state_value(v: Any) -> Any:
 
 
 def _urn_tail(urn: str) -> str:
-    """The stack-independent part of a URN (type chain and name): plan and state agree on it."""
+    """`<type>::<name>`: what plan and state agree on. Not the stack or project, and not the
+    parent type chain either: the offline plan's URNs keep only the immediate parent's type,
+    the engine's the whole chain (see engine.engine_urn)."""
     parts = urn.split("::", 3)
-    return "::".join(parts[2:]) if len(parts) >= 4 else urn
+    if len(parts) < 4:
+        return urn
+    return f"{parts[2].rsplit('$', 1)[-1]}::{parts[3]}"
 
 
 def state_plan(resources: list[dict[str, Any]], platform: str, env: str) -> tuple[Plan, dict[str, dict[str, Any]]]:

@@ -35,20 +35,25 @@ def _fill_unknowns(v: Any) -> Any:
 def checkpoint(plan: Plan, edit: Any = None, drop: tuple[str, ...] = (), stack: str = "acme-dev") -> dict[str, Any]:
     """A Pulumi file-backend checkpoint as `pulumi up` of this plan would leave it.
 
-    URNs get the engine's stack/project (which need not match the offline plan's): plan and
-    state are matched on the stack-independent tail of the URN.
+    URNs are the real engine's (whole parent type chain, engine.engine_urn), not the offline
+    plan's: plan and state are matched on `<type>::<name>`.
     """
+    from mlplat.stacks.engine import engine_urn
+
+    def urn(u: str) -> str:
+        res = plan.by_urn(u)
+        return engine_urn(plan, res, "acme", stack) if res is not None else u
+
     resources = [{"urn": f"urn:pulumi:{stack}::acme::pulumi:pulumi:Stack::acme-{stack}", "type": "pulumi:pulumi:Stack",
                   "custom": False}]  # fmt: skip
     for r in plan.resources:
         if r.name in drop:
             continue
-        tail = r.urn.split("::", 2)[2]
         inputs = _fill_unknowns(copy.deepcopy(r.inputs))
         inputs = {k: (SECRET_SIG if v == "<secret>" else v) for k, v in inputs.items()}
-        res = {"urn": f"urn:pulumi:{stack}::acme::{tail}", "type": r.type, "custom": r.custom, "id": f"id-{r.name}",
-               "inputs": inputs, "outputs": {**inputs, "arn": f"arn:fake:{r.name}"}, "parent": r.parent,
-               "dependencies": [f"urn:pulumi:{stack}::acme::{d.split('::', 2)[2]}" for d in r.dependencies]}  # fmt: skip
+        res = {"urn": urn(r.urn), "type": r.type, "custom": r.custom, "id": f"id-{r.name}",
+               "inputs": inputs, "outputs": {**inputs, "arn": f"arn:fake:{r.name}"}, "parent": r.parent and urn(r.parent),
+               "dependencies": [urn(d) for d in r.dependencies]}  # fmt: skip
         if edit is not None:
             edit(r.name, res["inputs"])
         resources.append(res)
@@ -72,7 +77,10 @@ def _db_class(value: str) -> Any:
 
 def test_state_equal_to_plan_has_no_pending_changes() -> None:
     _, plan = resolved_and_plan()
-    state = _state_as_plan(checkpoint(plan))
+    data = checkpoint(plan)
+    bucket = next(r["urn"] for r in data["checkpoint"]["latest"]["resources"] if r["urn"].endswith("::storage-data"))
+    assert "mlplat:index:Platform$mlplat:index:Storage$aws:s3/bucket:Bucket" in bucket  # engine-style URN
+    state = _state_as_plan(data)
     assert pending_changes(plan, state, aws_targets) == []
 
 
