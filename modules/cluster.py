@@ -27,6 +27,7 @@ from mlplat.stacks.spec import Cluster as ClusterSpec
 from mlplat.stacks.spec import NodePool
 
 from .aws_iam import irsa_role, service_role
+from .aws_kms import platform_key
 from .common import ClusterRef, Context, NetworkRef
 
 COMPONENT = "cluster"
@@ -340,19 +341,9 @@ class Cluster(pulumi.ComponentResource):
         gpu = any(is_gpu_pool(p) for p in pools)
 
         # Secrets envelope encryption.
-        key = aws.kms.Key(
-            f"{name}-kms",
-            description=f"mlplat EKS secrets key for {cluster_name}",
-            enable_key_rotation=True,
-            deletion_window_in_days=ctx.kms_deletion_window_days,
-            tags=ctx.tags(COMPONENT, f"{name}-kms"),
-            opts=ctx.stateful(child),
-        )
-        aws.kms.Alias(
-            f"{name}-kms-alias",
-            name=f"alias/{ctx.platform}-{ctx.env}-eks",
-            target_key_id=key.key_id,
-            opts=child,
+        key = platform_key(
+            ctx, COMPONENT, name, description=f"mlplat EKS secrets key for {cluster_name}",
+            alias=f"alias/{ctx.platform}-{ctx.env}-eks", parent=self,
         )
 
         cluster_role, cluster_attachments = service_role(

@@ -20,6 +20,7 @@ import pulumi_random as random
 from mlplat.stacks.spec import Database, Redis
 
 from .aws_iam import bounded_name
+from .aws_kms import platform_key
 from .common import CacheEndpoint, ClusterRef, Context, DatabaseEndpoint, NetworkRef, secret
 
 POSTGRES_MAJOR = "16"
@@ -84,21 +85,10 @@ def snapshot_retention_days(ctx: Context) -> int:
 
 
 def _kms_key(ctx: Context, component: str, name: str, what: str, parent: pulumi.Resource) -> aws.kms.Key:
-    key = aws.kms.Key(
-        f"{name}-kms",
-        description=f"mlplat {what} key for {ctx.name(name)}",
-        enable_key_rotation=True,
-        deletion_window_in_days=ctx.kms_deletion_window_days,
-        tags=ctx.tags(component, f"{name}-kms"),
-        opts=ctx.stateful(pulumi.ResourceOptions(parent=parent)),
+    return platform_key(
+        ctx, component, name, description=f"mlplat {what} key for {ctx.name(name)}",
+        alias=f"alias/{ctx.name(name)}", parent=parent,
     )
-    aws.kms.Alias(
-        f"{name}-kms-alias",
-        name=f"alias/{ctx.name(name)}",
-        target_key_id=key.key_id,
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-    return key
 
 
 def _security_group(

@@ -22,6 +22,7 @@ import pulumi_aws as aws
 from mlplat.stacks.spec import Bucket as BucketSpec
 from mlplat.stacks.spec import Storage as StorageSpec
 
+from .aws_kms import platform_key
 from .common import BucketRef, ClusterRef, Context
 
 COMPONENT = "storage"
@@ -156,21 +157,11 @@ class Storage(pulumi.ComponentResource):
 
     def _aws(self, name: str, args: StorageArgs) -> None:
         ctx, spec = args.ctx, args.spec
-        child = pulumi.ResourceOptions(parent=self)
         if spec.encryption == "kms":
-            self.kms_key = aws.kms.Key(
-                f"{name}-kms",
+            self.kms_key = platform_key(
+                ctx, COMPONENT, name,
                 description=f"mlplat platform key for {ctx.platform}-{ctx.env} object storage",
-                enable_key_rotation=True,
-                deletion_window_in_days=ctx.kms_deletion_window_days,
-                tags=ctx.tags(COMPONENT, f"{name}-kms"),
-                opts=ctx.stateful(child),
-            )
-            aws.kms.Alias(
-                f"{name}-kms-alias",
-                name=kms_alias_name(ctx),
-                target_key_id=self.kms_key.key_id,
-                opts=child,
+                alias=kms_alias_name(ctx), parent=self,
             )
             self.kms_key_arn = self.kms_key.arn
 
