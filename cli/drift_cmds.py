@@ -90,13 +90,16 @@ def _drift_table(report: Any) -> None:
             table.add_row(status, f"{escape(f.resource)}\n[dim]{escape(f.type)}[/dim]", detail)
         console.print(table)
     if report.pending:
-        table = Table(title="pending changes (spec vs state)")
-        for col in ("change", "resource", "type", "attribute", "spec", "state", "status"):
-            table.add_column(col, overflow="fold")
+        table = Table(title="pending changes (spec vs state: what `mlplat up` would do)", expand=False)
+        table.add_column("change", no_wrap=True)
+        table.add_column("resource", no_wrap=True)
+        table.add_column("detail", overflow="fold")
         for p in report.pending:
             d = p.to_dict()
-            table.add_row(p.change, p.resource, p.type, p.attribute or "", _cell(d.get("expected")) if p.attribute else "",
-                          _cell(d.get("actual")) if p.attribute else "", "acknowledged" if p.acknowledged else "pending")  # fmt: skip
+            status = p.change + ("\n[green]acknowledged[/green]" if p.acknowledged else "")
+            detail = (f"[bold]{escape(str(p.attribute))}[/bold]\nspec:  {escape(_cell(d.get('expected')))}"
+                      f"\nstate: {escape(_cell(d.get('actual')))}") if p.attribute else ""  # fmt: skip
+            table.add_row(status, f"{escape(p.resource)}\n[dim]{escape(p.type)}[/dim]", detail)
         console.print(table)
     groups: dict[str, int] = {}
     for t, n in report.unchecked_types.items():  # aws:ec2/vpc:Vpc → aws:ec2: short enough for a line
@@ -109,13 +112,21 @@ def _drift_table(report: Any) -> None:
     )
     for note in report.notes:
         console.print(f"note: {note}")
-    failing = len(report.failing) + len(report.failing_pending)
     acked = sum(1 for f in report.findings if f.acknowledged) + sum(1 for p in report.pending if p.acknowledged)
+    acked_text = f" ({acked} acknowledged by waivers)" if acked else ""
     if report.in_sync:
-        console.print(f"[green]in sync[/green]" + (f" ({acked} acknowledged by waivers)" if acked else ""))
+        console.print(f"[green]in sync[/green]{acked_text}")
     else:
-        console.print(f"[red]drift: {failing} finding{'s' if failing != 1 else ''}[/red]"
-                      + (f", {acked} acknowledged" if acked else ""))  # fmt: skip
+        parts = []
+        if report.failing:
+            parts.append(_plural(len(report.failing), "drift finding"))
+        if report.failing_pending:
+            parts.append(_plural(len(report.failing_pending), "pending change"))
+        console.print(f"[red]not in sync: {' and '.join(parts)}[/red]{acked_text}")
+
+
+def _plural(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
 
 
 @click.command()
