@@ -994,12 +994,16 @@ def _waiver_matches(w: Any, item: Finding | PendingChange) -> bool:
 def state_dir(resolved: "ResolvedPlatform") -> Path | None:
     """The directory of the environment's file backend: the engine's choice (PULUMI_BACKEND_URL,
     else `.mlplat/state` beside the spec); None for a remote backend (not read here)."""
+    from .errors import MlplatError
+
     try:
         from .engine import resolve_backend
 
         return resolve_backend(resolved.source).local_dir
     except ImportError:  # pragma: no cover - the engine ships with mlplat
         return Path(resolved.source).resolve().parent / ".mlplat" / "state"
+    except MlplatError:  # a malformed PULUMI_BACKEND_URL: `up` reports it; drift just has no state
+        return None
 
 
 def state_candidates(resolved: "ResolvedPlatform") -> list[Path]:
@@ -1195,7 +1199,12 @@ def detect_drift(
             state, state_outputs = state_plan(load_state(st_path), resolved.name, resolved.environment)
         else:
             st_path = None
-            notes.append("no Pulumi state for this environment: pending changes (spec vs state) not checked")
+            where = state_dir(resolved)
+            notes.append(
+                "no Pulumi state for this environment: pending changes (spec vs state) not checked"
+                if where is not None
+                else "the Pulumi state is not in a local file backend: pending changes (spec vs state) not checked"
+            )
 
     located: list[Located] = []
     aws_targets_ = aws_targets(plan) if resolved.provider == "aws" else []
