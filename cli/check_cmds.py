@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
+from .options import SPEC_ARG
 
 
 @click.command()

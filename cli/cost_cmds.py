@@ -6,13 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .options import ENV_OPTION
+
 if TYPE_CHECKING:
     from mlplat.stacks.cost import BudgetVerdict, CostDiff, CostEstimate
 
 
 @click.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--env", "-e", "env", required=True, help="Environment to resolve (e.g. dev, prod).")
+@ENV_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 @click.option("--compare-to", "compare_to", metavar="GIT_REF|FILE", default=None,
               help="Baseline: another spec FILE, or the same spec at a git revision (read with `git show`, "

@@ -12,8 +12,9 @@ from typing import Any
 
 import click
 
-ENV_OPTION = click.option("--env", "-e", "env", required=True, help="Environment to deploy (e.g. dev, prod).")
-SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
+from .options import SPEC_ARG, env_option
+
+ENV_OPTION = env_option("Environment to deploy (e.g. dev, prod).")
 BACKEND_OPTION = click.option(
     "--backend", default=None, metavar="URL",
     help="Pulumi state backend: file://DIR, s3://BUCKET, azblob://…, gs://…, https://api.pulumi.com. "

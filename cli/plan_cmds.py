@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-ENV_OPTION = click.option("--env", "-e", "env", required=True, help="Environment to resolve (e.g. dev, prod).")
-SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
+from .options import ENV_OPTION, SPEC_ARG
 
 
 @click.command()
