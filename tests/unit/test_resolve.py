@@ -299,3 +299,23 @@ def test_dev_overrides_of_the_reference_spec(reference):
     models = {m.name: m.replicas for m in dev.spec.serving.models}
     assert (models["churn-classifier"].min, models["churn-classifier"].max) == (1, 2)
     assert reference["prod"].spec.budget.monthly_usd == 9000
+
+
+def test_prod_profile_replicates_the_online_store(write_spec):
+    """prod: the feature store's Redis gets a replica (failover) unless the spec says otherwise."""
+    from mlplat.stacks import load_platform
+
+    base = """apiVersion: mlplat.io/v1alpha1
+kind: Platform
+metadata: {name: fs}
+target: {provider: aws, region: us-east-1}
+cluster:
+  node_pools: [{name: system, instance_type: m6i.large, min_size: 1, max_size: 2}]
+feature_store: {online_store: redis%s}
+environments: {dev: {}, prod: {}}
+"""
+    p = write_spec(base % "")
+    assert load_platform(p, "prod").spec.feature_store.redis.num_nodes == 2
+    assert load_platform(p, "dev").spec.feature_store.redis.num_nodes == 1
+    explicit = write_spec(base % ", redis: {num_nodes: 3}", "explicit.yaml")
+    assert load_platform(explicit, "prod").spec.feature_store.redis.num_nodes == 3
