@@ -205,7 +205,7 @@ def _lifecycle_rules(rules: Any, live: bool) -> list[dict[str, Any]]:
         return []
     out = []
     for r in rules:
-        def g(*names: str) -> Any:
+        def g(*names: str, r: Any = r) -> Any:
             cur: Any = r
             for n in names:
                 if not isinstance(cur, dict):
@@ -591,21 +591,21 @@ def tagged_targets(plan: Plan) -> list[Target]:
     return out
 
 
-def locate_tagged(targets: list[Target], tagged: Iterable["TaggedResource"], plan: Plan,
+def locate_tagged(targets: list[Target], tagged: Iterable[TaggedResource], plan: Plan,
                   state_ids: set[str] | None = None) -> list[Located]:  # fmt: skip
     """Match generic targets to live tagged resources: by `mlplat:resource`, then by elimination.
 
     Several live resources claiming one logical name: the one the state knows wins, else the
     one whose tags agree best; the others stay unmatched (and so become `unmanaged`).
     """
-    pool: dict[tuple[str, str], list["TaggedResource"]] = {}
+    pool: dict[tuple[str, str], list[TaggedResource]] = {}
     for r in tagged:
         pool.setdefault((r.service, r.resource_type), []).append(r)
     logical = {r.name for r in plan.resources}
     used: set[tuple[str, str, str]] = set()
-    found: dict[str, "TaggedResource"] = {}
+    found: dict[str, TaggedResource] = {}
 
-    def score(t: Target, r: "TaggedResource") -> tuple[int, int, str]:
+    def score(t: Target, r: TaggedResource) -> tuple[int, int, str]:
         in_state = int(bool(state_ids) and (r.identifier in (state_ids or ()) or (r.arn or "") in (state_ids or ())))
         agree = sum(1 for c in t.checks if c.attribute.startswith("tags.") and c.equal(c.expected, c.actual({"tags": r.tags})))
         return (-in_state, -agree, r.identifier)
@@ -614,7 +614,7 @@ def locate_tagged(targets: list[Target], tagged: Iterable["TaggedResource"], pla
         kind = (t.lookup["service"], t.lookup["resource_type"])
         claims = [r for r in pool.get(kind, []) if r.logical_name == t.logical_name and r.key not in used]
         if claims:
-            best = sorted(claims, key=lambda r: score(t, r))[0]
+            best = min(claims, key=lambda r: score(t, r))
             found[t.urn] = best
             used.add(best.key)
     # A resource whose mlplat:resource tag was removed still carries platform/env tags: pair it with
@@ -843,7 +843,7 @@ def _short(v: Any, limit: int = 120) -> str:
 # --------------------------------------------------------------------------- reading live AWS
 
 
-def locate_aws(targets: list[Target], live: "LiveAws", platform: str, env: str) -> list[Located]:
+def locate_aws(targets: list[Target], live: LiveAws, platform: str, env: str) -> list[Located]:
     """Find each target live (deterministic names first, ownership tags for KMS keys)."""
     from .live_aws import ENVIRONMENT_TAG, PLATFORM_TAG, RESOURCE_TAG
 
@@ -904,7 +904,7 @@ def locate_aws(targets: list[Target], live: "LiveAws", platform: str, env: str) 
     return out
 
 
-def unmanaged_findings(tagged: Iterable["TaggedResource"], located: list[Located], plan: Plan,
+def unmanaged_findings(tagged: Iterable[TaggedResource], located: list[Located], plan: Plan,
                        state_ids: set[str] | None = None) -> list[Finding]:  # fmt: skip
     """Live resources with the environment's tags that no planned resource accounts for.
 
@@ -991,7 +991,7 @@ def _waiver_matches(w: Any, item: Finding | PendingChange) -> bool:
 # --------------------------------------------------------------------------- Pulumi state (spec vs state)
 
 
-def state_dir(resolved: "ResolvedPlatform") -> Path | None:
+def state_dir(resolved: ResolvedPlatform) -> Path | None:
     """The directory of the environment's file backend: the engine's choice (PULUMI_BACKEND_URL,
     else `.mlplat/state` beside the spec); None for a remote backend (not read here)."""
     from .errors import MlplatError
@@ -1006,7 +1006,7 @@ def state_dir(resolved: "ResolvedPlatform") -> Path | None:
         return None
 
 
-def state_candidates(resolved: "ResolvedPlatform") -> list[Path]:
+def state_candidates(resolved: ResolvedPlatform) -> list[Path]:
     """Where the file backend keeps this environment's checkpoint: `.pulumi/stacks/<project>/<stack>.json`."""
     base = state_dir(resolved)
     if base is None:
@@ -1016,7 +1016,7 @@ def state_candidates(resolved: "ResolvedPlatform") -> list[Path]:
     return [root / f"{n}{ext}" for n in names for ext in (".json", ".json.gz")]
 
 
-def find_state(resolved: "ResolvedPlatform") -> Path | None:
+def find_state(resolved: ResolvedPlatform) -> Path | None:
     return next((p for p in state_candidates(resolved) if p.is_file()), None)
 
 
@@ -1151,10 +1151,10 @@ def kubernetes_checkable(plan: Plan) -> set[str]:
 
 
 def detect_drift(
-    resolved: "ResolvedPlatform",
+    resolved: ResolvedPlatform,
     *,
     plan: Plan | None = None,
-    live: "LiveAws | None" = None,
+    live: LiveAws | None = None,
     kube_context: str | None = None,
     kube_reader: Any = None,
     state_path: Path | None | bool = None,
@@ -1267,7 +1267,27 @@ def detect_drift(
 
 
 __all__ = [
-    "AWS_CHECKABLE", "CHANGED", "Check", "DriftReport", "Finding", "KIND_CODES", "LiveRef", "Located", "MISSING",
-    "PendingChange", "Target", "UNMANAGED", "apply_waivers", "aws_targets", "compare", "detect_drift", "find_state",
-    "load_state", "locate_aws", "norm", "pending_changes", "state_plan", "unmanaged_findings",
+    "AWS_CHECKABLE",
+    "CHANGED",
+    "KIND_CODES",
+    "MISSING",
+    "UNMANAGED",
+    "Check",
+    "DriftReport",
+    "Finding",
+    "LiveRef",
+    "Located",
+    "PendingChange",
+    "Target",
+    "apply_waivers",
+    "aws_targets",
+    "compare",
+    "detect_drift",
+    "find_state",
+    "load_state",
+    "locate_aws",
+    "norm",
+    "pending_changes",
+    "state_plan",
+    "unmanaged_findings",
 ]  # fmt: skip

@@ -174,7 +174,7 @@ def _hpa_bounds(plan: Plan, kind: str, namespace: str | None, name: str) -> tupl
 # --------------------------------------------------------------------------- targets
 
 
-def _value_check(checks: list["Check"], attribute: str, expected: Any, path: tuple[str, ...], transform: Any = None) -> None:
+def _value_check(checks: list[Check], attribute: str, expected: Any, path: tuple[str, ...], transform: Any = None) -> None:
     from .drift import Check, known, norm
 
     if expected is None or not known(expected):
@@ -183,7 +183,7 @@ def _value_check(checks: list["Check"], attribute: str, expected: Any, path: tup
     checks.append(Check(attribute, exp, _at(path, transform)))
 
 
-def _workload_checks(plan: Plan, r: PlanResource, kind: str, ns: str | None, name: str) -> list["Check"]:
+def _workload_checks(plan: Plan, r: PlanResource, kind: str, ns: str | None, name: str) -> list[Check]:
     from .drift import Check, known, norm
 
     checks: list[Check] = []
@@ -208,7 +208,7 @@ def _workload_checks(plan: Plan, r: PlanResource, kind: str, ns: str | None, nam
     return checks
 
 
-def _inference_service_checks(r: PlanResource) -> list["Check"]:
+def _inference_service_checks(r: PlanResource) -> list[Check]:
     from .drift import Check, known, norm
 
     checks: list[Check] = []
@@ -236,7 +236,7 @@ def _pick(value: Any, keys: tuple[str, ...]) -> Any:
     return {k: norm(value.get(k)) for k in keys} if isinstance(value, dict) else None
 
 
-def k8s_targets(plan: Plan) -> list["Target"]:
+def k8s_targets(plan: Plan) -> list[Target]:
     """A Target per first-party Kubernetes object with a known name (Jobs excepted)."""
     from .drift import Target, known, norm
 
@@ -267,7 +267,7 @@ def k8s_targets(plan: Plan) -> list["Target"]:
     return out
 
 
-def _bounds_check(attribute: str, bounds: dict[str, Any]) -> "Check":
+def _bounds_check(attribute: str, bounds: dict[str, Any]) -> Check:
     from .drift import Check
 
     return Check(attribute, bounds, _at(("spec",), lambda s: _pick(s, tuple(bounds))))
@@ -276,7 +276,7 @@ def _bounds_check(attribute: str, bounds: dict[str, Any]) -> "Check":
 # --------------------------------------------------------------------------- comparing
 
 
-def compare_objects(plan: Plan, reader: KubeReader, platform: str, env: str) -> tuple[list["Finding"], set[str]]:
+def compare_objects(plan: Plan, reader: KubeReader, platform: str, env: str) -> tuple[list[Finding], set[str]]:
     """Findings for first-party objects (missing/changed) and labelled objects not in the plan."""
     from .drift import UNMANAGED, Finding, compare
 
@@ -322,11 +322,11 @@ class KubeClientReader:
             ) from None
         try:
             api = config.new_client_from_config(context=context or None)
-        except Exception as exc:  # missing kubeconfig, unknown context, bad file
+        except Exception as exc:  # noqa: BLE001 - missing kubeconfig, unknown context, bad file
             raise MlplatError(f"cannot load kubeconfig context {context!r}: {exc}") from None
         try:
             self._dyn = dynamic.DynamicClient(api if isinstance(api, ApiClient) else ApiClient())
-        except Exception as exc:  # discovery needs the API server
+        except Exception as exc:  # noqa: BLE001 - discovery needs the API server
             raise MlplatError(f"cannot reach the Kubernetes API of context {context!r}: {exc}") from None
 
     def _resource(self, api_version: str, kind: str) -> Any:
@@ -346,7 +346,7 @@ class KubeClientReader:
             return fn(**kwargs)
         except NotFoundError:
             return None
-        except Exception as exc:  # API errors, connection refused, TLS, auth plugin failures
+        except Exception as exc:  # noqa: BLE001 - API errors, connection refused, TLS, auth plugin failures
             raise MlplatError(f"Kubernetes API error: {exc}") from None
 
     def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
@@ -364,8 +364,8 @@ class KubeClientReader:
         return [i.to_dict() for i in (got.items if got is not None else [])]
 
 
-def check_kubernetes(plan: Plan, resolved: "ResolvedPlatform", *, context: str | None,
-                     reader: KubeReader | None = None) -> tuple[list["Finding"], set[str], list[str]]:  # fmt: skip
+def check_kubernetes(plan: Plan, resolved: ResolvedPlatform, *, context: str | None,
+                     reader: KubeReader | None = None) -> tuple[list[Finding], set[str], list[str]]:  # fmt: skip
     """Run the Kubernetes comparison; returns (findings, covered urns, notes)."""
     notes: list[str] = []
     if reader is None:

@@ -97,7 +97,7 @@ class LiveAws:
         self.region = region
         try:
             self.session = session or boto3.session.Session(botocore_session=_botocore_session(), region_name=region)
-        except Exception as exc:  # a broken profile fails here
+        except Exception as exc:  # noqa: BLE001 - a broken profile fails here
             raise translate_error(exc, "creating the AWS session") from None
         # Few retries and short connects: an unreachable endpoint should fail in seconds.
         self._config = Config(
@@ -110,7 +110,7 @@ class LiveAws:
         if service not in self._clients:
             try:
                 self._clients[service] = self.session.client(service, config=self._config)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a clear, traceback-free error
                 raise translate_error(exc, f"{service} client") from None
         return self._clients[service]
 
@@ -126,7 +126,7 @@ class LiveAws:
             if code in absent or ("404" in absent and status == 404):
                 return None
             raise translate_error(exc, f"{service}:{op}") from None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a clear, traceback-free error
             raise translate_error(exc, f"{service}:{op}") from None
 
     def pages(self, service: str, op: str, key: str, **kwargs: Any) -> Iterator[Any]:
@@ -138,7 +138,7 @@ class LiveAws:
                 return
             for page in client.get_paginator(op).paginate(**kwargs):
                 yield from page.get(key, []) or []
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a clear, traceback-free error
             raise translate_error(exc, f"{service}:{op}") from None
 
     def check_access(self) -> None:

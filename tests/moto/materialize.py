@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-
 from mlplat.stacks.plan import UNKNOWN, Plan, PlanResource
 
 FAKE_ROLE = "arn:aws:iam::123456789012:role/mlplat-test"

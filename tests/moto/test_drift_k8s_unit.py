@@ -7,7 +7,6 @@ import copy
 from typing import Any
 
 import pytest
-
 from mlplat.stacks.drift import detect_drift
 from mlplat.stacks.drift_k8s import compare_objects, k8s_targets, quantity, resources_value
 from mlplat.stacks.plan import Plan, PlanResource
@@ -242,7 +241,6 @@ def test_kubernetes_target_without_the_client_is_a_clear_cli_error(monkeypatch: 
     import sys
 
     from click.testing import CliRunner
-
     from mlplat.cli.main import cli
 
     from ..conftest import EXAMPLES

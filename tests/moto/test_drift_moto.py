@@ -15,7 +15,6 @@ from typing import Any
 
 import boto3
 import pytest
-
 from mlplat.stacks.drift import DriftReport, detect_drift
 from mlplat.stacks.live_aws import find_tagged
 
@@ -335,7 +334,6 @@ def test_orphans_lists_tagged_resources_then_nothing_after_teardown(live: Any) -
 
 def test_cli_drift_json_and_exit_codes(live: Any) -> None:
     from click.testing import CliRunner
-
     from mlplat.cli.main import cli
 
     runner = CliRunner()
@@ -362,7 +360,6 @@ def test_cli_drift_json_and_exit_codes(live: Any) -> None:
 
 def test_cli_orphans_exit_codes(live: Any) -> None:
     from click.testing import CliRunner
-
     from mlplat.cli.main import cli
 
     runner = CliRunner()

@@ -10,7 +10,6 @@ from typing import Any
 import boto3
 import pytest
 from click.testing import CliRunner
-
 from mlplat.cli.main import cli
 from mlplat.stacks.drift import aws_targets, detect_drift, find_state, pending_changes, state_plan
 from mlplat.stacks.plan import UNKNOWN, Plan
@@ -155,7 +154,6 @@ def test_spec_change_not_applied_yet_is_pending_and_explained(aws_inprocess: str
     resolved = _spec_with_state(tmp_path, checkpoint(plan, edit=_db_class("db.t4g.small")), gz=True)
     report = detect_drift(resolved, plan=plan)
     assert [(f.attribute, f.cause) for f in report.findings] == [("instance_class", "not-applied")]
-    [f] = report.findings
     [p] = report.pending
     assert (p.change, p.resource, p.attribute, p.expected, p.actual) == (
         "update", "acme-dev-tracking-db", "instance_class", "db.t4g.medium", "db.t4g.small")
@@ -197,7 +195,6 @@ def test_unreachable_endpoint_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
 
 def test_refused_credentials_are_a_clear_error(aws_inprocess: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from botocore.exceptions import ClientError
-
     from mlplat.stacks.live_aws import AwsAccessError, translate_error
 
     exc = ClientError({"Error": {"Code": "InvalidClientTokenId", "Message": "The security token is invalid"}},
