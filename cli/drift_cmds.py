@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-ENV_OPTION = click.option("--env", "-e", "env", required=True, help="Environment to resolve (e.g. dev, prod).")
-SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
+from .options import ENV_OPTION, SPEC_ARG
 
 
 @click.command()
