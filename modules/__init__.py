@@ -1,1 +1,31 @@
+"""Pulumi ComponentResources, one per file; the platform wiring in `platform.py`.
 
+Names are exported lazily: importing `mlplat.modules.common` should not import every
+component (and every pulumi_aws / pulumi_kubernetes submodule they use).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Platform": "platform", "PlatformArgs": "platform",
+    "Network": "network", "NetworkArgs": "network",
+    "Storage": "storage", "StorageArgs": "storage",
+    "Cluster": "cluster", "ClusterArgs": "cluster",
+    "TrackingServer": "tracking", "TrackingServerArgs": "tracking",
+    "Orchestrator": "orchestrator", "OrchestratorArgs": "orchestrator",
+    "FeatureStore": "feature_store", "FeatureStoreArgs": "feature_store",
+    "ModelServing": "serving", "ModelServingArgs": "serving",
+    "Monitoring": "monitoring", "MonitoringArgs": "monitoring",
+    "Context": "common", "COMPONENT_TYPES": "common",
+}  # fmt: skip
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
