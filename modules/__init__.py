@@ -22,7 +22,28 @@ _EXPORTS = {
     "Context": "common", "COMPONENT_TYPES": "common",
 }  # fmt: skip
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "COMPONENT_TYPES",
+    "Cluster",
+    "ClusterArgs",
+    "Context",
+    "FeatureStore",
+    "FeatureStoreArgs",
+    "ModelServing",
+    "ModelServingArgs",
+    "Monitoring",
+    "MonitoringArgs",
+    "Network",
+    "NetworkArgs",
+    "Orchestrator",
+    "OrchestratorArgs",
+    "Platform",
+    "PlatformArgs",
+    "Storage",
+    "StorageArgs",
+    "TrackingServer",
+    "TrackingServerArgs",
+]
 
 
 def __getattr__(name: str) -> Any:
