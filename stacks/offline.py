@@ -57,9 +57,8 @@ def decode_wire(value: Any) -> Any:
 
 
 def _mocks_and_monitor(region: str | None, project: str, stack: str) -> tuple[Any, Any, list[dict[str, Any]]]:
-    from google.protobuf import json_format
-    from pulumi.runtime import rpc
-    from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, _sync_await
+    from google.protobuf import json_format, struct_pb2
+    from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
     from pulumi.runtime.proto import resource_pb2
 
     records: list[dict[str, Any]] = []
@@ -103,44 +102,50 @@ def _mocks_and_monitor(region: str | None, project: str, stack: str) -> tuple[An
             return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
         def RegisterResource(self, request: Any) -> Any:
-            if request.type != "pulumi:pulumi:Stack":
-                inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
-                rec = {
-                    "type": request.type,
-                    "name": request.name,
-                    "parent": request.parent or None,
-                    "custom": bool(request.custom),
-                    "provider": request.provider or None,
-                    "dependencies": list(request.dependencies),
-                    "protect": bool(getattr(request, "protect", False)),
-                    "retain_on_delete": bool(getattr(request, "retainOnDelete", False)),
-                    "inputs": decode_wire(inputs),
-                }
-                resp = self._register(request)
-                rec["urn"] = resp.urn
-                with lock:
-                    records.append(rec)
-                return resp
-            return super().RegisterResource(request)
-
-        def _register(self, request: Any) -> Any:
-            # MockMonitor.RegisterResource, plus what it omits: outputs the provider declares
-            # secret (additionalSecretOutputs, e.g. RandomPassword.result) come back secret.
+            if request.type == "pulumi:pulumi:Stack":
+                return super().RegisterResource(request)
+            inputs = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
             urn = self.make_urn(request.parent, request.type, request.name)
-            inputs = rpc.deserialize_properties(request.object)
-            args = MockResourceArgs(
-                typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
-                resource_id=request.importId, custom=request.custom or False,
-            )
-            new_id, state = self.mocks.new_resource(args)
-            id_ = new_id or ""
-            secret_outputs = set(request.additionalSecretOutputs)
-            state = {
-                k: ({_SIG_KEY: _SIG_SECRET, "value": v} if k in secret_outputs else v) for k, v in state.items()
+            rec = {
+                "urn": urn,
+                "type": request.type,
+                "name": request.name,
+                "parent": request.parent or None,
+                "custom": bool(request.custom),
+                "provider": request.provider or None,
+                "dependencies": list(request.dependencies),
+                "protect": bool(getattr(request, "protect", False)),
+                "retain_on_delete": bool(getattr(request, "retainOnDelete", False)),
+                "inputs": decode_wire(inputs),
             }
-            obj = _sync_await(rpc.serialize_properties(state, {}))
-            self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)
-            return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
+            with lock:
+                records.append(rec)
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, "", inputs)
+            return resource_pb2.RegisterResourceResponse(urn=urn, id="", object=_outputs(request))
+
+    def _outputs(request: Any) -> Any:
+        """What the provider would answer in a preview: the inputs echoed back, untouched.
+
+        Echoing the wire Struct (not deserialising and re-serialising it, as MockMonitor does,
+        at ~3 ms a resource) keeps unknowns unknown and secrets secret. Added: what MockMonitor
+        omits, the outputs the provider declares secret (additionalSecretOutputs, e.g.
+        RandomPassword.result) come back secret, and generated values get a known stand-in so
+        they flow onward (still secret). Computed outputs absent here stay unknown, and the
+        empty id is what the engine reports for a resource not yet created.
+        """
+        obj = struct_pb2.Struct()
+        obj.CopyFrom(request.object)
+        if request.type.startswith("random:index/random") and "result" not in obj.fields:
+            obj.fields["result"].string_value = GENERATED_SECRET
+        for key in request.additionalSecretOutputs:
+            if key in obj.fields:
+                inner = struct_pb2.Value()
+                inner.CopyFrom(obj.fields[key])
+                wrapped = obj.fields[key].struct_value
+                wrapped.Clear()
+                wrapped.fields[_SIG_KEY].string_value = _SIG_SECRET
+                wrapped.fields["value"].CopyFrom(inner)
+        return obj
 
     mocks = PreviewMocks()
     return mocks, RecordingMonitor(mocks), records
@@ -196,6 +201,38 @@ def _memoise_type_hints() -> None:
         sdk_types._types_from_py_properties = functools.lru_cache(maxsize=None)(fn)
 
 
+class _PendingOutputs:
+    """Drop-in for the SDK's `SETTINGS.outputs` deque with O(1) `remove`.
+
+    Every Output appends its future there and removes it when it resolves; on a deque that
+    removal is O(n), which made a run quadratic in the number of resources (~20% of a
+    600-resource run). The SDK uses only append, remove, popleft and len, under its lock.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[Any, None] = {}
+
+    def append(self, item: Any) -> None:
+        self._items[item] = None
+
+    def remove(self, item: Any) -> None:
+        try:
+            del self._items[item]
+        except KeyError:
+            raise ValueError(item) from None
+
+    def popleft(self) -> Any:
+        item = next(iter(self._items))
+        del self._items[item]
+        return item
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def _run(program: Callable[[], Any], project: str, stack: str, region: str | None) -> list[PlanResource]:
     import pulumi.runtime as rt
     from mlplat.modules.common import COMPONENT_TYPES
@@ -210,6 +247,8 @@ def _run(program: Callable[[], Any], project: str, stack: str, region: str | Non
     try:
         settings.reset_options(project=project, stack=stack, preview=True)
         rt.set_all_config({"aws:region": region} if region else {}, [])
+        # Before set_mocks: it already creates the root stack's outputs (MockSettings keeps this).
+        settings.SETTINGS.outputs = _PendingOutputs()
         rt.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
         program()
         loop.run_until_complete(wait_for_rpcs())

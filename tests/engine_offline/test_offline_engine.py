@@ -119,3 +119,19 @@ def test_reference_urns_are_fully_qualified():
     _, plan = reference("platform", "dev")
     bucket = next(r for r in plan.of_type("aws:s3/bucket:Bucket") if r.name == "storage-artifacts")
     assert "::mlplat:index:Platform$mlplat:index:Storage$aws:s3/bucket:Bucket::storage-artifacts" in bucket.urn
+
+
+def test_pending_outputs_behaves_like_the_sdk_deque():
+    """The O(1)-remove stand-in for SETTINGS.outputs keeps the deque semantics the SDK relies on."""
+    from mlplat.stacks.offline import _PendingOutputs
+
+    q = _PendingOutputs()
+    a, b, c = object(), object(), object()
+    for x in (a, b, c):
+        q.append(x)
+    q.remove(b)
+    assert len(q) == 2 and q.popleft() is a
+    q.append(a)  # wait_for_rpcs re-appends a task that is not done yet
+    assert [q.popleft(), q.popleft()] == [c, a] and len(q) == 0
+    with pytest.raises(ValueError):
+        q.remove(b)  # Output's cleanup expects ValueError for an already-removed future
