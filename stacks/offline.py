@@ -180,8 +180,20 @@ def run_program(
     program: Callable[[], Any], project: str, stack: str, region: str | None = None
 ) -> list[PlanResource]:
     """Run any Pulumi program under the recording mocks (components are tested through this)."""
+    import gc
+
     with _RUN_LOCK:
-        return _run(program, project, stack, region)
+        # The SDK allocates tens of thousands of futures and closures per run; the cyclic
+        # collector rescanning that growing heap made runs superlinear (measured: 1,009
+        # resources 4.8 s with it, 2.9 s without). A run is bounded, reference counting still
+        # frees memory, and cycles are collected as soon as the collector is back on.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return _run(program, project, stack, region)
+        finally:
+            if paused:
+                gc.enable()
 
 
 def _memoise_type_hints() -> None:

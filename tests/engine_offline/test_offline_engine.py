@@ -135,3 +135,20 @@ def test_pending_outputs_behaves_like_the_sdk_deque():
     assert [q.popleft(), q.popleft()] == [c, a] and len(q) == 0
     with pytest.raises(ValueError):
         q.remove(b)  # Output's cleanup expects ValueError for an already-removed future
+
+
+def test_garbage_collector_is_restored(monkeypatch, resolved):
+    import gc
+
+    monkeypatch.setattr(program, "build_platform", _tiny_program(["a"]))
+    assert gc.isenabled()
+    offline.run_offline(resolved)
+    assert gc.isenabled()
+
+    def failing(resolved):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(program, "build_platform", failing)
+    with pytest.raises(RuntimeError):
+        offline.run_offline(resolved)
+    assert gc.isenabled()  # restored even when the program fails
