@@ -262,7 +262,13 @@ def _run(program: Callable[[], Any], project: str, stack: str, region: str | Non
         # Before set_mocks: it already creates the root stack's outputs (MockSettings keeps this).
         settings.SETTINGS.outputs = _PendingOutputs()
         rt.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
-        program()
+        try:
+            program()
+        except BaseException:
+            # Let what the program started settle (or fail) before the loop closes, so no
+            # half-run SDK coroutine is left to surface later as "never awaited".
+            loop.run_until_complete(_settle(wait_for_rpcs))
+            raise
         loop.run_until_complete(wait_for_rpcs())
     finally:
         try:
@@ -292,6 +298,13 @@ def _run(program: Callable[[], Any], project: str, stack: str, region: str | Non
     # Registration happens on executor threads: sort so plans are byte-for-byte reproducible.
     resources.sort(key=lambda r: r.urn)
     return resources
+
+
+async def _settle(wait: Callable[[], Any]) -> None:
+    try:
+        await wait()
+    except Exception:  # noqa: BLE001 - the program's own exception is the one to report
+        pass
 
 
 def _current_loop() -> asyncio.AbstractEventLoop | None:
