@@ -301,10 +301,11 @@ def _run(program: Callable[[], Any], project: str, stack: str, region: str | Non
 
 
 async def _settle(wait: Callable[[], Any]) -> None:
-    try:
+    import contextlib
+
+    # The program's own exception is the one to report; follow-on failures are noise.
+    with contextlib.suppress(Exception):
         await wait()
-    except Exception:  # noqa: BLE001 - the program's own exception is the one to report
-        pass
 
 
 def _current_loop() -> asyncio.AbstractEventLoop | None:
