@@ -469,12 +469,17 @@ def _rds_target(plan: Plan, db: PlanResource) -> Target | None:
                   note=f"storage autoscaling up to {upper} GB" if upper else None)
         )  # fmt: skip
     _attr(t.checks, i, "backupRetentionPeriod", "backup_retention_period", "backup_retention_period")
-    if "kmsKeyId" in i:
-        ref = _key_ref(plan, db, i["kmsKeyId"])
-        if ref is not None:
-            t.checks.append(Check("kms_key", ref, lambda live: live.get("kms_key_arn") or live.get("kms_key")))
+    _kms_key_check(plan, db, t)
     t.checks.extend(_tag_checks(db))
     return t
+
+
+def _kms_key_check(plan: Plan, res: PlanResource, t: Target) -> None:
+    """The data service's key, when the plan names one (its ARN is unknown until apply)."""
+    if "kmsKeyId" in res.inputs:
+        ref = _key_ref(plan, res, res.inputs["kmsKeyId"])
+        if ref is not None:
+            t.checks.append(Check("kms_key", ref, lambda live: live.get("kms_key_arn") or live.get("kms_key")))
 
 
 def _redis_target(plan: Plan, g: PlanResource) -> Target | None:
@@ -487,10 +492,7 @@ def _redis_target(plan: Plan, g: PlanResource) -> Target | None:
     _attr(t.checks, i, "numCacheClusters", "num_nodes", "num_nodes")
     _attr(t.checks, i, "atRestEncryptionEnabled", "at_rest_encryption", "at_rest_encryption", as_bool)
     _attr(t.checks, i, "transitEncryptionEnabled", "transit_encryption", "transit_encryption", as_bool)
-    if "kmsKeyId" in i:
-        ref = _key_ref(plan, g, i["kmsKeyId"])
-        if ref is not None:
-            t.checks.append(Check("kms_key", ref, lambda live: live.get("kms_key_arn") or live.get("kms_key")))
+    _kms_key_check(plan, g, t)
     t.checks.extend(_tag_checks(g))
     return t
 
