@@ -132,22 +132,55 @@ def _load_file(name: str) -> dict[str, Any]:
 def load_catalogue(provider: str, region: str | None = None) -> Catalogue:
     """The catalogue for a target: `aws` + region, or `kubernetes`.
 
-    Raises MlplatError for an aws region without a shipped catalogue (pricing it with another
-    region's prices would be a silent guess).
+    An aws region without a shipped catalogue is priced from the base region's catalogue times
+    the documented factor in regional-factors.yaml, with every entry marked derived, so each
+    line says it is an estimate (never a silent guess, never a blocked CI gate).
     """
     if provider == "kubernetes":
         name = "kubernetes.yaml"
     elif provider == "aws":
         region = region or DEFAULT_REGION
         if region not in available_regions("aws"):
-            raise MlplatError(
-                f"no price catalogue for aws region {region!r} (shipped: {', '.join(available_regions('aws'))}); "
-                "add stacks/pricing/aws-<region>.yaml"
-            )
+            data, name = _regional_estimate(region)
+            return _catalogue(data, provider, name)
         name = f"aws-{region}.yaml"
     else:
         raise MlplatError(f"no price catalogue for provider {provider!r}")
-    data = _load_file(name)
+    return _catalogue(_load_file(name), provider, f"stacks/pricing/{name}")
+
+
+# Catalogue keys that are not prices (everything else holds USD figures to scale).
+_NOT_PRICES = ("provider", "region", "currency", "as_of", "source", "notes", "hours_per_month", "spot", "derived")
+
+
+def _scale_prices(value: Any, factor: float) -> Any:
+    if isinstance(value, dict):
+        return {k: _scale_prices(v, factor) for k, v in value.items()}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(float(value) * factor, 6)
+    return value
+
+
+def _regional_estimate(region: str) -> tuple[dict[str, Any], str]:
+    factors = _load_file("regional-factors.yaml")
+    base_region = str(factors.get("base_region", DEFAULT_REGION))
+    listed = factors.get("factors") or {}
+    factor = float(listed.get(region, factors["default"]))
+    how = "listed regional factor" if region in listed else "default factor for unlisted regions"
+    base = _load_file(f"aws-{base_region}.yaml")
+    data = {k: (v if k in _NOT_PRICES else _scale_prices(v, factor)) for k, v in base.items()}
+    data["region"] = region
+    data["estimate"] = True
+    data["derived"] = ["*"]
+    data["source"] = (
+        f"ESTIMATE: no catalogue for {region}; the {base_region} catalogue ({base.get('as_of')}) x {factor} "
+        f"({how}, stacks/pricing/regional-factors.yaml). {base.get('source', '')}"
+    )
+    data["notes"] = [f"every price is the {base_region} price x {factor}; add stacks/pricing/aws-{region}.yaml"]
+    return data, f"stacks/pricing/aws-{base_region}.yaml x regional-factors.yaml ({region}: {factor})"
+
+
+def _catalogue(data: dict[str, Any], provider: str, file: str) -> Catalogue:
     return Catalogue(
         provider=str(data.get("provider", provider)),
         region=data.get("region"),
@@ -156,7 +189,7 @@ def load_catalogue(provider: str, region: str | None = None) -> Catalogue:
         source=" ".join(str(data.get("source", "")).split()),
         hours_per_month=float(data.get("hours_per_month", HOURS_PER_MONTH)),
         data=data,
-        file=f"stacks/pricing/{name}",
+        file=file,
     )
 
 
@@ -1345,6 +1378,8 @@ def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None
             warnings.append(f"usage.storage_gb names bucket {name!r}, which the spec does not declare{hint}")
     if provider == "kubernetes" and resolved.spec.cluster is not None and resolved.spec.cluster.node_pools:
         warnings.append("node_pools are ignored on kubernetes targets: the existing cluster's nodes are not priced")
+    if cat.data.get("estimate"):
+        warnings.append(f"ESTIMATE: no price catalogue for {region}; {cat.data['notes'][0]}")
     budget = resolved.spec.budget
     return CostEstimate(
         platform=resolved.name,

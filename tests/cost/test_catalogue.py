@@ -10,7 +10,6 @@ import tomllib
 import pytest
 from mlplat.stacks.catalog import INSTANCE_TYPES
 from mlplat.stacks.cost import available_regions, load_catalogue
-from mlplat.stacks.errors import MlplatError
 from mlplat.stacks.spec import Usage
 
 from .helpers import ROOT, prices
@@ -102,8 +101,27 @@ def test_loader_agrees_with_the_file():
     assert cat.spot_discount == prices("aws-us-west-2.yaml")["spot"]["discount"]
     assert load_catalogue("aws", "eu-west-1").is_derived("p5.48xlarge")
     assert not load_catalogue("aws", "eu-west-1").is_derived("m5.large")
-    with pytest.raises(MlplatError, match=r"no price catalogue for aws region 'ap-south-1' \(shipped: eu-west-1, "):
-        load_catalogue("aws", "ap-south-1")
+
+
+
+def test_region_without_catalogue_is_an_explicit_estimate():
+    """ap-south-1 has no file: us-east-1 prices x its listed factor, every entry marked derived."""
+    factors = prices("regional-factors.yaml")
+    factor = factors["factors"]["ap-south-1"]
+    base = prices("aws-us-east-1.yaml")
+    cat = load_catalogue("aws", "ap-south-1")
+    assert cat.region == "ap-south-1"
+    assert cat.ec2("g5.xlarge") == pytest.approx(base["ec2"]["g5.xlarge"] * factor)
+    assert cat.price("eks", "cluster_hour") == pytest.approx(base["eks"]["cluster_hour"] * factor)
+    assert cat.section("rds_postgres")["instances"]["db.t4g.medium"]["multi_az"] == pytest.approx(
+        base["rds_postgres"]["instances"]["db.t4g.medium"]["multi_az"] * factor
+    )
+    assert cat.spot_discount == base["spot"]["discount"]  # a fraction, not a price: not scaled
+    assert cat.hours_per_month == base["hours_per_month"]
+    assert cat.is_derived("m5.large") and cat.is_derived("db.t4g.medium")
+    assert "ESTIMATE" in cat.source and "regional-factors.yaml" in cat.file
+    unlisted = load_catalogue("aws", "il-central-1")
+    assert unlisted.ec2("m5.large") == pytest.approx(base["ec2"]["m5.large"] * factors["default"])
 
 
 def test_pricing_package_is_installed_data():

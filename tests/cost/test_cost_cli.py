@@ -170,11 +170,21 @@ def test_compare_to_errors(runner, tmp_path):
     assert "neither a spec file nor a git revision" in res.stderr
 
 
-def test_region_without_catalogue_is_a_clear_error(runner, write_spec):
-    path = write_spec(spec_text(region="ap-south-1"))
-    res = run(runner, str(path), "--env", "dev")
-    assert res.exit_code == 2
-    assert "no price catalogue for aws region 'ap-south-1'" in res.stderr
+def test_region_without_catalogue_is_priced_as_a_marked_estimate(runner, write_spec):
+    """A valid spec in a region without a catalogue must not block `cost` or the CI gate."""
+    base = json.loads(run(runner, str(write_spec(spec_text(region="us-east-1"))), "--env", "dev",
+                          "--format", "json").stdout)
+    path = write_spec(spec_text(region="ap-south-1"), "south.yaml")
+    res = run(runner, str(path), "--env", "dev", "--format", "json")
+    assert res.exit_code == 0, res.stderr
+    est = json.loads(res.stdout)
+    factor = prices("regional-factors.yaml")["factors"]["ap-south-1"]
+    assert est["monthly_usd"] == pytest.approx(base["monthly_usd"] * factor, abs=0.05)
+    assert any(w.startswith("ESTIMATE: no price catalogue for ap-south-1") for w in est["warnings"])
+    table = run(runner, str(path), "--env", "dev")
+    assert "warning: ESTIMATE: no price catalogue for ap-south-1" in table.stderr
+    markdown = run(runner, str(path), "--env", "dev", "--format", "markdown")
+    assert "ESTIMATE: no price catalogue for ap-south-1" in markdown.stdout
 
 
 def test_saved_plan_is_priced_without_expanding_again(runner, write_spec, tmp_path):
