@@ -54,9 +54,15 @@ class Profile(BaseModel):
     policy_levels: dict[str, str] = Field(default_factory=dict)
 
 
+_PROMOTION_ORDER = ("dev", "staging", "prod")
+
+
 def builtin_profiles() -> list[str]:
+    """Built-in profile names in promotion order (dev, staging, prod, then any others)."""
     root = resources.files("mlplat.envs")
-    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
+    names = [p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml")]
+    rank = {n: i for i, n in enumerate(_PROMOTION_ORDER)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
 
 @cache
@@ -149,15 +155,15 @@ def resolve(doc: SpecDocument, env: str) -> ResolvedPlatform:
 
 
 def validate(doc: SpecDocument) -> dict[str, ResolvedPlatform]:
-    """Validate the base spec and every declared environment; all errors at once."""
+    """Validate every environment `--env` accepts, all errors at once.
+
+    Those are the declared environments or, for a spec that declares none, the built-in
+    profiles' names (dev, staging, prod): what validates is exactly what previews.
+    """
     diags: list[Diagnostic] = []
     out: dict[str, ResolvedPlatform] = {}
-    envs = doc.environments
+    envs = doc.environment_names()
     _check_env_block(doc, diags)
-    if not envs:
-        r = _resolve(doc, None, diags)
-        if r is not None and not diags:
-            out["default"] = r
     for env in envs:
         r = _resolve(doc, env, diags)
         if r is not None:

@@ -256,7 +256,7 @@ def reference():
 
 
 def test_builtin_profiles():
-    assert builtin_profiles() == ["dev", "prod", "staging"]
+    assert builtin_profiles() == ["dev", "staging", "prod"]  # promotion order
 
 
 def test_dev_is_cheap_and_disposable(reference):
@@ -319,3 +319,22 @@ environments: {dev: {}, prod: {}}
     assert load_platform(p, "dev").spec.feature_store.redis.num_nodes == 1
     explicit = write_spec(base % ", redis: {num_nodes: 3}", "explicit.yaml")
     assert load_platform(explicit, "prod").spec.feature_store.redis.num_nodes == 3
+
+
+def test_spec_without_environments_validates_what_preview_accepts(write_spec):
+    """No `environments:`: the usable names are the built-in profiles, and validate checks each."""
+    from mlplat.stacks import load_spec, resolve, validate
+    from mlplat.stacks.errors import SpecError
+
+    path = write_spec(
+        "apiVersion: mlplat.io/v1alpha1\nkind: Platform\nmetadata: {name: solo}\n"
+        "target: {provider: aws}\nstorage:\n  buckets: [{name: a, purpose: artifacts}]\n"
+    )
+    doc = load_spec(path)
+    resolved = validate(doc)
+    assert list(resolved) == ["dev", "staging", "prod"]  # promotion order
+    assert {env: r.profile.name for env, r in resolved.items()} == {"dev": "dev", "staging": "staging", "prod": "prod"}
+    for env in resolved:
+        assert resolve(doc, env).environment == env
+    with pytest.raises(SpecError, match="unknown environment 'default'"):
+        resolve(doc, "default")

@@ -464,7 +464,7 @@ def test_unknown_profile_with_did_you_mean(tmp_path):
     assert msg.startswith(
         f"platform.yaml:{at(text, 'prd')}: environments.prod.profile: unknown profile 'prd'"
     )
-    assert "did you mean 'prod'?" in msg and "(built-in: dev, prod, staging)" in msg
+    assert "did you mean 'prod'?" in msg and "(built-in: dev, staging, prod)" in msg
 
 
 def test_unknown_override_key_with_did_you_mean(tmp_path):
