@@ -940,6 +940,45 @@ def _statefulset_spec(
     }
 
 
+def _headless_statefulset(
+    ctx: Context,
+    component: str,
+    name: str,
+    app: str,
+    namespace_: str,
+    port: tuple[str, int],
+    spec: dict[str, Any],
+    storage_gb: int,
+    cluster: ClusterRef,
+    parent: pulumi.Resource,
+    secret: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] | None,
+) -> None:
+    """`{name}-service` (headless, named `app`) and `{name}-statefulset` running `spec` on a PVC.
+
+    The StatefulSet holds data: it is protected wherever the profile protects data.
+    """
+    selector = selector_labels(ctx, component, app)
+    labels = ctx.k8s_labels(component, app)
+    svc = k8s.core.v1.Service(
+        f"{name}-service",
+        metadata=wire(object_meta(ctx, component, app, namespace_, app=app)),
+        spec=wire(service_spec(selector, dict([port]), headless=True)),
+        opts=k8s_opts(cluster, parent, depends_on),
+    )
+    k8s.apps.v1.StatefulSet(
+        f"{name}-statefulset",
+        metadata=wire(object_meta(ctx, component, app, namespace_, app=app)),
+        spec=wire(
+            _statefulset_spec(
+                app, selector, pod_template(labels, spec), storage_gb=storage_gb, storage_class=ctx.storage_class,
+                labels=labels,
+            )  # fmt: skip
+        ),
+        opts=ctx.stateful(k8s_opts(cluster, parent, [secret, svc, *(depends_on or [])])),
+    )
+
+
 def incluster_postgres(
     ctx: Context,
     component: str,
@@ -968,14 +1007,6 @@ def incluster_postgres(
         {"POSTGRES_USER": username, "POSTGRES_PASSWORD": password, "POSTGRES_DB": db_ident},
         cluster, parent, depends_on=depends_on,
     )  # fmt: skip
-    selector = selector_labels(ctx, component, app)
-    labels = ctx.k8s_labels(component, app)
-    svc = k8s.core.v1.Service(
-        f"{name}-service",
-        metadata=wire(object_meta(ctx, component, app, namespace_, app=app)),
-        spec=wire(service_spec(selector, {"postgres": POSTGRES_PORT}, headless=True)),
-        opts=k8s_opts(cluster, parent, depends_on),
-    )
     ready = ["/bin/sh", "-c", 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"']
     container = secure_container(
         app,
@@ -1005,17 +1036,10 @@ def incluster_postgres(
         volumes=[{"name": "run", "emptyDir": {}}],
         termination_grace=60,
     )
-    k8s.apps.v1.StatefulSet(
-        f"{name}-statefulset",
-        metadata=wire(object_meta(ctx, component, app, namespace_, app=app)),
-        spec=wire(
-            _statefulset_spec(
-                app, selector, pod_template(labels, spec), storage_gb=storage_gb, storage_class=ctx.storage_class,
-                labels=labels,
-            )  # fmt: skip
-        ),
-        opts=ctx.stateful(k8s_opts(cluster, parent, [sec, svc, *(depends_on or [])])),
-    )
+    _headless_statefulset(
+        ctx, component, name, app, namespace_, ("postgres", POSTGRES_PORT), spec, storage_gb,
+        cluster, parent, sec, depends_on,
+    )  # fmt: skip
     return DatabaseEndpoint(
         host=service_host(app, namespace_),
         port=POSTGRES_PORT,
@@ -1048,14 +1072,6 @@ def incluster_redis(
         ctx, component, f"{name}-credentials", creds, namespace_, {"REDIS_PASSWORD": password}, cluster, parent,
         depends_on=depends_on,
     )  # fmt: skip
-    selector = selector_labels(ctx, component, app)
-    labels = ctx.k8s_labels(component, app)
-    svc = k8s.core.v1.Service(
-        f"{name}-service",
-        metadata=wire(object_meta(ctx, component, app, namespace_, app=app)),
-        spec=wire(service_spec(selector, {"redis": REDIS_PORT}, headless=True)),
-        opts=k8s_opts(cluster, parent, depends_on),
-    )
     ping = ["/bin/sh", "-c", 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG']
     container = secure_container(
         app,
@@ -1073,17 +1089,10 @@ def incluster_redis(
         run_as_user=REDIS_UID,
         volume_mounts=[{"name": "data", "mountPath": "/data"}],
     )
-    k8s.apps.v1.StatefulSet(
-        f"{name}-statefulset",
-        metadata=wire(object_meta(ctx, component, app, namespace_, app=app)),
-        spec=wire(
-            _statefulset_spec(
-                app, selector, pod_template(labels, pod_spec([container], run_as_user=REDIS_UID)),
-                storage_gb=storage_gb, storage_class=ctx.storage_class, labels=labels,
-            )  # fmt: skip
-        ),
-        opts=ctx.stateful(k8s_opts(cluster, parent, [sec, svc, *(depends_on or [])])),
-    )
+    _headless_statefulset(
+        ctx, component, name, app, namespace_, ("redis", REDIS_PORT), pod_spec([container], run_as_user=REDIS_UID),
+        storage_gb, cluster, parent, sec, depends_on,
+    )  # fmt: skip
     return CacheEndpoint(host=service_host(app, namespace_), port=REDIS_PORT, tls=False, password=password)
 
 
