@@ -598,7 +598,8 @@ def locate_tagged(targets: list[Target], tagged: Iterable[TaggedResource], plan:
     """Match generic targets to live tagged resources: by `mlplat:resource`, then by elimination.
 
     Several live resources claiming one logical name: the one the state knows wins, else the
-    one whose tags agree best; the others stay unmatched (and so become `unmanaged`).
+    one that agrees with the plan on most checked attributes (tags included); the others stay
+    unmatched (and so become `unmanaged`).
     """
     pool: dict[tuple[str, str], list[TaggedResource]] = {}
     for r in tagged:
@@ -608,8 +609,11 @@ def locate_tagged(targets: list[Target], tagged: Iterable[TaggedResource], plan:
     found: dict[str, TaggedResource] = {}
 
     def score(t: Target, r: TaggedResource) -> tuple[int, int, str]:
+        # Copies usually carry the same tags; what tells the planned one apart is every checked
+        # attribute (a VPC's CIDR, …), read from the same live view the comparison uses.
         in_state = int(bool(state_ids) and (r.identifier in (state_ids or ()) or (r.arn or "") in (state_ids or ())))
-        agree = sum(1 for c in t.checks if c.attribute.startswith("tags.") and c.equal(c.expected, c.actual({"tags": r.tags})))
+        live = {"tags": dict(r.tags), **r.details}
+        agree = sum(1 for c in t.checks if c.equal(c.expected, c.actual(live)))
         return (-in_state, -agree, r.identifier)
 
     for t in targets:
