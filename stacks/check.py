@@ -167,20 +167,13 @@ def load_baseline(spec_path: str | Path, compare_to: str) -> Baseline:
     A revision at which the spec does not exist yet (the pull request adds it) is a baseline
     with no environments: every environment is new. An unknown revision is a user error (exit 2).
     """
-    from .resolve import load_spec
-
-    if Path(compare_to).is_file():
-        return Baseline(compare_to, load_spec(compare_to))
-    from .cost import spec_at_revision
+    from .cost import SpecAbsentAtRevision, baseline_document
 
     try:
-        return Baseline(compare_to, spec_at_revision(spec_path, compare_to))
-    except MlplatError as exc:
-        # cost.spec_at_revision has no typed error for "absent at that revision": match its message
-        # (tests/ci/test_check.py covers it, so a change of wording there fails loudly here).
-        if "does not exist at revision" in str(exc):
-            return Baseline(compare_to, None)
-        raise
+        doc, label = baseline_document(spec_path, compare_to)
+    except SpecAbsentAtRevision:
+        return Baseline(compare_to, None)
+    return Baseline(label, doc)
 
 
 # --------------------------------------------------------------------------- one environment, two stages

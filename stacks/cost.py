@@ -1725,6 +1725,10 @@ def _git(args: list[str], cwd: Path) -> tuple[int, str, str]:
     return proc.returncode, proc.stdout, proc.stderr.strip()
 
 
+class SpecAbsentAtRevision(MlplatError):
+    """The spec file does not exist at that revision (e.g. the pull request adds it)."""
+
+
 def spec_at_revision(spec_path: str | Path, ref: str) -> SpecDocument:
     """The spec file as it was at git revision `ref`, read with `git show` (no checkout)."""
     from .resolve import SpecDocument
@@ -1742,22 +1746,28 @@ def spec_at_revision(spec_path: str | Path, ref: str) -> SpecDocument:
         raise MlplatError(f"--compare-to: {ref!r} is neither a spec file nor a git revision of {root}")
     rc, text, _ = _git(["show", f"{ref}:{rel}"], root)
     if rc != 0:
-        raise MlplatError(f"--compare-to: {rel} does not exist at revision {ref!r}")
+        raise SpecAbsentAtRevision(f"--compare-to: {rel} does not exist at revision {ref!r}")
     display = f"{ref}:{rel}"
     return SpecDocument(Path(display), parse_yaml(text, display))
 
 
-def baseline_estimate(spec_path: str | Path, compare_to: str, env: str) -> tuple[CostEstimate | None, str]:
-    """Price `env` of the baseline: `compare_to` is a spec FILE when one exists at that path, else a
-    git revision of `spec_path`. None when the environment does not exist in the baseline."""
-    from .offline import run_offline
-    from .resolve import load_spec, resolve
+def baseline_document(spec_path: str | Path, compare_to: str) -> tuple[SpecDocument, str]:
+    """The baseline spec and its label: `compare_to` is a spec FILE when one exists at that path,
+    else a git revision of `spec_path` (SpecAbsentAtRevision when the spec is not there)."""
+    from .resolve import load_spec
 
-    candidate = Path(compare_to)
-    if candidate.is_file():
-        doc, label = load_spec(candidate), str(compare_to)
-    else:
-        doc, label = spec_at_revision(spec_path, compare_to), compare_to
+    if Path(compare_to).is_file():
+        return load_spec(compare_to), str(compare_to)
+    return spec_at_revision(spec_path, compare_to), compare_to
+
+
+def baseline_estimate(spec_path: str | Path, compare_to: str, env: str) -> tuple[CostEstimate | None, str]:
+    """Price `env` of the baseline (see baseline_document). None when the environment does not
+    exist in the baseline."""
+    from .offline import run_offline
+    from .resolve import resolve
+
+    doc, label = baseline_document(spec_path, compare_to)
     if env not in doc.environment_names():
         return None, label
     resolved = resolve(doc, env)
@@ -1787,8 +1797,10 @@ __all__ = [
     "CostLine",
     "Coverage",
     "LineDiff",
+    "SpecAbsentAtRevision",
     "UsageAssumptions",
     "available_regions",
+    "baseline_document",
     "baseline_estimate",
     "billable_resources",
     "budget_gate",
