@@ -18,13 +18,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from mlplat.stacks.offline import UNKNOWN_WIRE
 from mlplat.stacks.plan import UNKNOWN, Plan, PlanResource
 
 from .base import LevelResolver, PlanContext, PlanRule, all_rules
 from .locate import component_of
 
-# The engine's wire marker for values unknown during preview.
-_UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 PACK_NAME = "mlplat"
 
 
@@ -34,7 +33,7 @@ def plain_props(value: Any) -> Any:
         return {str(k): plain_props(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain_props(v) for v in value]
-    if value == _UNKNOWN_WIRE:
+    if value == UNKNOWN_WIRE:
         return UNKNOWN
     if value is None or isinstance(value, (str, int, float, bool)):
         return value

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .plan import SECRET, UNKNOWN, Plan, PlanResource
+from .plan import SECRET, UNKNOWN, Plan, PlanResource, walk_values
 
 if TYPE_CHECKING:
     from .live_aws import LiveAws, TaggedResource
@@ -74,13 +74,7 @@ AWS_CHECKABLE = {T_BUCKET, *BUCKET_SUBRESOURCES, T_KMS_KEY, T_KMS_ALIAS, T_EKS, 
 
 def known(value: Any) -> bool:
     """A plan value that is fully decided before apply (no unknowns or secrets inside)."""
-    if value in (UNKNOWN, SECRET):
-        return False
-    if isinstance(value, dict):
-        return all(known(v) for v in value.values())
-    if isinstance(value, list):
-        return all(known(v) for v in value)
-    return True
+    return not any(v in (UNKNOWN, SECRET) for v in walk_values(value))
 
 
 def norm(value: Any) -> Any:
@@ -822,13 +816,7 @@ def _resolve_refs(v: Any, resolve: Callable[[LiveRef], Any] | None) -> Any:
 
 
 def _has_unresolved(v: Any) -> bool:
-    if v is _UNRESOLVED:
-        return True
-    if isinstance(v, dict):
-        return any(_has_unresolved(x) for x in v.values())
-    if isinstance(v, list):
-        return any(_has_unresolved(x) for x in v)
-    return False
+    return any(x is _UNRESOLVED for x in walk_values(v))
 
 
 def _drop_unresolved(v: Any) -> Any:

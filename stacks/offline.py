@@ -26,7 +26,7 @@ _SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e"
 _SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 _SIG_ASSET = "c44067f5952c0a294b673a41bacd8c17"
 _SIG_ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7"
-_UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's marker for a value unknown in preview
 
 # What a generated credential looks like offline; it must never surface in a plan.
 GENERATED_SECRET = "mlplat-offline-generated-secret"
@@ -51,7 +51,7 @@ def decode_wire(value: Any) -> Any:
         return {k: decode_wire(v) for k, v in value.items()}
     if isinstance(value, list):
         return [decode_wire(v) for v in value]
-    if value == _UNKNOWN_WIRE:
+    if value == UNKNOWN_WIRE:
         return UNKNOWN
     return value
 
@@ -322,4 +322,4 @@ def preview(spec_path: str, env: str) -> Plan:
     return run_offline(load_platform(spec_path, env))
 
 
-__all__ = ["GENERATED_SECRET", "decode_wire", "preview", "run_offline", "run_program"]
+__all__ = ["GENERATED_SECRET", "UNKNOWN_WIRE", "decode_wire", "preview", "run_offline", "run_program"]
