@@ -7,15 +7,13 @@ what is checked here is what `pulumi destroy` would find marked `protect` in the
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 from mlplat.stacks import engine
 from mlplat.stacks.errors import MlplatError
 from mlplat.stacks.offline import run_offline
 from mlplat.stacks.resolve import load_platform
 
-from tests.conftest import EXAMPLES
+from tests.plans import reference
 
 BUCKET = "aws:s3/bucket:Bucket"
 RDS = "aws:rds/instance:Instance"
@@ -23,11 +21,11 @@ KMS = "aws:kms/key:Key"
 CACHES = ("aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/cluster:Cluster")
 
 
-@cache
 def reference_plan(env: str):
-    """The AWS reference spec (every component): buckets, RDS, ElastiCache and KMS keys."""
-    resolved = load_platform(EXAMPLES / "platform.yaml", env)
-    return resolved, run_offline(resolved)
+    """The AWS reference spec (every component): buckets, RDS, ElastiCache and KMS keys.
+
+    From the session cache shared by every test folder (each offline run costs seconds)."""
+    return reference("platform", env)
 
 
 # --------------------------------------------------------------------------- protection per profile
