@@ -29,7 +29,7 @@ def main() -> None:
     from mlplat.policies import evaluate
     from mlplat.policies.checkov_bridge import warm_up
     from mlplat.stacks import load_platform
-    from mlplat.stacks.offline import run_offline
+    from mlplat.stacks.plan.offline import run_offline
 
     t1 = time.perf_counter()
     warm_up()

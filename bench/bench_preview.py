@@ -36,7 +36,7 @@ def synthetic(models: int) -> str:
 
 def timed(path: Path, env: str, runs: int = 3) -> tuple[int, float]:
     from mlplat.stacks import load_platform
-    from mlplat.stacks.offline import run_offline
+    from mlplat.stacks.plan.offline import run_offline
 
     import gc
 

@@ -35,8 +35,8 @@ def check(spec: str, compare_to: str | None, summary: str | None, sarif: str | N
         mlplat check platform.yaml
         mlplat check platform.yaml --compare-to origin/main --summary summary.md --sarif mlplat.sarif
     """
-    from mlplat.stacks.check import check as run_check
-    from mlplat.stacks.check import print_verdict
+    from mlplat.stacks.review.check import check as run_check
+    from mlplat.stacks.review.check import print_verdict
 
     from .output import err_console
 
@@ -70,7 +70,7 @@ def diff(spec: str, from_env: str, to_env: str, fmt: str) -> None:
     Example:
         mlplat diff platform.yaml --from-env staging --to-env prod
     """
-    from mlplat.stacks.diff import diff_environments, render_table
+    from mlplat.stacks.review.diff import diff_environments, render_table
 
     from .output import echo_json, err_console
 
@@ -112,7 +112,7 @@ def ci_init(provider: str, directory: str, spec: str, environments: tuple[str, .
         mlplat ci init --provider github
         mlplat ci init --provider gitlab --dir my-platform
     """
-    from mlplat.stacks.ci import make_context, write_workflows
+    from mlplat.stacks.repo.ci import make_context, write_workflows
 
     written = write_workflows(directory, provider, spec=spec, environments=list(environments) or None,
                               branch=branch)

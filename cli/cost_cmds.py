@@ -9,7 +9,8 @@ import click
 from .options import ENV_OPTION
 
 if TYPE_CHECKING:
-    from mlplat.stacks.cost import BudgetVerdict, CostDiff, CostEstimate
+    from mlplat.stacks.cost.estimate import BudgetVerdict, CostDiff
+    from mlplat.stacks.cost.lines import CostEstimate
 
 
 @click.command()
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 def cost(spec: str, env: str, fmt: str, compare_to: str | None, plan_file: str | None, output: str | None) -> None:
     """Monthly cost of one environment, by component and by resource, before anything exists.
 
-    Prices come from the catalogue shipped with mlplat (stacks/pricing/: AWS list prices per
+    Prices come from the catalogue shipped with mlplat (stacks/cost/pricing/: AWS list prices per
     region with their date and source; per-vCPU/GiB/GPU rates for kubernetes targets). What a
     plan cannot know (stored GB, NAT traffic, hours autoscaling pools run above their minimum)
     comes from the spec's `usage:` section or documented defaults. Resources without a price
@@ -41,15 +42,15 @@ def cost(spec: str, env: str, fmt: str, compare_to: str | None, plan_file: str |
         mlplat cost platform.yaml --env prod --compare-to origin/main --format markdown
         mlplat cost platform.yaml --env dev --compare-to old-platform.yaml --format json
     """
-    from mlplat.stacks.cost import baseline_estimate, budget_gate, compare, estimate
-    from mlplat.stacks.resolve import load_platform
+    from mlplat.stacks.cost.estimate import baseline_estimate, budget_gate, compare, estimate
+    from mlplat.stacks.platform_spec.resolve import load_platform
 
     from .output import err_console
 
     resolved = load_platform(spec, env)
     with err_console().status(f"pricing {resolved.prefix}…"):
         if plan_file:
-            from mlplat.stacks.plan import Plan
+            from mlplat.stacks.plan.model import Plan
 
             plan = Plan.load(plan_file)
             if plan.environment != env or plan.platform != resolved.name:
@@ -59,7 +60,7 @@ def cost(spec: str, env: str, fmt: str, compare_to: str | None, plan_file: str |
                     f"{plan_file} is the plan of {plan.platform}/{plan.environment}, not {resolved.name}/{env}"
                 )
         else:
-            from mlplat.stacks.offline import run_offline
+            from mlplat.stacks.plan.offline import run_offline
 
             plan = run_offline(resolved)
         current = estimate(resolved, plan)
@@ -86,7 +87,7 @@ def cost(spec: str, env: str, fmt: str, compare_to: str | None, plan_file: str |
 
 
 def render(current: CostEstimate, diff: CostDiff | None, verdict: BudgetVerdict, fmt: str) -> str:
-    from mlplat.stacks.cost import cost_json, to_markdown
+    from mlplat.stacks.cost.output import cost_json, to_markdown
 
     if fmt == "json":
         import json

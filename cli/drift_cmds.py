@@ -35,8 +35,8 @@ def drift(spec: str, env: str, fmt: str, kube_context: str | None, state_file: s
         mlplat drift platform.yaml --env prod
         mlplat drift platform.yaml --env dev --format json
     """
-    from mlplat.stacks.drift import detect_drift
-    from mlplat.stacks.resolve import load_platform
+    from mlplat.stacks.drift.detect import detect_drift
+    from mlplat.stacks.platform_spec.resolve import load_platform
 
     from .output import echo_json, err_console
 
@@ -142,9 +142,9 @@ def orphans(spec: str, env: str, fmt: str) -> None:
     Example:
         mlplat orphans platform.yaml --env dev
     """
+    from mlplat.stacks.drift.live_aws import find_tagged
     from mlplat.stacks.errors import MlplatError
-    from mlplat.stacks.live_aws import find_tagged
-    from mlplat.stacks.resolve import load_platform
+    from mlplat.stacks.platform_spec.resolve import load_platform
 
     from .output import echo_json
 

@@ -1,6 +1,6 @@
 """up, destroy, refresh: the Pulumi engine lifecycle of one environment.
 
-Thin: parse options, decide how to confirm (mlplat.stacks.engine.confirmation), stream the
+Thin: parse options, decide how to confirm (mlplat.stacks.engine.decisions.confirmation), stream the
 engine's progress to stderr, print the change summary on stdout. Every engine call goes
 through the `engine` module attribute so tests can replace the Pulumi boundary.
 Exit codes (DESIGN 5): 0 ok, 1 the engine failed, 2 user error / refused / aborted.
@@ -32,6 +32,13 @@ CONFIG_OPTION = click.option(
 YES_OPTION = click.option("--yes", "-y", is_flag=True, help="Do not ask (CI). Without a terminal, required.")
 
 
+def leftover_finder() -> Any:
+    """The live reader that lists what still carries an environment's ownership tags (drift's AWS reader)."""
+    from mlplat.stacks.drift.live_aws import find_tagged
+
+    return find_tagged
+
+
 def _engine() -> Any:
     from mlplat.stacks import engine
 
@@ -41,7 +48,7 @@ def _engine() -> Any:
 def _prepare(spec: str, env: str, backend: str | None, secrets_provider: str | None,
              config_items: tuple[str, ...]) -> tuple[Any, Any]:
     """Load the environment and check everything that needs no engine run (fail fast, exit 2)."""
-    from mlplat.stacks.resolve import load_platform
+    from mlplat.stacks.platform_spec.resolve import load_platform
 
     eng = _engine()
     resolved = load_platform(spec, env)
@@ -211,7 +218,7 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
             click.echo(f"  {eng.short_type(str(r.get('type')))} {rid or r.get('urn')} ({why})")
         _info("To delete protected data on purpose, unprotect it first (cd "
               f"{eng.workspace_dir(resolved)} && pulumi state unprotect --stack {stack} URN), then destroy again.")
-    report = eng.find_leftovers(resolved)
+    report = eng.find_leftovers(resolved, leftover_finder())
     if not report.checked:
         _info(report.note or "leftover check skipped")
         return

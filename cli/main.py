@@ -8,7 +8,6 @@ import sys
 from typing import Any
 
 import click
-
 from mlplat import __version__
 
 # name → "module:attribute". Each command module keeps its heavy imports inside the function.

@@ -32,18 +32,19 @@ def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend
         mlplat preview platform.yaml --env dev
         mlplat preview platform.yaml --env prod --format json --out plan.json
     """
-    from mlplat.stacks.resolve import load_platform
+    from mlplat.stacks.platform_spec.resolve import load_platform
 
     resolved = load_platform(spec, env)
     if engine == "pulumi":
-        from mlplat.stacks.engine import engine_preview, parse_config_items
+        from mlplat.stacks.engine.driver import engine_preview
+        from mlplat.stacks.engine.settings import parse_config_items
 
         result = engine_preview(resolved, backend=backend, targets=list(targets), secrets_provider=secrets_provider,
                                 config=parse_config_items(config_items))
         if result.failures:
             raise SystemExit(1)
         return
-    from mlplat.stacks.offline import run_offline
+    from mlplat.stacks.plan.offline import run_offline
 
     from .output import echo_json, err_console
 
@@ -57,7 +58,7 @@ def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend
     if fmt == "json":
         echo_json(plan.to_dict())
         return
-    from mlplat.stacks.report import plan_table
+    from mlplat.stacks.plan.table import plan_table
 
     plan_table(plan, resolved)
     if out:
@@ -80,9 +81,9 @@ def render(spec: str, env: str, out: str, force: bool) -> None:
     Example:
         mlplat render platform.yaml --env prod --out build/prod
     """
-    from mlplat.stacks.offline import run_offline
-    from mlplat.stacks.render import render as render_project
-    from mlplat.stacks.resolve import load_platform
+    from mlplat.stacks.plan.offline import run_offline
+    from mlplat.stacks.plan.render import render as render_project
+    from mlplat.stacks.platform_spec.resolve import load_platform
 
     resolved = load_platform(spec, env)
     plan = run_offline(resolved)
@@ -104,9 +105,9 @@ def graph(spec: str, env: str, fmt: str, output: str | None) -> None:
         mlplat graph platform.yaml --env dev --format mermaid > graph.mmd
         mlplat graph platform.yaml --env dev --format dot | dot -Tsvg > graph.svg
     """
-    from mlplat.stacks.graph import to_dot, to_mermaid
-    from mlplat.stacks.offline import run_offline
-    from mlplat.stacks.resolve import load_platform
+    from mlplat.stacks.plan.graph import to_dot, to_mermaid
+    from mlplat.stacks.plan.offline import run_offline
+    from mlplat.stacks.platform_spec.resolve import load_platform
 
     from .output import write_output
 

@@ -79,14 +79,14 @@ def run(
         mlplat policy run platform.yaml --env dev --no-checkov
     """
     from mlplat.policies import evaluate
-    from mlplat.stacks.resolve import load_platform
+    from mlplat.stacks.platform_spec.resolve import load_platform
 
     from .output import err_console
 
     resolved = load_platform(spec, env)
     plan = None
     if plan_file:
-        from mlplat.stacks.plan import Plan
+        from mlplat.stacks.plan.model import Plan
 
         plan = Plan.load(plan_file)
         if plan.environment != resolved.environment or plan.platform != resolved.name:
@@ -96,7 +96,7 @@ def run(
                 f"{plan_file} is the plan of {plan.platform}/{plan.environment}, not {resolved.name}/{resolved.environment}"
             )
     else:
-        from mlplat.stacks.offline import run_offline
+        from mlplat.stacks.plan.offline import run_offline
 
         with err_console().status(f"expanding {resolved.prefix} offline…"):
             plan = run_offline(resolved)
@@ -173,13 +173,13 @@ def export_pack_cmd(directory: str, profile: str | None, spec: str | None, env: 
     if spec:
         if not env:
             raise MlplatError("--spec needs --env: the levels of which environment?")
-        from mlplat.stacks.resolve import load_platform
+        from mlplat.stacks.platform_spec.resolve import load_platform
 
         resolved = load_platform(spec, env)
         levels = resolved_levels(LevelResolver.of(resolved))
         environment, origin = resolved.environment, f"levels of {spec} --env {env}"
     elif profile:
-        from mlplat.stacks.resolve import load_profile
+        from mlplat.stacks.platform_spec.resolve import load_profile
 
         levels = resolved_levels(LevelResolver(load_profile(profile).policy_levels))
         environment, origin = profile, f"profile {profile}"

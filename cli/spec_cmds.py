@@ -50,7 +50,7 @@ def schema(output: str | None) -> None:
     """
     import json
 
-    from mlplat.stacks.schema import spec_json_schema
+    from mlplat.stacks.platform_spec.schema import spec_json_schema
 
     from .output import write_output
 
@@ -87,7 +87,7 @@ def init(directory: str, name: str | None, provider: str, ci_provider: str) -> N
         mlplat init my-platform --provider aws
         mlplat validate my-platform/platform.yaml
     """
-    from mlplat.stacks.scaffold import SPEC_FILE, scaffold
+    from mlplat.stacks.repo.scaffold import SPEC_FILE, scaffold
 
     created = scaffold(directory, name=name, provider=provider, ci_provider=ci_provider)
     for path in created:

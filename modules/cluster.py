@@ -22,9 +22,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-from mlplat.stacks.catalog import instance_type, is_arm
-from mlplat.stacks.spec import Cluster as ClusterSpec
-from mlplat.stacks.spec import NodePool
+from mlplat.stacks.platform_spec.catalog import instance_type, is_arm
+from mlplat.stacks.platform_spec.model import Cluster as ClusterSpec
+from mlplat.stacks.platform_spec.model import NodePool
 
 from .aws_iam import irsa_role, service_role
 from .aws_kms import platform_key

@@ -13,8 +13,7 @@ import pulumi
 
 if TYPE_CHECKING:
     import pulumi_kubernetes as k8s
-
-    from mlplat.stacks.resolve import ResolvedPlatform
+    from mlplat.stacks.platform_spec.resolve import ResolvedPlatform
 
 MANAGED_BY = "mlplat"
 COMPONENT_TAG = "mlplat:component"
@@ -89,10 +88,10 @@ class Context:
     kms_deletion_window_days: int
     storage_class: str | None = None
     ingress_class: str | None = None
-    resolved: "ResolvedPlatform | None" = field(default=None, repr=False)
+    resolved: ResolvedPlatform | None = field(default=None, repr=False)
 
     @classmethod
-    def from_resolved(cls, r: "ResolvedPlatform") -> "Context":
+    def from_resolved(cls, r: ResolvedPlatform) -> Context:
         t = r.spec.target
         s = r.profile.safety
         return cls(
@@ -165,7 +164,7 @@ class CacheEndpoint:
 class ClusterRef:
     """What workloads need from the cluster: a provider, and IRSA facts on aws."""
 
-    provider: "k8s.Provider"
+    provider: k8s.Provider
     name: pulumi.Input[str] | None = None
     oidc_provider_arn: pulumi.Input[str] | None = None
     oidc_issuer: pulumi.Input[str] | None = None  # issuer URL without https://

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
-from mlplat.stacks.spec import Database, Redis
+from mlplat.stacks.platform_spec.model import Database, Redis
 
 from .aws_iam import bounded_name
 from .aws_kms import platform_key

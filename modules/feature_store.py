@@ -20,9 +20,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
+from mlplat.stacks.platform_spec.model import FeatureStore as FeatureStoreSpec
 
-from mlplat.stacks.spec import FeatureStore as FeatureStoreSpec
-
+from . import data_services, tenancy
 from . import k8s as kx
 from .common import BucketRef, CacheEndpoint, ClusterRef, Context, DatabaseEndpoint, NetworkRef
 
@@ -99,9 +99,9 @@ def replica_bounds(min_replicas: int) -> tuple[int, int]:
     return lo, max(2, 3 * lo)
 
 
-def network_access(ctx: Context, network: NetworkRef | None, local_ports: tuple[int, ...]) -> kx.NetworkAccess:
-    cidr = ((network.vpc_cidr, (kx.POSTGRES_PORT, kx.REDIS_PORT)),) if ctx.aws and network is not None else ()
-    return kx.NetworkAccess(platform_ingress_ports=(PORT, *local_ports), cidr_egress=cidr)
+def network_access(ctx: Context, network: NetworkRef | None, local_ports: tuple[int, ...]) -> tenancy.NetworkAccess:
+    cidr = ((network.vpc_cidr, (data_services.POSTGRES_PORT, data_services.REDIS_PORT)),) if ctx.aws and network is not None else ()
+    return tenancy.NetworkAccess(platform_ingress_ports=(PORT, *local_ports), cidr_egress=cidr)
 
 
 # --------------------------------------------------------------------------- component
@@ -131,29 +131,29 @@ class FeatureStore(pulumi.ComponentResource):
         self.namespace = ns_name
         local_ports: tuple[int, ...] = ()
         if args.database is None:
-            local_ports += (kx.POSTGRES_PORT,)
+            local_ports += (data_services.POSTGRES_PORT,)
         if spec.online_store == "redis" and not ctx.aws:
-            local_ports += (kx.REDIS_PORT,)
-        ns = kx.namespace(
-            ctx, COMPONENT, name, cluster, self, kx.cluster_quota(ctx),
+            local_ports += (data_services.REDIS_PORT,)
+        ns = tenancy.namespace(
+            ctx, COMPONENT, name, cluster, self, tenancy.cluster_quota(ctx),
             access=network_access(ctx, args.network, local_ports),
         )  # fmt: skip
         waits: list[pulumi.Resource] = [ns]
 
         # Registry: a `feast` database on the platform Postgres (or a local one).
         if args.database is not None:
-            db, job = kx.database_for(
+            db, job = data_services.database_for(
                 ctx, COMPONENT, f"{name}-registry-db", args.database, DATABASE, namespace_=ns_name, cluster=cluster,
                 parent=self, depends_on=[ns],
             )  # fmt: skip
             waits.append(job)
         else:
-            db = kx.incluster_postgres(
+            db = data_services.incluster_postgres(
                 ctx, COMPONENT, f"{name}-db", namespace_=ns_name, cluster=cluster, parent=self, database=DATABASE,
                 depends_on=[ns],
             )  # fmt: skip
         sslmode = "require" if ctx.aws and args.database is not None else None
-        registry_url = kx.database_url(db, driver="postgresql+psycopg", sslmode=sslmode)
+        registry_url = data_services.database_url(db, driver="postgresql+psycopg", sslmode=sslmode)
 
         # Online store.
         creds: dict[str, pulumi.Input[str]] = {"FEAST_REGISTRY_PATH": registry_url}
@@ -165,7 +165,7 @@ class FeatureStore(pulumi.ComponentResource):
 
                 cache = elasticache_redis(ctx, COMPONENT, f"{name}-redis", spec.redis, args.network, cluster, self)
             else:
-                cache = kx.incluster_redis(
+                cache = data_services.incluster_redis(
                     ctx, COMPONENT, f"{name}-redis", namespace_=ns_name, cluster=cluster, parent=self, depends_on=[ns]
                 )
             self.online = cache
@@ -205,7 +205,7 @@ class FeatureStore(pulumi.ComponentResource):
         waits.append(sa)
         s3_secret = None
         if bucket is not None:
-            s3_secret = kx.s3_credentials_secret(
+            s3_secret = data_services.s3_credentials_secret(
                 ctx, COMPONENT, f"{name}-s3", bucket, namespace_=ns_name, cluster=cluster, parent=self, depends_on=[ns]
             )
 
@@ -220,7 +220,7 @@ class FeatureStore(pulumi.ComponentResource):
             env.append(kx.env_value("FEAST_OFFLINE_BUCKET", pulumi.Output.concat("s3://", bucket.bucket)))
             if bucket.endpoint is not None:
                 env.append(kx.env_value("FEAST_S3_ENDPOINT_URL", bucket.endpoint))
-            env += kx.s3_credentials_env(BucketRef(bucket.name, bucket.bucket, bucket.arn, bucket.endpoint), s3_secret)
+            env += data_services.s3_credentials_env(BucketRef(bucket.name, bucket.bucket, bucket.arn, bucket.endpoint), s3_secret)
         env_from = [{"secretRef": {"name": CREDENTIALS}}]
         mounts = [{"name": "config", "mountPath": "/feast", "readOnly": True}]
         volumes = [{"name": "config", "configMap": {"name": CONFIG_MAP}}]

@@ -21,9 +21,9 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from mlplat.stacks.platform_spec.model import Monitoring as MonitoringSpec
 
-from mlplat.stacks.spec import Monitoring as MonitoringSpec
-
+from . import data_services, tenancy
 from . import k8s as kx
 from .common import BucketRef, ClusterRef, Context
 
@@ -59,7 +59,7 @@ def scrape_targets(
     ctx: Context, components: list[str], *, serving_kind: str | None = None, orchestrator_kind: str | None = None
 ) -> list[ScrapeTarget]:
     """What Prometheus scrapes for each deployed mlplat component (selectors match our labels)."""
-    ns = lambda c: kx.namespace_name(ctx, c)  # noqa: E731
+    ns = lambda c: kx.namespace_name(ctx, c)
     out: list[ScrapeTarget] = []
     if "tracking" in components:
         out.append(ScrapeTarget("tracking", "ServiceMonitor", "mlflow", ns("tracking"),
@@ -456,10 +456,10 @@ for model in models:
 '''
 
 
-def network_access(orchestrator_kind: str | None = None) -> kx.NetworkAccess:
+def network_access(orchestrator_kind: str | None = None) -> tenancy.NetworkAccess:
     # Prometheus scrapes the platform namespaces (their policies admit monitoring), the kubelets and
     # node exporters on the nodes, and the API server; Alertmanager posts to Slack/PagerDuty (443).
-    return kx.NetworkAccess(
+    return tenancy.NetworkAccess(
         ingress_controller_ports=(3000, 9090, 9093),
         kube_api=True,
         # + the KFP API's metrics port: KFP lives in the upstream `kubeflow` namespace, outside ours.
@@ -496,9 +496,9 @@ class Monitoring(pulumi.ComponentResource):
         self.namespace = ns_name
         # node-exporter needs the host network/PID namespace: the namespace must admit privileged
         # pods (warn/audit stay `restricted`, so anything else non-compliant is reported).
-        ns = kx.namespace(
-            ctx, COMPONENT, name, cluster, self, kx.cluster_quota(ctx), access=network_access(orchestrator_kind),
-            pod_security=kx.PSA_PRIVILEGED,
+        ns = tenancy.namespace(
+            ctx, COMPONENT, name, cluster, self, tenancy.cluster_quota(ctx), access=network_access(orchestrator_kind),
+            pod_security=tenancy.PSA_PRIVILEGED,
         )  # fmt: skip
         after = [ns]
 
@@ -507,7 +507,7 @@ class Monitoring(pulumi.ComponentResource):
         if spec.grafana.enabled:
             ref = spec.grafana.admin_password
             if ref is None:
-                password = kx.generated_password(f"{name}-grafana-admin-password", self)
+                password = data_services.generated_password(f"{name}-grafana-admin-password", self)
                 kx.opaque_secret(
                     ctx, COMPONENT, f"{name}-grafana-admin", GRAFANA_SECRET, ns_name,
                     {"admin-user": "admin", "admin-password": password}, cluster, self, depends_on=after,
@@ -622,7 +622,7 @@ class Monitoring(pulumi.ComponentResource):
             ctx, COMPONENT, f"{name}-drift-sa", DRIFT_APP, ns_name, [bucket], write=True, cluster=cluster,
             parent=self, depends_on=after,
         )  # fmt: skip
-        s3_secret = kx.s3_credentials_secret(
+        s3_secret = data_services.s3_credentials_secret(
             ctx, COMPONENT, f"{name}-drift-s3", bucket, namespace_=ns_name, cluster=cluster, parent=self,
             secret_name="drift-reports-s3", depends_on=after,
         )  # fmt: skip
@@ -639,7 +639,7 @@ class Monitoring(pulumi.ComponentResource):
         ]
         if ctx.aws and ctx.region:
             env.append(kx.env_value("AWS_DEFAULT_REGION", ctx.region))
-        env += kx.s3_credentials_env(bucket, s3_secret)
+        env += data_services.s3_credentials_env(bucket, s3_secret)
         container = kx.secure_container(
             "evidently",
             EVIDENTLY_IMAGE,

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
-from mlplat.stacks.spec import Network as NetworkSpec
+from mlplat.stacks.platform_spec.model import Network as NetworkSpec
 
 from .common import Context, NetworkRef
 

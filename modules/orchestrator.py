@@ -27,9 +27,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
+from mlplat.stacks.platform_spec.model import Orchestrator as OrchestratorSpec
 
-from mlplat.stacks.spec import Orchestrator as OrchestratorSpec
-
+from . import data_services, tenancy
 from . import k8s as kx
 from .common import ClusterRef, Context, DatabaseEndpoint, secret
 
@@ -179,11 +179,11 @@ def kfp_directories(version: str) -> list[tuple[str, str]]:
     ]
 
 
-def network_access(ctx: Context, kind: str, vpc_cidr: str | None) -> kx.NetworkAccess:
-    cidr = ((vpc_cidr, (kx.POSTGRES_PORT,)),) if ctx.aws and vpc_cidr else ()
+def network_access(ctx: Context, kind: str, vpc_cidr: str | None) -> tenancy.NetworkAccess:
+    cidr = ((vpc_cidr, (data_services.POSTGRES_PORT,)),) if ctx.aws and vpc_cidr else ()
     if kind == "airflow":
-        return kx.NetworkAccess(ingress_controller_ports=(AIRFLOW_WEB_PORT,), cidr_egress=cidr, kube_api=True)
-    return kx.NetworkAccess(
+        return tenancy.NetworkAccess(ingress_controller_ports=(AIRFLOW_WEB_PORT,), cidr_egress=cidr, kube_api=True)
+    return tenancy.NetworkAccess(
         ingress_controller_ports=(KFP_UI_PORT,), platform_ingress_ports=KFP_API_PORTS, cidr_egress=cidr, kube_api=True
     )
 
@@ -240,20 +240,20 @@ class Orchestrator(pulumi.ComponentResource):
         self.namespace = ns_name
         # Chart pods are hardened through values; `baseline` is enforced (warn/audit: restricted)
         # because not every chart container exposes every restricted field.
-        ns = kx.namespace(
-            ctx, COMPONENT, name, cluster, self, kx.cluster_quota(ctx),
-            access=network_access(ctx, "airflow", self._vpc_cidr(ctx)), pod_security=kx.PSA_BASELINE,
+        ns = tenancy.namespace(
+            ctx, COMPONENT, name, cluster, self, tenancy.cluster_quota(ctx),
+            access=network_access(ctx, "airflow", self._vpc_cidr(ctx)), pod_security=tenancy.PSA_BASELINE,
         )  # fmt: skip
 
         db = args.database
         if db is None:
-            db = kx.incluster_postgres(
+            db = data_services.incluster_postgres(
                 ctx, COMPONENT, f"{name}-db", namespace_=ns_name, cluster=cluster, parent=self,
                 database="airflow", depends_on=[ns],
             )  # fmt: skip
             waits: list[pulumi.Resource] = [ns]
         else:
-            db, job = kx.database_for(
+            db, job = data_services.database_for(
                 ctx, COMPONENT, f"{name}-airflow-db", db, "airflow", namespace_=ns_name, cluster=cluster,
                 parent=self, depends_on=[ns],
             )  # fmt: skip
@@ -261,9 +261,9 @@ class Orchestrator(pulumi.ComponentResource):
         sslmode = "require" if ctx.aws and args.database is not None else None
         metadata = kx.opaque_secret(
             ctx, COMPONENT, f"{name}-metadata", METADATA_SECRET, ns_name,
-            {"connection": kx.database_url(db, sslmode=sslmode)}, cluster, self, depends_on=[ns],
+            {"connection": data_services.database_url(db, sslmode=sslmode)}, cluster, self, depends_on=[ns],
         )  # fmt: skip
-        webserver_key = kx.generated_password(f"{name}-webserver-key", self, length=48)
+        webserver_key = data_services.generated_password(f"{name}-webserver-key", self, length=48)
         web = kx.opaque_secret(
             ctx, COMPONENT, f"{name}-webserver-secret-key", WEBSERVER_SECRET, ns_name,
             {"webserver-secret-key": webserver_key}, cluster, self, depends_on=[ns],
@@ -307,7 +307,7 @@ class Orchestrator(pulumi.ComponentResource):
             previous = [d]
         self.release = previous[0]
         # The upstream manifests create the `kubeflow` namespace: add our policies to it.
-        kx.network_policies(
+        tenancy.network_policies(
             ctx, COMPONENT, name, KFP_NAMESPACE, network_access(ctx, "kubeflow-pipelines", self._vpc_cidr(ctx)),
             cluster, self, depends_on=previous,
         )  # fmt: skip

@@ -10,15 +10,15 @@ import pulumi
 from .common import BucketRef, ClusterRef, Context, DatabaseEndpoint, NetworkRef
 
 if TYPE_CHECKING:
-    from mlplat.stacks.resolve import ResolvedPlatform
+    from mlplat.stacks.platform_spec.resolve import ResolvedPlatform
 
 
 @dataclass
 class PlatformArgs:
-    resolved: "ResolvedPlatform"
+    resolved: ResolvedPlatform
 
 
-def artifact_bucket_name(resolved: "ResolvedPlatform") -> str | None:
+def artifact_bucket_name(resolved: ResolvedPlatform) -> str | None:
     """tracking.artifact_bucket, else the first bucket declared with purpose: artifacts."""
     spec = resolved.spec
     if spec.tracking is not None and spec.tracking.artifact_bucket:
@@ -28,7 +28,7 @@ def artifact_bucket_name(resolved: "ResolvedPlatform") -> str | None:
     return None
 
 
-def report_bucket_name(resolved: "ResolvedPlatform") -> str | None:
+def report_bucket_name(resolved: ResolvedPlatform) -> str | None:
     """monitoring.drift_reports.bucket, else a drift-reports bucket, else the artifact bucket."""
     spec = resolved.spec
     mon = spec.monitoring
@@ -41,7 +41,7 @@ def report_bucket_name(resolved: "ResolvedPlatform") -> str | None:
     return artifact_bucket_name(resolved)
 
 
-def deployed_components(resolved: "ResolvedPlatform") -> list[str]:
+def deployed_components(resolved: ResolvedPlatform) -> list[str]:
     spec = resolved.spec
     order = ("network", "storage", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring")
     present = [c for c in order if getattr(spec, c) is not None]
@@ -66,7 +66,7 @@ class Platform(pulumi.ComponentResource):
 
         network: NetworkRef | None = None
         if "network" in components:
-            from mlplat.stacks.spec import Network as NetworkSpec
+            from mlplat.stacks.platform_spec.model import Network as NetworkSpec
 
             from .network import Network, NetworkArgs
 

@@ -24,10 +24,10 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-
-from mlplat.stacks.spec import ServedModel, Serving
+from mlplat.stacks.platform_spec.model import ServedModel, Serving
 
 from . import k8s as kx
+from . import tenancy
 from .common import BucketRef, ClusterRef, Context, secret
 
 COMPONENT = "serving"
@@ -313,10 +313,10 @@ def nginx_canary_annotations(weight: int) -> dict[str, str]:
     return {"nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": str(weight)}
 
 
-def network_access(kind: str) -> kx.NetworkAccess:
+def network_access(kind: str) -> tenancy.NetworkAccess:
     ports = {"kserve": (MODEL_PORT, 8012, 8013), "seldon": (8000, 9000, MODEL_PORT), "bentoml": (BENTO_PORT,)}[kind]
     webhooks = {"kserve": (9443,), "seldon": (4443, 9443), "bentoml": ()}[kind]
-    return kx.NetworkAccess(
+    return tenancy.NetworkAccess(
         platform_ingress_ports=ports,
         ingress_controller_ports=ports,
         ingress_namespaces=INGRESS_NAMESPACES,
@@ -350,9 +350,9 @@ class ModelServing(pulumi.ComponentResource):
         self.endpoints = {}
         # Operator-injected sidecars (queue-proxy, storage initializer, executor) are not all
         # `restricted`-clean: enforce baseline, warn/audit restricted. BentoML is all ours.
-        ns = kx.namespace(
-            ctx, COMPONENT, name, cluster, self, kx.cluster_quota(ctx), access=network_access(spec.kind),
-            pod_security=kx.PSA_RESTRICTED if spec.kind == "bentoml" else kx.PSA_BASELINE,
+        ns = tenancy.namespace(
+            ctx, COMPONENT, name, cluster, self, tenancy.cluster_quota(ctx), access=network_access(spec.kind),
+            pod_security=tenancy.PSA_RESTRICTED if spec.kind == "bentoml" else tenancy.PSA_BASELINE,
         )  # fmt: skip
         deps: list[pulumi.Resource] = [ns]
 

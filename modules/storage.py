@@ -19,8 +19,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from mlplat.stacks.spec import Bucket as BucketSpec
-from mlplat.stacks.spec import Storage as StorageSpec
+from mlplat.stacks.platform_spec.model import Bucket as BucketSpec
+from mlplat.stacks.platform_spec.model import Storage as StorageSpec
 
 from .aws_kms import platform_key
 from .common import BucketRef, ClusterRef, Context
@@ -255,11 +255,10 @@ class Storage(pulumi.ComponentResource):
 
 
 def _minio_factory() -> Any:
-    try:
-        from mlplat.modules import k8s as k8s_module
-    except ImportError:
-        return None
-    return getattr(k8s_module, "minio", None)
+    # Imported late: aws-only platforms never load the in-cluster data services.
+    from mlplat.modules.data_services import minio
+
+    return minio
 
 
 __all__ = [

@@ -14,15 +14,15 @@ database: `.database` is the server endpoint they receive.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from mlplat.stacks.platform_spec.model import Tracking
 
-from mlplat.stacks.spec import Tracking
-
+from . import data_services, tenancy
 from . import k8s as kx
 from .common import BucketRef, ClusterRef, Context, DatabaseEndpoint, NetworkRef
 
@@ -87,10 +87,10 @@ def tracking_uri(namespace: str) -> str:
     return f"http://{kx.service_host(APP, namespace)}:{PORT}"
 
 
-def network_access(ctx: Context, network: NetworkRef | None, incluster_db: bool) -> kx.NetworkAccess:
-    platform_ports = (PORT, kx.POSTGRES_PORT) if incluster_db else (PORT,)
-    cidr = ((network.vpc_cidr, (kx.POSTGRES_PORT,)),) if ctx.aws and network is not None else ()
-    return kx.NetworkAccess(platform_ingress_ports=platform_ports, ingress_controller_ports=(PORT,), cidr_egress=cidr)
+def network_access(ctx: Context, network: NetworkRef | None, incluster_db: bool) -> tenancy.NetworkAccess:
+    platform_ports = (PORT, data_services.POSTGRES_PORT) if incluster_db else (PORT,)
+    cidr = ((network.vpc_cidr, (data_services.POSTGRES_PORT,)),) if ctx.aws and network is not None else ()
+    return tenancy.NetworkAccess(platform_ingress_ports=platform_ports, ingress_controller_ports=(PORT,), cidr_egress=cidr)
 
 
 # --------------------------------------------------------------------------- component
@@ -117,8 +117,8 @@ class TrackingServer(pulumi.ComponentResource):
         ctx, spec, cluster, bucket = args.ctx, args.spec, args.cluster, args.artifact_bucket
         ns_name = kx.namespace_name(ctx, COMPONENT)
         self.namespace = ns_name
-        ns = kx.namespace(
-            ctx, COMPONENT, name, cluster, self, kx.cluster_quota(ctx),
+        ns = tenancy.namespace(
+            ctx, COMPONENT, name, cluster, self, tenancy.cluster_quota(ctx),
             access=network_access(ctx, args.network, incluster_db=not ctx.aws),
         )  # fmt: skip
         after_ns = [ns]
@@ -133,14 +133,14 @@ class TrackingServer(pulumi.ComponentResource):
                 ctx, COMPONENT, f"{name}-db", spec.database, args.network, cluster, self, database=DATABASE
             )
         else:
-            self.database = kx.incluster_postgres(
+            self.database = data_services.incluster_postgres(
                 ctx, COMPONENT, f"{name}-db", namespace_=ns_name, cluster=cluster, parent=self,
                 storage_gb=spec.database.storage_gb, database=DATABASE, depends_on=after_ns,
             )  # fmt: skip
         sslmode = "require" if ctx.aws else None
         backend = kx.opaque_secret(
             ctx, COMPONENT, f"{name}-backend-store", BACKEND_SECRET, ns_name,
-            {BACKEND_KEY: kx.database_url(self.database, DATABASE, sslmode=sslmode)}, cluster, self,
+            {BACKEND_KEY: data_services.database_url(self.database, DATABASE, sslmode=sslmode)}, cluster, self,
             depends_on=after_ns,
         )  # fmt: skip
         waits: list[pulumi.Resource] = [ns, backend]
@@ -150,7 +150,7 @@ class TrackingServer(pulumi.ComponentResource):
             ctx, COMPONENT, f"{name}-sa", APP, ns_name, [bucket], write=True, cluster=cluster, parent=self,
             depends_on=after_ns,
         )  # fmt: skip
-        s3_secret = kx.s3_credentials_secret(
+        s3_secret = data_services.s3_credentials_secret(
             ctx, COMPONENT, f"{name}-s3", bucket, namespace_=ns_name, cluster=cluster, parent=self, depends_on=after_ns
         )
         waits.append(sa)
@@ -164,7 +164,7 @@ class TrackingServer(pulumi.ComponentResource):
             env.append(kx.env_value("AWS_DEFAULT_REGION", ctx.region))
         if bucket.endpoint is not None:
             env.append(kx.env_value("MLFLOW_S3_ENDPOINT_URL", bucket.endpoint))
-        env += kx.s3_credentials_env(BucketRef(bucket.name, bucket.bucket, bucket.arn), s3_secret)
+        env += data_services.s3_credentials_env(BucketRef(bucket.name, bucket.bucket, bucket.arn), s3_secret)
 
         volumes: list[kx.Obj] = []
         mounts: list[kx.Obj] = []
@@ -243,7 +243,7 @@ class TrackingServer(pulumi.ComponentResource):
         """The basic-auth config Secret: users in their own database, admin password from the spec ref."""
         ctx, cluster, auth = args.ctx, args.cluster, args.spec.auth
         assert auth is not None
-        auth_db, job = kx.database_for(
+        auth_db, job = data_services.database_for(
             ctx, COMPONENT, f"{name}-auth-db", self.database, AUTH_DATABASE, namespace_=ns_name, cluster=cluster,
             parent=self, depends_on=after_ns,
         )  # fmt: skip
@@ -259,8 +259,8 @@ class TrackingServer(pulumi.ComponentResource):
 
             password: pulumi.Output[str] = pulumi.Output.secret(os.environ.get(ref.from_env, ""))
         else:
-            password = kx.generated_password(f"{name}-admin-password", self)
-        ini = pulumi.Output.all(kx.database_url(auth_db, sslmode=sslmode), password).apply(
+            password = data_services.generated_password(f"{name}-admin-password", self)
+        ini = pulumi.Output.all(data_services.database_url(auth_db, sslmode=sslmode), password).apply(
             lambda a: basic_auth_ini(str(a[0]), str(a[1]))
         )
         return kx.opaque_secret(

@@ -28,9 +28,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import Plan, PlanResource
-    from mlplat.stacks.resolve import ResolvedPlatform
-    from mlplat.stacks.spec import PlatformSpec, Waiver
+    from mlplat.stacks.plan.model import Plan, PlanResource
+    from mlplat.stacks.platform_spec.model import PlatformSpec, Waiver
+    from mlplat.stacks.platform_spec.resolve import ResolvedPlatform
 
 Level = Literal["mandatory", "advisory", "disabled"]
 LEVELS: tuple[Level, ...] = ("mandatory", "advisory", "disabled")

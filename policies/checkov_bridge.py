@@ -30,7 +30,7 @@ from .checkov_skips import runner_skips, skipped
 from .helpers import k8s_name, namespace_of, unknown
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import Plan, PlanResource
+    from mlplat.stacks.plan.model import Plan, PlanResource
 
 TERRAFORM_VERSION = "1.9.8"  # what the generated plan JSON claims to come from; checkov needs one
 

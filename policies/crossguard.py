@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mlplat.stacks.offline import UNKNOWN_WIRE
-from mlplat.stacks.plan import UNKNOWN, Plan, PlanResource
+from mlplat.stacks.plan.model import UNKNOWN, Plan, PlanResource
+from mlplat.stacks.plan.offline import UNKNOWN_WIRE
 
 from .base import LevelResolver, PlanContext, PlanRule, all_rules
 from .locate import component_of

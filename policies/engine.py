@@ -23,9 +23,9 @@ from .base import (
 from .locate import component_of, join, locate, resource_spec_path
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import Plan
-    from mlplat.stacks.resolve import ResolvedPlatform
-    from mlplat.stacks.spec import Waiver
+    from mlplat.stacks.plan.model import Plan
+    from mlplat.stacks.platform_spec.model import Waiver
+    from mlplat.stacks.platform_spec.resolve import ResolvedPlatform
 
 
 @dataclass
@@ -143,7 +143,7 @@ def evaluate(
     today = today or _dt.date.today()
     timings: dict[str, float] = {}
     if plan is None:
-        from mlplat.stacks.offline import run_offline
+        from mlplat.stacks.plan.offline import run_offline
 
         t0 = time.perf_counter()
         plan = run_offline(resolved)

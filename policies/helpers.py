@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from mlplat.stacks.catalog import instance_type
-from mlplat.stacks.plan import SECRET, UNKNOWN
+from mlplat.stacks.plan.model import SECRET, UNKNOWN
+from mlplat.stacks.platform_spec.catalog import instance_type
 
 from .base import PlanContext, SpecContext
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import Plan, PlanResource
+    from mlplat.stacks.plan.model import Plan, PlanResource
 
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 SSE_TYPES = (

@@ -18,8 +18,8 @@ from mlplat.stacks.errors import format_path
 from .helpers import unknown
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import Plan, PlanResource
-    from mlplat.stacks.resolve import ResolvedPlatform
+    from mlplat.stacks.plan.model import Plan, PlanResource
+    from mlplat.stacks.platform_spec.resolve import ResolvedPlatform
 
 Path = tuple[str | int, ...]
 

@@ -3,8 +3,8 @@
 Only light modules are imported here: `validate` must not pay for the cloud SDKs.
 """
 
-from .errors import Diagnostic, Location, MlplatError, SpecError
-from .resolve import (
+from mlplat.stacks.platform_spec.model import PlatformSpec
+from mlplat.stacks.platform_spec.resolve import (
     Profile,
     ResolvedPlatform,
     SpecDocument,
@@ -15,7 +15,8 @@ from .resolve import (
     resolve,
     validate,
 )
-from .spec import PlatformSpec
+
+from .errors import Diagnostic, Location, MlplatError, SpecError
 
 __all__ = [
     "Diagnostic", "Location", "MlplatError", "PlatformSpec", "Profile", "ResolvedPlatform", "SpecDocument",

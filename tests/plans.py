@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from mlplat.stacks import load_platform
-from mlplat.stacks.offline import run_offline
+from mlplat.stacks.plan.offline import run_offline
 
 from .conftest import REFERENCE_SPECS
 

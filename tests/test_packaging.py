@@ -33,4 +33,4 @@ def test_package_data_ships():
 
     assert (resources.files("mlplat.envs") / "prod.yaml").is_file()
     assert (resources.files("mlplat.templates") / "render" / "Pulumi.yaml.j2").is_file()
-    assert (resources.files("mlplat.stacks") / "pricing" / "aws-us-east-1.yaml").is_file()
+    assert (resources.files("mlplat.stacks.cost") / "pricing" / "aws-us-east-1.yaml").is_file()

@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule
 from ..helpers import OWNERSHIP_TAGS, TAGGABLE_AWS_TYPES, unknown
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 
 class CloudResourcesCarryOwnershipTags(PlanRule):

@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule
 from ..helpers import EKS_CLUSTER_TYPES, as_list
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 REQUIRED = ("api", "audit", "authenticator")
 

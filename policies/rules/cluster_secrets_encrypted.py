@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule
 from ..helpers import EKS_CLUSTER_TYPES, as_list, is_set
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 
 class ClusterSecretsEncrypted(PlanRule):

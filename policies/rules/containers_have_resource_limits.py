@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule, containers, iter_pod_specs, workload_k
 from ..helpers import is_set
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 
 class ContainersHaveResourceLimits(PlanRule):

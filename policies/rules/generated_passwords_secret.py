@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from ..base import PlanContext, PlanRule, Violation
 from ..helpers import walk_paths
 
-# What a generated credential looks like under the offline engine (mlplat.stacks.offline): the
+# What a generated credential looks like under the offline engine (mlplat.stacks.plan.offline): the
 # engine lets it flow as a known value, so if it ever surfaces in a plan it was not kept secret.
 GENERATED_MARKER = "mlplat-offline-generated-secret"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"

@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule
 from ..helpers import NODE_GROUP_TYPES, as_list, gpu_node_group
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 GPU_TAINT = "nvidia.com/gpu"
 

@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule, containers, iter_pod_specs, workload_k
 from ..helpers import unknown
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 
 def image_tag(image: str) -> str | None:

@@ -8,7 +8,7 @@ from ..base import PlanContext, PlanRule
 from ..helpers import json_doc
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 ROLE = "aws:iam/role:Role"
 

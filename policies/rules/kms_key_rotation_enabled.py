@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule
 from ..helpers import KMS_KEY_TYPES
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 
 class KmsKeyRotationEnabled(PlanRule):

@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule
 from ..helpers import OWNERSHIP_LABELS
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 # Pulumi-side Kubernetes resources that are not API objects (no metadata of their own).
 NOT_OBJECTS = ("kubernetes:helm.sh/", "kubernetes:yaml", "kubernetes:kustomize", "pulumi:providers:")

@@ -8,7 +8,7 @@ from ..base import PlanContext, PlanRule, containers, iter_pod_specs
 from ..helpers import k8s_kind, secretish, walk_paths
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 CREDENTIAL_NAME = re.compile(
     r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)", re.IGNORECASE

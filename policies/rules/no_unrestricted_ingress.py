@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule
 from ..helpers import as_list
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"

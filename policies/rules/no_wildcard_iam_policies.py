@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule
 from ..helpers import as_list, json_doc
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 POLICY_TYPES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy")
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"

@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from mlplat.stacks.catalog import instance_type, is_arm
+from mlplat.stacks.platform_spec.catalog import instance_type, is_arm
 
 from ..base import PlanContext, PlanRule
 from ..helpers import NODE_GROUP_TYPES, as_list
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 SUPPORTED_PREFIXES = ("AL2023_", "BOTTLEROCKET_")  # AL2 AMIs are end-of-life for EKS
 

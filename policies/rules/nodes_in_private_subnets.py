@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule, Violation
 from ..helpers import NODE_GROUP_TYPES, SUBNET_TYPES, truthy
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import Plan
+    from mlplat.stacks.plan.model import Plan
 
 IGW = "aws:ec2/internetGateway:InternetGateway"
 ROUTE = "aws:ec2/route:Route"

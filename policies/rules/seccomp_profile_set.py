@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from ..base import PlanContext, PlanRule, containers, iter_pod_specs, workload_kind
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 ALLOWED = ("RuntimeDefault", "Localhost")
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from ..base import PlanContext, PlanRule
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 SERVICE = "kubernetes:core/v1:Service"
 INTERNAL = {

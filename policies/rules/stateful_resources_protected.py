@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule
 from ..helpers import BUCKET_TYPES, CACHE_TYPES, KMS_KEY_TYPES, RDS_CLUSTER_TYPES, RDS_INSTANCE_TYPES
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 
 class StatefulResourcesProtected(PlanRule):

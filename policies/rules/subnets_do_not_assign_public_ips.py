@@ -7,7 +7,7 @@ from ..base import PlanContext, PlanRule
 from ..helpers import SUBNET_TYPES, truthy
 
 if TYPE_CHECKING:
-    from mlplat.stacks.plan import PlanResource
+    from mlplat.stacks.plan.model import PlanResource
 
 
 class SubnetsDoNotAssignPublicIps(PlanRule):

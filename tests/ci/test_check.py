@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from mlplat.cli.main import cli
-from mlplat.stacks.check import SUMMARY_MARKER, check
+from mlplat.stacks.review.check import SUMMARY_MARKER, check
 
 from tests.conftest import REFERENCE_SPECS
 
@@ -276,8 +276,8 @@ def test_parallel_strategies_match_sequential(tmp_path, strategy):
 
 def test_worker_user_error_surfaces_as_mlplat_error(tmp_path):
     # A user error raised inside a worker keeps its message and exit code (not an "internal error").
-    from mlplat.stacks import check as check_mod
     from mlplat.stacks.errors import MlplatError
+    from mlplat.stacks.review import check as check_mod
 
     with check_mod._spawn_pool(1) as pool:
         pool.submit("x", check_mod.load_baseline, str(tmp_path / "nope.yaml"), "no-such-ref")
@@ -292,7 +292,7 @@ def test_sarif_moves_builtin_profile_locations_onto_the_spec():
     from types import SimpleNamespace
 
     from mlplat.policies import Finding, PolicyResult
-    from mlplat.stacks.check import CheckResult, EnvironmentResult
+    from mlplat.stacks.review.check import CheckResult, EnvironmentResult
 
     f = Finding(policy="MLP-DB-001", level="mandatory", source="mlplat", resource="tracking-db",
                 message="not multi-AZ", file="<builtin>/envs/prod.yaml", line=7, environment="prod")
@@ -309,7 +309,7 @@ def test_sarif_moves_builtin_profile_locations_onto_the_spec():
 
 def test_auto_jobs_follows_the_measurement(monkeypatch):
     # pipeline (2) with several environments, two cores and a free core; else sequential (1)
-    from mlplat.stacks import check as check_mod
+    from mlplat.stacks.review import check as check_mod
 
     monkeypatch.delenv("MLPLAT_CHECK_JOBS", raising=False)
     monkeypatch.setattr(check_mod.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from mlplat.stacks.diff import diff_values, neutralise, plan_diff, promotion_diff
-from mlplat.stacks.plan import Plan, PlanResource
+from mlplat.stacks.plan.model import Plan, PlanResource
+from mlplat.stacks.review.diff import diff_values, neutralise, plan_diff, promotion_diff
 
 from tests.conftest import REFERENCE_SPECS
 from tests.plans import reference
@@ -61,7 +61,7 @@ def test_same_environment_is_no_difference():
 
 def test_cli_json_and_table(monkeypatch):
     from mlplat.cli.main import cli
-    from mlplat.stacks import offline
+    from mlplat.stacks.plan import offline
 
     # Reuse the cached reference plans instead of two fresh offline runs.
     monkeypatch.setattr(offline, "run_offline", lambda resolved: reference("platform", resolved.environment)[1])
@@ -123,7 +123,7 @@ def test_neutralise_and_plan_diff_on_synthetic_plans():
 
 
 def test_json_text_inputs_diff_by_field_and_shared_literals_do_not_differ():
-    from mlplat.stacks.diff import _resource_changes
+    from mlplat.stacks.review.diff import _resource_changes
 
     a = Plan("p", "staging", [])
     b = Plan("p", "prod", [])

@@ -6,13 +6,13 @@ import shutil
 import tomllib
 from pathlib import Path
 
+import mlplat
 import pytest
 import yaml
 from click.testing import CliRunner
-from mlplat.stacks.ci import OUTPUTS, workflow_files, write_workflows
 from mlplat.stacks.errors import MlplatError
+from mlplat.stacks.repo.ci import OUTPUTS, workflow_files, write_workflows
 
-import mlplat
 from tests.ci.cli_contract import Invocation, invocations, problems, workflow_invocations
 from tests.conftest import REFERENCE_SPECS, ROOT
 
@@ -282,7 +282,7 @@ def test_spec_without_environments_deploys_to_the_builtin_profiles(tmp_path):
 
 @pytest.mark.parametrize("ci_provider", ["github", "gitlab", "none"])
 def test_mlplat_init_includes_the_workflows(tmp_path, ci_provider):
-    from mlplat.stacks.scaffold import scaffold
+    from mlplat.stacks.repo.scaffold import scaffold
 
     created = {str(p.relative_to(tmp_path / "repo")) for p in scaffold(tmp_path / "repo", ci_provider=ci_provider)}
     expected = set(OUTPUTS.get(ci_provider, {}).values())

@@ -8,9 +8,8 @@ import sys
 import click
 import pytest
 from click.testing import CliRunner
-from mlplat.cli.main import COMMANDS, cli
-
 from mlplat import __version__
+from mlplat.cli.main import COMMANDS, cli
 
 
 def _walk(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -6,7 +6,6 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from mlplat.cli.main import cli
 
 SPEC = "examples/platform.yaml"

@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mlplat.stacks.plan import Plan, PlanResource
+from mlplat.stacks.plan.model import Plan, PlanResource
 from ruamel.yaml import YAML
 
 HOURS = 730  # the month every price is multiplied by
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def prices(name: str) -> dict[str, Any]:
     """A catalogue file as data — the tests read the numbers from it rather than from mlplat's loader."""
-    text = (resources.files("mlplat.stacks.pricing") / name).read_text(encoding="utf-8")
+    text = (resources.files("mlplat.stacks.cost.pricing") / name).read_text(encoding="utf-8")
     return YAML(typ="safe").load(text)
 
 

@@ -8,9 +8,9 @@ import itertools
 import tomllib
 
 import pytest
-from mlplat.stacks.catalog import INSTANCE_TYPES
-from mlplat.stacks.cost import available_regions, load_catalogue
-from mlplat.stacks.spec import Usage
+from mlplat.stacks.cost.catalogue import available_regions, load_catalogue
+from mlplat.stacks.platform_spec.catalog import INSTANCE_TYPES
+from mlplat.stacks.platform_spec.model import Usage
 
 from .helpers import ROOT, prices
 
@@ -127,4 +127,4 @@ def test_region_without_catalogue_is_an_explicit_estimate():
 def test_pricing_package_is_installed_data():
     # A non-editable install ships the YAML only if the subpackage is listed (package data is "*.yaml").
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert "mlplat.stacks.pricing" in project["tool"]["setuptools"]["packages"]
+    assert "mlplat.stacks.cost.pricing" in project["tool"]["setuptools"]["packages"]

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import pytest
 from mlplat.stacks import load_platform
-from mlplat.stacks.cost import (
+from mlplat.stacks.cost.catalogue import (
     DEFAULT_AUTOSCALE_FRACTION,
     DEFAULT_BUCKET_GB,
     DEFAULT_NAT_GB,
     DEFAULT_S3_PUT_SHARE,
     DEFAULT_S3_REQUESTS,
-    budget_gate,
-    compare,
-    cron_runs_per_month,
-    estimate,
-    gib,
-    parse_quantity,
 )
+from mlplat.stacks.cost.estimate import budget_gate, compare, estimate
+from mlplat.stacks.cost.pricers import gib, parse_quantity
+from mlplat.stacks.cost.pricers_k8s import cron_runs_per_month
 
 from .helpers import HOURS, container, k8s, plan, prices, res
 

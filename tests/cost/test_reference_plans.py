@@ -10,8 +10,8 @@ import json
 import pytest
 from click.testing import CliRunner
 from mlplat.cli.main import cli
-from mlplat.stacks.cost import billable_resources, estimate
-from mlplat.stacks.spec import Usage
+from mlplat.stacks.cost.estimate import billable_resources, estimate
+from mlplat.stacks.platform_spec.model import Usage
 
 from ..plans import reference
 from .helpers import HOURS, prices

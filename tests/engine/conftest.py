@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mlplat.cli import engine_cmds
 
 # A storage-only aws platform: the smallest spec with stateful resources (KMS key, bucket).
 STORAGE_SPEC = """\
@@ -186,6 +187,9 @@ def fake_stack(monkeypatch, fake_pulumi_on_path):
         secrets = engine.resolve_secrets(opts.secrets_provider, backend, opts.environ)
         return engine.Session(resolved, stack, backend, secrets)
 
-    monkeypatch.setattr(engine, "open_stack", open_stack)
-    monkeypatch.setattr(engine, "_default_finder", lambda: None)  # no AWS here: the note path
+    from mlplat.stacks.engine import driver
+
+    monkeypatch.setattr(engine, "open_stack", open_stack)  # what the commands call
+    monkeypatch.setattr(driver, "open_stack", open_stack)  # what engine_preview calls
+    monkeypatch.setattr(engine_cmds, "leftover_finder", lambda: None)  # no AWS here: the note path
     return stack

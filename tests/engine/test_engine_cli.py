@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from mlplat.cli import engine_cmds
 from mlplat.cli.main import cli
 from mlplat.stacks import engine
 
@@ -115,8 +116,8 @@ def test_prod_destroy_with_yes_but_without_allow_protected_is_refused(runner, st
 @pytest.fixture
 def deployed(fake_stack):
     """Fill the fake state with a fully deployed environment of `spec` (from its offline plan)."""
-    from mlplat.stacks.offline import run_offline
-    from mlplat.stacks.resolve import load_platform
+    from mlplat.stacks.plan.offline import run_offline
+    from mlplat.stacks.platform_spec.resolve import load_platform
 
     from tests.engine.conftest import state_from_plan
 
@@ -229,7 +230,7 @@ def test_destroy_with_nothing_to_destroy_does_not_ask(runner, storage_spec, fake
 
 
 def test_destroy_reports_resources_still_tagged(runner, storage_spec, fake_stack, passphrase, monkeypatch):
-    from mlplat.stacks.live_aws import TaggedResource
+    from mlplat.stacks.drift.live_aws import TaggedResource
 
     seen = {}
 
@@ -240,7 +241,7 @@ def test_destroy_reports_resources_still_tagged(runner, storage_spec, fake_stack
             TaggedResource("ec2", "volume", "vol-0abc"),
         ]
 
-    monkeypatch.setattr(engine, "_default_finder", lambda: finder)
+    monkeypatch.setattr(engine_cmds, "leftover_finder", lambda: finder)
     fake_stack.state = [{"urn": "u", "type": "aws:s3/bucket:Bucket", "id": "demo-prod-artifacts",
                          "custom": True, "protect": True}]
     res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "prod", "--yes", "--allow-protected"])
@@ -253,12 +254,12 @@ def test_destroy_reports_resources_still_tagged(runner, storage_spec, fake_stack
 
 
 def test_leftover_check_without_aws_credentials_is_a_note(runner, storage_spec, fake_stack, passphrase, monkeypatch):
-    from mlplat.stacks.live_aws import AwsAccessError
+    from mlplat.stacks.drift.live_aws import AwsAccessError
 
     def finder(platform, env, region):
         raise AwsAccessError("no usable AWS credentials (tagging)")
 
-    monkeypatch.setattr(engine, "_default_finder", lambda: finder)
+    monkeypatch.setattr(engine_cmds, "leftover_finder", lambda: finder)
     res = runner.invoke(cli, ["destroy", str(storage_spec), "--env", "dev", "--yes"])
     assert res.exit_code == 0, res.output
     assert "leftover check skipped: no usable AWS credentials" in res.stderr

@@ -121,7 +121,7 @@ def test_dev_up_preview_refresh_destroy(storage_spec, config, s3):
 
     # a real `pulumi preview` right after up: nothing to change
     from mlplat.stacks import engine
-    from mlplat.stacks.resolve import load_platform
+    from mlplat.stacks.platform_spec.resolve import load_platform
 
     cfg = engine.parse_config_items(config[1::2])
     result = engine.engine_preview(load_platform(storage_spec, "dev"), config=cfg, echo=lambda line: None)

@@ -12,8 +12,8 @@ import asyncio
 from typing import Any
 
 from mlplat.stacks import engine
-from mlplat.stacks.offline import _RUN_LOCK, run_offline
-from mlplat.stacks.resolve import load_platform
+from mlplat.stacks.plan.offline import _RUN_LOCK, run_offline
+from mlplat.stacks.platform_spec.resolve import load_platform
 
 
 def _run_program(program, project: str, stack: str) -> list[tuple[str, str, dict[str, Any]]]:

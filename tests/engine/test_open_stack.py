@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from mlplat.stacks import engine
 from mlplat.stacks.errors import MlplatError
-from mlplat.stacks.resolve import load_platform
+from mlplat.stacks.platform_spec.resolve import load_platform
 
 FAKE = """\
 #!{python}

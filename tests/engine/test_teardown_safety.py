@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from mlplat.stacks import engine
 from mlplat.stacks.errors import MlplatError
-from mlplat.stacks.offline import run_offline
-from mlplat.stacks.resolve import load_platform
+from mlplat.stacks.plan.offline import run_offline
+from mlplat.stacks.platform_spec.resolve import load_platform
 
 from tests.plans import reference
 

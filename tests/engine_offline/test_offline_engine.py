@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from mlplat.stacks import load_platform, offline, program
-from mlplat.stacks.plan import SECRET, UNKNOWN, Plan
+from mlplat.stacks import load_platform
+from mlplat.stacks.plan import offline, program
+from mlplat.stacks.plan.model import SECRET, UNKNOWN, Plan
 
 
 def _tiny_program(bucket_names):
@@ -87,7 +87,7 @@ def test_plan_json_round_trip(monkeypatch, resolved, tmp_path):
 
 
 def test_decode_wire_markers():
-    from mlplat.stacks.offline import decode_wire
+    from mlplat.stacks.plan.offline import decode_wire
 
     sig = "4dabf18193072939515e22adb298388d"
     wire = {
@@ -107,7 +107,7 @@ def test_urns_match_the_real_engine(monkeypatch, resolved):
     assert plan.named("storage-a").urn == (
         "urn:pulumi:churn-dev::churn::mlplat:index:Storage$aws:s3/bucket:Bucket::storage-a"
     )
-    from mlplat.stacks.engine import engine_urn
+    from mlplat.stacks.engine.decisions import engine_urn
 
     for r in plan.resources:
         assert engine_urn(plan, r) == r.urn
@@ -123,7 +123,7 @@ def test_reference_urns_are_fully_qualified():
 
 def test_pending_outputs_behaves_like_the_sdk_deque():
     """The O(1)-remove stand-in for SETTINGS.outputs keeps the deque semantics the SDK relies on."""
-    from mlplat.stacks.offline import _PendingOutputs
+    from mlplat.stacks.plan.offline import _PendingOutputs
 
     q = _PendingOutputs()
     a, b, c = object(), object(), object()

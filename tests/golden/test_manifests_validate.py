@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from mlplat.stacks.plan.render import kubernetes_objects, manifest_of, render
 
-from mlplat.stacks.render import kubernetes_objects, manifest_of, render
 from tests.plans import reference, reference_cases
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mlplat.modules.common import Context
-from mlplat.stacks.offline import run_program
+from mlplat.stacks.plan.offline import run_program
 
 OWNERSHIP_KEYS = {
     "mlplat:platform",

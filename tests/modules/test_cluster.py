@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from mlplat.stacks import load_platform
-from mlplat.stacks.offline import run_offline
+from mlplat.stacks.plan.offline import run_offline
 
 from tests.modules.infra_harness import assert_ownership_tags
 
@@ -211,8 +211,8 @@ def test_kubernetes_target_only_a_provider(write_spec):
 
 def test_cluster_ref_on_kubernetes_target():
     from mlplat.modules.cluster import Cluster, ClusterArgs
-    from mlplat.stacks.spec import Cluster as ClusterSpec
-    from mlplat.stacks.spec import Quota
+    from mlplat.stacks.platform_spec.model import Cluster as ClusterSpec
+    from mlplat.stacks.platform_spec.model import Quota
 
     from tests.modules.infra_harness import make_context, run
 

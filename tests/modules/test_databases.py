@@ -6,7 +6,7 @@ import pulumi
 import pytest
 from mlplat.modules.common import ClusterRef, NetworkRef
 from mlplat.modules.databases import elasticache_redis, rds_postgres
-from mlplat.stacks.spec import Database, Redis
+from mlplat.stacks.platform_spec.model import Database, Redis
 
 from tests.modules.infra_harness import assert_ownership_tags, make_context, run
 

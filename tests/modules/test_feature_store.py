@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from mlplat.modules.feature_store import FeatureStore, FeatureStoreArgs
+
 from tests.modules import workload_harness as h
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pulumi
 import pytest
+from mlplat.modules import data_services, tenancy
+from mlplat.stacks.platform_spec.model import Quota
 
-from mlplat.modules import k8s as kx
-from mlplat.stacks.spec import Quota
 from tests.modules import workload_harness as h
 
 
@@ -24,15 +24,15 @@ def plan():
         cl = h.cluster(aws=False)
 
         def body(parent):
-            kx.namespace(ctx, "tracking", "ns-quota", cl, parent, Quota(cpu="16", memory="64Gi", gpu=2),
-                         access=kx.NetworkAccess(platform_ingress_ports=(5000,)))  # fmt: skip
-            db = kx.incluster_postgres(ctx, "tracking", "pg", namespace_="research-prod-tracking", cluster=cl,
+            tenancy.namespace(ctx, "tracking", "ns-quota", cl, parent, Quota(cpu="16", memory="64Gi", gpu=2),
+                         access=tenancy.NetworkAccess(platform_ingress_ports=(5000,)))  # fmt: skip
+            db = data_services.incluster_postgres(ctx, "tracking", "pg", namespace_="research-prod-tracking", cluster=cl,
                                        parent=parent, storage_gb=30)  # fmt: skip
-            kx.incluster_redis(ctx, "feature_store", "redis", namespace_="research-prod-feature-store", cluster=cl,
+            data_services.incluster_redis(ctx, "feature_store", "redis", namespace_="research-prod-feature-store", cluster=cl,
                                parent=parent)  # fmt: skip
-            kx.database_for(ctx, "orchestrator", "airflow-db", db, "airflow", namespace_="research-prod-orchestrator",
+            data_services.database_for(ctx, "orchestrator", "airflow-db", db, "airflow", namespace_="research-prod-orchestrator",
                             cluster=cl, parent=parent)  # fmt: skip
-            parent.buckets = kx.minio(ctx, "minio", ctx.resolved.spec.storage.buckets, cl, parent)
+            parent.buckets = data_services.minio(ctx, "minio", ctx.resolved.spec.storage.buckets, cl, parent)
 
         _Parent(body)
 
@@ -113,7 +113,7 @@ def test_minio_returns_bucket_refs():
 
     def program() -> None:
         cl = h.cluster(aws=False)
-        _Parent(lambda p: out.update(kx.minio(ctx, "minio", ctx.resolved.spec.storage.buckets, cl, p)))
+        _Parent(lambda p: out.update(data_services.minio(ctx, "minio", ctx.resolved.spec.storage.buckets, cl, p)))
 
     h.run(program, region=None)
     assert set(out) == {"artifacts", "features"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from mlplat.modules.monitoring import Monitoring, MonitoringArgs
+
 from tests.modules import workload_harness as h
 
 ALL = ["network", "storage", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring"]
@@ -93,7 +93,7 @@ def test_namespace_admits_node_exporter(aws):
 
 
 def test_kubernetes_target_secret_ref_external_secret():
-    from mlplat.stacks.spec import Monitoring as MonitoringSpec
+    from mlplat.stacks.platform_spec.model import Monitoring as MonitoringSpec
 
     spec = MonitoringSpec.model_validate({
         "grafana": {"admin_password": {"secret_ref": "vault/platform/grafana"}},

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from mlplat.stacks import load_platform
-from mlplat.stacks.offline import run_offline
+from mlplat.stacks.plan.offline import run_offline
 
 from tests.modules.infra_harness import assert_ownership_tags
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from mlplat.modules.orchestrator import Orchestrator, OrchestratorArgs
+
 from tests.modules import workload_harness as h
 
 

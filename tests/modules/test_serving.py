@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from mlplat.modules.serving import ModelServing, ModelServingArgs
+
 from tests.modules import workload_harness as h
 
 
@@ -93,7 +93,7 @@ def test_seldon_on_kubernetes():
         {"name": "fraud-detector", "format": "xgboost", "uri": "s3://artifacts/models/fraud/v7",
          "replicas": {"min": 2, "max": 6}, "canary": {"uri": "s3://artifacts/models/fraud/v8", "traffic_percent": 10}},
     ]  # fmt: skip
-    from mlplat.stacks.spec import ServedModel
+    from mlplat.stacks.platform_spec.model import ServedModel
 
     plan = _plan(False, models=[ServedModel.model_validate(m) for m in models])
     rel = plan.named("serving-seldon-core")
@@ -111,7 +111,7 @@ def test_seldon_on_kubernetes():
 
 
 def test_bentoml_deployments_with_canary():
-    from mlplat.stacks.spec import ServedModel
+    from mlplat.stacks.platform_spec.model import ServedModel
 
     m = ServedModel.model_validate({
         "name": "ranker", "format": "custom", "uri": "oci://ghcr.io/acme/ranker:1.0.0",

@@ -7,9 +7,9 @@ import json
 import pytest
 from mlplat.modules.storage import Storage, StorageArgs
 from mlplat.stacks import load_platform
-from mlplat.stacks.offline import run_offline
-from mlplat.stacks.spec import Bucket
-from mlplat.stacks.spec import Storage as StorageSpec
+from mlplat.stacks.plan.offline import run_offline
+from mlplat.stacks.platform_spec.model import Bucket
+from mlplat.stacks.platform_spec.model import Storage as StorageSpec
 
 from tests.modules.infra_harness import assert_ownership_tags, make_context, run
 
@@ -156,9 +156,6 @@ def test_kubernetes_target_hands_out_minio_bucket_refs():
 
 
 def test_kubernetes_target_deploys_minio_with_the_buckets():
-    k8s_module = pytest.importorskip("mlplat.modules.k8s")
-    if not hasattr(k8s_module, "minio"):
-        pytest.skip("mlplat.modules.k8s.minio not available")
     import pulumi_kubernetes as k8s
     from mlplat.modules.common import ClusterRef
 

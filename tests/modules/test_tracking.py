@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from mlplat.modules.tracking import TrackingServer, TrackingServerArgs
+
 from tests.modules import workload_harness as h
 
 
@@ -130,7 +130,7 @@ def test_network_policies(onprem):
 
 
 def test_basic_auth_generates_admin_password():
-    from mlplat.stacks.spec import TrackingAuth
+    from mlplat.stacks.platform_spec.model import TrackingAuth
 
     plan, _ = _plan(False, auth=TrackingAuth(kind="basic"))
     assert plan.named("tracking-admin-password").type == "random:index/randomPassword:RandomPassword"

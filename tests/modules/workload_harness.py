@@ -1,6 +1,6 @@
 """Run one workload component under the offline engine's recording mocks; get a Plan back.
 
-Same recorder as `mlplat.stacks.offline` (wire names, "<unknown>", "<secret>"), but the program
+Same recorder as `mlplat.stacks.plan.offline` (wire names, "<unknown>", "<secret>"), but the program
 is any function, so a component is tested on its own with hand-made endpoints. Each run gets a
 fresh event loop and reset settings (DESIGN 6).
 """
@@ -15,8 +15,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 from mlplat.modules.common import BucketRef, ClusterRef, Context, DatabaseEndpoint, NetworkRef
 from mlplat.stacks import load_platform
-from mlplat.stacks.offline import run_program
-from mlplat.stacks.plan import Plan, PlanResource
+from mlplat.stacks.plan.model import Plan, PlanResource
+from mlplat.stacks.plan.offline import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -24,7 +24,7 @@ REGION = "eu-west-1"  # the spec's target.region; deliberately not the boto3 def
 def resolved_and_plan():
     """The offline plan of the test spec, computed once (it costs seconds)."""
     from mlplat.stacks import load_platform
-    from mlplat.stacks.offline import run_offline
+    from mlplat.stacks.plan.offline import run_offline
 
     resolved = load_platform(SPEC, ENV)
     return resolved, run_offline(resolved)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from mlplat.stacks.plan import UNKNOWN, Plan, PlanResource
+from mlplat.stacks.plan.model import UNKNOWN, Plan, PlanResource
 
 FAKE_ROLE = "arn:aws:iam::123456789012:role/mlplat-test"
 FAKE_SUBNETS = ["subnet-0000000000000001a", "subnet-0000000000000001b"]

@@ -7,9 +7,9 @@ import copy
 from typing import Any
 
 import pytest
-from mlplat.stacks.drift import detect_drift
-from mlplat.stacks.drift_k8s import compare_objects, k8s_targets, quantity, resources_value
-from mlplat.stacks.plan import Plan, PlanResource
+from mlplat.stacks.drift.detect import detect_drift
+from mlplat.stacks.drift.live_k8s import compare_objects, k8s_targets, quantity, resources_value
+from mlplat.stacks.plan.model import Plan, PlanResource
 
 from .conftest import resolved_and_plan
 

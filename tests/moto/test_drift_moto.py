@@ -15,8 +15,9 @@ from typing import Any
 
 import boto3
 import pytest
-from mlplat.stacks.drift import DriftReport, detect_drift
-from mlplat.stacks.live_aws import find_tagged
+from mlplat.stacks.drift.detect import detect_drift
+from mlplat.stacks.drift.live_aws import find_tagged
+from mlplat.stacks.drift.model import DriftReport
 
 from .conftest import ENV, REGION, SPEC, resolved_and_plan
 from .materialize import materialize, teardown

@@ -11,8 +11,10 @@ import boto3
 import pytest
 from click.testing import CliRunner
 from mlplat.cli.main import cli
-from mlplat.stacks.drift import aws_targets, detect_drift, find_state, pending_changes, state_plan
-from mlplat.stacks.plan import UNKNOWN, Plan
+from mlplat.stacks.drift.detect import detect_drift
+from mlplat.stacks.drift.state import find_state, pending_changes, state_plan
+from mlplat.stacks.drift.targets import aws_targets
+from mlplat.stacks.plan.model import UNKNOWN, Plan
 
 from .conftest import ENV, REGION, SPEC, free_port, resolved_and_plan
 from .materialize import materialize
@@ -37,7 +39,7 @@ def checkpoint(plan: Plan, edit: Any = None, drop: tuple[str, ...] = (), stack: 
     URNs are the real engine's (whole parent type chain, engine.engine_urn), not the offline
     plan's: plan and state are matched on `<type>::<name>`.
     """
-    from mlplat.stacks.engine import engine_urn
+    from mlplat.stacks.engine.decisions import engine_urn
 
     def urn(u: str) -> str:
         res = plan.by_urn(u)
@@ -195,7 +197,7 @@ def test_unreachable_endpoint_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
 
 def test_refused_credentials_are_a_clear_error(aws_inprocess: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from botocore.exceptions import ClientError
-    from mlplat.stacks.live_aws import AwsAccessError, translate_error
+    from mlplat.stacks.drift.live_aws import AwsAccessError, translate_error
 
     exc = ClientError({"Error": {"Code": "InvalidClientTokenId", "Message": "The security token is invalid"}},
                       "GetCallerIdentity")  # fmt: skip

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from mlplat.stacks.plan import SECRET, UNKNOWN, Plan, PlanResource
+from mlplat.stacks.plan.model import SECRET, UNKNOWN, Plan, PlanResource
 
 PLATFORM, ENV = "demo", "prod"
 PREFIX = f"{PLATFORM}-{ENV}"

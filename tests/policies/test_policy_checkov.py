@@ -8,7 +8,7 @@ import sys
 import pytest
 from mlplat.policies.checkov_bridge import k8s_manifests, scan_plan, snake, terraform_plan, tf_type, tf_values
 from mlplat.policies.checkov_skips import SKIPS, runner_skips, skipped
-from mlplat.stacks.plan import UNKNOWN
+from mlplat.stacks.plan.model import UNKNOWN
 
 from .builders import bucket, container, deployment, kms_key, network_policy, plan, res
 

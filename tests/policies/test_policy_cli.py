@@ -24,8 +24,8 @@ def runner() -> CliRunner:
 @pytest.fixture(scope="module")
 def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Saved offline plans of the insecure spec (each expansion costs seconds: done once)."""
-    from mlplat.stacks.offline import run_offline
-    from mlplat.stacks.resolve import load_platform
+    from mlplat.stacks.plan.offline import run_offline
+    from mlplat.stacks.platform_spec.resolve import load_platform
 
     d = tmp_path_factory.mktemp("plans")
     out = {}

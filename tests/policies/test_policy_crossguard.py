@@ -12,9 +12,9 @@ pulumi_policy = pytest.importorskip("pulumi_policy")
 
 from mlplat.policies import evaluate
 from mlplat.policies.crossguard import exported_rules, plain_props, policies
-from mlplat.stacks.offline import run_offline
-from mlplat.stacks.plan import Plan, PlanResource
-from mlplat.stacks.resolve import load_platform
+from mlplat.stacks.plan.model import Plan, PlanResource
+from mlplat.stacks.plan.offline import run_offline
+from mlplat.stacks.platform_spec.resolve import load_platform
 
 from .builders import bucket, eks_cluster, kms_key, plan
 

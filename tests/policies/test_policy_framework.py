@@ -20,9 +20,9 @@ from mlplat.policies.base import (
     rule_by_id,
 )
 from mlplat.policies.helpers import OWNERSHIP_LABELS, OWNERSHIP_TAGS
-from mlplat.stacks.plan import Plan
-from mlplat.stacks.resolve import load_platform, load_profile
-from mlplat.stacks.spec import Waiver
+from mlplat.stacks.plan.model import Plan
+from mlplat.stacks.platform_spec.model import Waiver
+from mlplat.stacks.platform_spec.resolve import load_platform, load_profile
 
 from .builders import BASE_SPEC, bucket, kms_key, plan, write
 

@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from mlplat.policies import evaluate, render_table, to_dict, to_json, to_junit, to_markdown, to_sarif
-from mlplat.stacks.resolve import load_platform
+from mlplat.stacks.platform_spec.resolve import load_platform
 from rich.console import Console
 
 INSECURE = Path(__file__).with_name("insecure.yaml")

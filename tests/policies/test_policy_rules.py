@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 from mlplat.policies.base import PlanContext, PlanRule, SpecContext, SpecRule, all_rules, rule_by_id
-from mlplat.stacks.plan import SECRET, UNKNOWN, Plan
-from mlplat.stacks.resolve import load_platform
+from mlplat.stacks.plan.model import SECRET, UNKNOWN, Plan
+from mlplat.stacks.platform_spec.resolve import load_platform
 
 from .builders import (
     BASE_SPEC,

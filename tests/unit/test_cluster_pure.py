@@ -12,7 +12,7 @@ from mlplat.modules.cluster import (
     pool_taints,
     scaling,
 )
-from mlplat.stacks.spec import Gpu, NodePool, Taint
+from mlplat.stacks.platform_spec.model import Gpu, NodePool, Taint
 
 
 def pool(**kw):

@@ -8,7 +8,7 @@ from mlplat.modules.databases import (
     snapshot_retention_days,
     supports_performance_insights,
 )
-from mlplat.stacks.spec import Redis
+from mlplat.stacks.platform_spec.model import Redis
 
 
 def ctx(env="prod", protect=True):

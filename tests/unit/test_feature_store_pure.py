@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import yaml
-
 from mlplat.modules import feature_store as f
 from mlplat.modules.common import Context
 

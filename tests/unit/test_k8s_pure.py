@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
+from mlplat.modules import data_services, tenancy
 from mlplat.modules import k8s as kx
 from mlplat.modules.common import Context
-from mlplat.stacks.spec import Quota
+from mlplat.stacks.platform_spec.model import Quota
 
 
 def ctx(provider: str = "aws") -> Context:
@@ -75,7 +75,7 @@ def test_quantities_are_strings(value, expected):
 
 
 def test_network_policies_default_deny_and_narrow_allows():
-    specs = dict(kx.network_policy_specs(ctx(), "tracking", kx.NetworkAccess(
+    specs = dict(tenancy.network_policy_specs(ctx(), "tracking", tenancy.NetworkAccess(
         platform_ingress_ports=(5000,), ingress_controller_ports=(5000,), cidr_egress=(("10.0.0.0/16", (5432,)),))))
     assert specs["default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     dns = specs["allow-dns"]["egress"][0]
@@ -89,21 +89,21 @@ def test_network_policies_default_deny_and_narrow_allows():
 
 
 def test_monitoring_namespace_does_not_allow_itself_twice():
-    names = [n for n, _ in kx.network_policy_specs(ctx(), "monitoring", kx.NetworkAccess())]
+    names = [n for n, _ in tenancy.network_policy_specs(ctx(), "monitoring", tenancy.NetworkAccess())]
     assert "allow-monitoring" not in names and names[0] == "default-deny"
 
 
 def test_pod_security_labels():
-    labels = kx.pod_security_labels(kx.PSA_BASELINE)
+    labels = tenancy.pod_security_labels(tenancy.PSA_BASELINE)
     assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
     assert labels["pod-security.kubernetes.io/warn"] == "restricted"
     with pytest.raises(ValueError):
-        kx.pod_security_labels("lenient")
+        tenancy.pod_security_labels("lenient")
 
 
 def test_quota_from_spec():
-    assert kx.quota_hard(None) == {}
-    hard = kx.quota_hard(Quota(cpu="32", memory="128Gi", gpu=4))
+    assert tenancy.quota_hard(None) == {}
+    hard = tenancy.quota_hard(Quota(cpu="32", memory="128Gi", gpu=4))
     assert hard == {
         "requests.cpu": "32", "limits.cpu": "32", "requests.memory": "128Gi", "limits.memory": "128Gi",
         "requests.nvidia.com/gpu": "4",
@@ -111,18 +111,18 @@ def test_quota_from_spec():
 
 
 def test_postgres_url_escapes_credentials():
-    url = kx.postgres_url("db", 5432.0, "ml user", "p@ss:w/rd#", "mlflow", sslmode="require")
+    url = data_services.postgres_url("db", 5432.0, "ml user", "p@ss:w/rd#", "mlflow", sslmode="require")
     assert url == "postgresql://ml%20user:p%40ss%3Aw%2Frd%23@db:5432/mlflow?sslmode=require"
 
 
 def test_create_database_script_is_idempotent_and_quoted():
-    script = kx.create_database_script("air-flow")
+    script = data_services.create_database_script("air-flow")
     assert "datname='air_flow'" in script and 'CREATE DATABASE \\"air_flow\\"' not in script
     assert "CREATE DATABASE \"air_flow\"" in script
 
 
 def test_minio_bucket_script():
-    s = kx.minio_bucket_script("mlplat", [("churn-prod-artifacts", True, None), ("churn-prod-logs", False, 30)])
+    s = data_services.minio_bucket_script("mlplat", [("churn-prod-artifacts", True, None), ("churn-prod-logs", False, 30)])
     assert "mc mb --ignore-existing mlplat/churn-prod-artifacts" in s
     assert "mc version enable mlplat/churn-prod-artifacts" in s
     assert "mc version enable mlplat/churn-prod-logs" not in s

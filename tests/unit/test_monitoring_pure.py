@@ -6,7 +6,7 @@ import json
 
 from mlplat.modules import monitoring as m
 from mlplat.modules.common import Context
-from mlplat.stacks.spec import Monitoring
+from mlplat.stacks.platform_spec.model import Monitoring
 
 ALL = ["network", "storage", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-
 from mlplat.modules import orchestrator as o
 from mlplat.modules.common import Context
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from mlplat.stacks import MlplatError, load_spec, validate
-from mlplat.stacks import scaffold as scaffold_mod
-from mlplat.stacks.scaffold import platform_name, scaffold
+from mlplat.stacks.repo import scaffold as scaffold_mod
+from mlplat.stacks.repo.scaffold import platform_name, scaffold
 
 
 @pytest.mark.parametrize("provider", ["aws", "kubernetes"])

@@ -7,10 +7,10 @@ import copy
 from typing import Any
 
 import pytest
+from mlplat.stacks.platform_spec.catalog import INSTANCE_TYPES
+from mlplat.stacks.platform_spec.model import PlatformSpec
+from mlplat.stacks.platform_spec.schema import FIELD_DOCS, spec_json_schema
 
-from mlplat.stacks.catalog import INSTANCE_TYPES
-from mlplat.stacks.schema import FIELD_DOCS, spec_json_schema
-from mlplat.stacks.spec import PlatformSpec
 from tests.conftest import REFERENCE_SPECS
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -69,7 +69,7 @@ def test_every_property_is_documented(schema):
 
 
 def test_field_docs_name_real_fields():
-    from mlplat.stacks import spec
+    from mlplat.stacks.platform_spec import model as spec
 
     for key in FIELD_DOCS:
         model, field = key.split(".")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from mlplat.modules import serving as s
 from mlplat.modules.common import BucketRef, Context
-from mlplat.stacks.spec import ServedModel
+from mlplat.stacks.platform_spec.model import ServedModel
 
 
 def model(**kw) -> ServedModel:

@@ -6,7 +6,7 @@ from mlplat.modules.storage import (
     tls_only_policy,
     versioning_status,
 )
-from mlplat.stacks.spec import Bucket, Lifecycle
+from mlplat.stacks.platform_spec.model import Bucket, Lifecycle
 
 
 def test_bucket_arn_by_partition():

@@ -1,0 +1,259 @@
+"""Cost estimates: price a plan with a catalogue shipped as data, before anything exists.
+
+Neither infracost nor any other tool prices Pulumi programs; mlplat can, because it owns the
+whole plan. The estimate reads each resource's type and inputs from the plan (instance types,
+scaling bounds, storage sizes, Multi-AZ flags …) and fills in what a plan cannot know (stored
+GB, traffic, how long autoscaling pools run above their minimum) from the spec's optional
+`usage:` section or from the documented defaults below.
+
+Every custom resource in the plan ends up as exactly one line with a status:
+
+- ``priced``: a monthly figure from catalogue prices × quantities (the assumption says which);
+- ``free``: the provider charges nothing for it (IAM, security groups, routing, Kubernetes API
+  objects whose pods run on priced nodes) — classified explicitly, never by omission;
+- ``unpriced``: billable or unknown, but the catalogue or the plan cannot price it. Listed by
+  name with the reason, and counted in the coverage figure — never silently zero.
+
+A month is 730 hours. Autoscaling pools (and replicas behind a HorizontalPodAutoscaler on
+Kubernetes targets) carry a minimum, an expected and a maximum monthly figure; totals use the
+expected one."""
+
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from mlplat.stacks.cost.fmt import _num
+from mlplat.stacks.errors import MlplatError
+
+if TYPE_CHECKING:
+    from mlplat.stacks.platform_spec.resolve import ResolvedPlatform
+
+
+HOURS_PER_MONTH = 730.0
+DEFAULT_REGION = "us-east-1"
+
+# --------------------------------------------------------------------------- usage defaults (documented)
+
+#: Share of the month an autoscaling pool runs at its maximum above its minimum: expected node-hours
+#: = 730 × (min + fraction × (max − min)). 25%: a busy working day's peak, idle nights and weekends.
+DEFAULT_AUTOSCALE_FRACTION = 0.25
+#: Stored GB per bucket, by the bucket's declared purpose (override per bucket: usage.storage_gb).
+DEFAULT_BUCKET_GB: dict[str, float] = {
+    "artifacts": 100.0, "dvc": 500.0, "datasets": 500.0, "feature-offline": 200.0, "data-docs": 1.0,
+    "drift-reports": 5.0, "logs": 50.0, "general": 50.0,
+}  # fmt: skip
+#: GB processed per month by the NAT gateways together (split evenly between them).
+DEFAULT_NAT_GB = 100.0
+#: S3 requests per month for the whole platform (split evenly between buckets), of which
+#: DEFAULT_S3_PUT_SHARE are PUT/COPY/POST/LIST and the rest GET-class.
+DEFAULT_S3_REQUESTS = 1_000_000.0
+DEFAULT_S3_PUT_SHARE = 0.2
+#: GB ingested per CloudWatch log group per month (flow logs, EKS control-plane logs).
+DEFAULT_LOGS_GB = 5.0
+#: Average load-balancer capacity units (LCU) per hour: light internal traffic.
+DEFAULT_LB_LCU = 1.0
+#: Minutes one CronJob run takes (drift reports, feature materialisation) on kubernetes targets.
+DEFAULT_JOB_MINUTES = 10.0
+
+STATUS_PRICED, STATUS_FREE, STATUS_UNPRICED = "priced", "free", "unpriced"
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """One price file: `stacks/cost/pricing/aws-<region>.yaml` or `kubernetes.yaml`."""
+
+    provider: str
+    region: str | None
+    currency: str
+    as_of: str
+    source: str
+    hours_per_month: float
+    data: dict[str, Any] = field(repr=False)
+    file: str = ""
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.data.get(name)
+        return value if isinstance(value, dict) else {}
+
+    def price(self, section: str, key: str) -> float | None:
+        value = self.section(section).get(key)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    def ec2(self, instance_type: str) -> float | None:
+        return self.price("ec2", instance_type)
+
+    @property
+    def spot_discount(self) -> float:
+        return float(self.section("spot").get("discount", 0.0))
+
+    def is_derived(self, key: str) -> bool:
+        """Whether an entry is computed (e.g. from another region) rather than a listed price."""
+        return any(fnmatch.fnmatch(key, pat) for pat in self.data.get("derived") or [])
+
+    @property
+    def label(self) -> str:
+        where = f"{self.provider} {self.region}" if self.region else self.provider
+        return f"{where} price catalogue as of {self.as_of}"
+
+
+def _pricing_files() -> Any:
+    return resources.files("mlplat.stacks.cost.pricing")
+
+
+def available_regions(provider: str = "aws") -> list[str]:
+    """Regions with a shipped catalogue for `provider`."""
+    prefix = f"{provider}-"
+    return sorted(p.name[len(prefix) : -5] for p in _pricing_files().iterdir() if p.name.startswith(prefix))
+
+
+@cache
+def _load_file(name: str) -> dict[str, Any]:
+    from ruamel.yaml import YAML
+
+    text = (_pricing_files() / name).read_text(encoding="utf-8")
+    data = YAML(typ="safe").load(text)
+    if not isinstance(data, dict):
+        raise MlplatError(f"price catalogue {name} is not a mapping")
+    return data
+
+
+def load_catalogue(provider: str, region: str | None = None) -> Catalogue:
+    """The catalogue for a target: `aws` + region, or `kubernetes`.
+
+    An aws region without a shipped catalogue is priced from the base region's catalogue times
+    the documented factor in regional-factors.yaml, with every entry marked derived, so each
+    line says it is an estimate (never a silent guess, never a blocked CI gate).
+    """
+    if provider == "kubernetes":
+        name = "kubernetes.yaml"
+    elif provider == "aws":
+        region = region or DEFAULT_REGION
+        if region not in available_regions("aws"):
+            data, name = _regional_estimate(region)
+            return _catalogue(data, provider, name)
+        name = f"aws-{region}.yaml"
+    else:
+        raise MlplatError(f"no price catalogue for provider {provider!r}")
+    return _catalogue(_load_file(name), provider, f"stacks/cost/pricing/{name}")
+
+
+# Catalogue keys that are not prices (everything else holds USD figures to scale).
+_NOT_PRICES = ("provider", "region", "currency", "as_of", "source", "notes", "hours_per_month", "spot", "derived")
+
+
+def _scale_prices(value: Any, factor: float) -> Any:
+    if isinstance(value, dict):
+        return {k: _scale_prices(v, factor) for k, v in value.items()}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(float(value) * factor, 6)
+    return value
+
+
+def _regional_estimate(region: str) -> tuple[dict[str, Any], str]:
+    factors = _load_file("regional-factors.yaml")
+    base_region = str(factors.get("base_region", DEFAULT_REGION))
+    listed = factors.get("factors") or {}
+    factor = float(listed.get(region, factors["default"]))
+    how = "listed regional factor" if region in listed else "default factor for unlisted regions"
+    base = _load_file(f"aws-{base_region}.yaml")
+    data = {k: (v if k in _NOT_PRICES else _scale_prices(v, factor)) for k, v in base.items()}
+    data["region"] = region
+    data["estimate"] = True
+    data["derived"] = ["*"]
+    data["source"] = (
+        f"ESTIMATE: no catalogue for {region}; the {base_region} catalogue ({base.get('as_of')}) x {factor} "
+        f"({how}, stacks/cost/pricing/regional-factors.yaml). {base.get('source', '')}"
+    )
+    data["notes"] = [f"every price is the {base_region} price x {factor}; add stacks/cost/pricing/aws-{region}.yaml"]
+    return data, f"stacks/cost/pricing/aws-{base_region}.yaml x regional-factors.yaml ({region}: {factor})"
+
+
+def _catalogue(data: dict[str, Any], provider: str, file: str) -> Catalogue:
+    return Catalogue(
+        provider=str(data.get("provider", provider)),
+        region=data.get("region"),
+        currency=str(data.get("currency", "USD")),
+        as_of=str(data.get("as_of", "")),
+        source=" ".join(str(data.get("source", "")).split()),
+        hours_per_month=float(data.get("hours_per_month", HOURS_PER_MONTH)),
+        data=data,
+        file=file,
+    )
+
+
+# --------------------------------------------------------------------------- usage assumptions
+
+
+@dataclass(frozen=True)
+class UsageAssumptions:
+    """What the plan cannot know, from the spec's `usage:` section or the documented defaults."""
+
+    autoscale_fraction: float
+    storage_gb: dict[str, float]
+    nat_gb_per_month: float
+    s3_requests_per_month: float
+    s3_put_share: float
+    logs_gb_per_month: float
+    lb_lcu_per_hour: float
+    job_minutes: float
+    spot_discount: float
+    k8s_rates: dict[str, float]
+    from_spec: frozenset[str] = frozenset()
+
+    def describe(self) -> list[str]:
+        def src(key: str) -> str:
+            return "usage" if key in self.from_spec else "default"
+
+        out = [
+            (f"autoscaling pools: expected = minimum + {self.autoscale_fraction:.0%} × (maximum − minimum) nodes, "
+             f"as if at the maximum {self.autoscale_fraction:.0%} of the month ({src('autoscale_fraction')})"),
+            f"spot capacity at {self.spot_discount:.0%} off on-demand ({src('spot_discount')})",
+            f"NAT gateways process {_num(self.nat_gb_per_month)} GB/month in total ({src('nat_gb_per_month')})",
+            (f"S3: {_num(self.s3_requests_per_month)} requests/month, {self.s3_put_share:.0%} PUT-class "
+             f"({src('s3_requests_per_month')}); stored GB per bucket from usage.storage_gb, else by purpose "
+             f"({', '.join(f'{k} {_num(v)}' for k, v in DEFAULT_BUCKET_GB.items())})"),
+            f"{_num(self.logs_gb_per_month)} GB ingested per log group per month ({src('logs_gb_per_month')})",
+            f"{_num(self.lb_lcu_per_hour)} load-balancer capacity unit(s) per hour ({src('lb_lcu_per_hour')})",
+        ]
+        return out
+
+
+def usage_assumptions(resolved: ResolvedPlatform, catalogue: Catalogue) -> UsageAssumptions:
+    u = resolved.spec.usage
+    given: set[str] = set()
+
+    def pick(name: str, default: float) -> float:
+        value = getattr(u, name, None) if u is not None else None
+        if value is None:
+            return default
+        given.add(name)
+        return float(value)
+
+    rates = {k: float(v) for k, v in catalogue.section("rates").items()}
+    if u is not None and u.k8s_rates:
+        rates.update({k: float(v) for k, v in u.k8s_rates.items()})
+        given.add("k8s_rates")
+    return UsageAssumptions(
+        autoscale_fraction=pick("autoscale_fraction", DEFAULT_AUTOSCALE_FRACTION),
+        storage_gb=dict(u.storage_gb) if u is not None else {},
+        nat_gb_per_month=pick("nat_gb_per_month", DEFAULT_NAT_GB),
+        s3_requests_per_month=pick("s3_requests_per_month", DEFAULT_S3_REQUESTS),
+        s3_put_share=DEFAULT_S3_PUT_SHARE,
+        logs_gb_per_month=pick("logs_gb_per_month", DEFAULT_LOGS_GB),
+        lb_lcu_per_hour=pick("lb_lcu_per_hour", DEFAULT_LB_LCU),
+        job_minutes=pick("job_minutes", DEFAULT_JOB_MINUTES),
+        spot_discount=pick("spot_discount", catalogue.spot_discount),
+        k8s_rates=rates,
+        from_spec=frozenset(given),
+    )
+
+
+__all__ = ["DEFAULT_AUTOSCALE_FRACTION", "DEFAULT_BUCKET_GB", "DEFAULT_JOB_MINUTES", "DEFAULT_LB_LCU", "DEFAULT_LOGS_GB", "DEFAULT_NAT_GB", "DEFAULT_S3_PUT_SHARE", "DEFAULT_S3_REQUESTS", "HOURS_PER_MONTH", "STATUS_FREE", "STATUS_PRICED", "STATUS_UNPRICED", "Catalogue", "UsageAssumptions", "available_regions", "load_catalogue", "usage_assumptions"]

@@ -1,0 +1,387 @@
+"""The Pulumi engine: preview, up, destroy and refresh through the Automation API.
+
+The same `build_platform` the offline engine runs is the inline program here. Everything
+mlplat decides on its own is a pure function (tested without the Pulumi CLI): the stack
+name, where state lives, which secrets provider encrypts it, the stack config and tags, the
+URNs a `--target COMPONENT` stands for, what a destroy keeps, and when to ask before acting.
+The functions at the bottom drive `pulumi.automation` and turn its failures into messages:
+
+- no `pulumi` on PATH (the Automation API raises FileNotFoundError): exit 2, how to install it;
+- setup failures (backend login, stack selection, wrong passphrase): exit 2, the CLI's words;
+- a failed operation (a resource could not be created): exit 1, the failed resources.
+
+State: a local file backend beside the spec (`.mlplat/state`) unless `--backend` or
+PULUMI_BACKEND_URL says otherwise. Secrets: PULUMI_CONFIG_PASSPHRASE(_FILE) or an explicit
+`--secrets-provider` (KMS, Vault); mlplat never makes a passphrase up."""
+
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlplat.stacks.errors import MlplatError
+
+if TYPE_CHECKING:
+    from mlplat.stacks.platform_spec.resolve import ResolvedPlatform
+    from pulumi import automation as auto
+
+
+# --------------------------------------------------------------------------- constants
+
+INSTALL_HINT = (
+    "install the Pulumi CLI with `curl -fsSL https://get.pulumi.com | sh` (or `brew install pulumi`) "
+    "and make sure `pulumi` is on PATH (the installer puts it in ~/.pulumi/bin; open a new shell). "
+    "`mlplat preview SPEC --env ENV` without --engine needs no Pulumi CLI: it runs offline."
+)
+
+STATE_DIR = Path(".mlplat") / "state"  # beside the spec: the default local file backend
+WORKSPACE_DIR = Path(".mlplat") / "workspace"  # beside the spec: Pulumi.yaml + Pulumi.<stack>.yaml
+
+BACKEND_SCHEMES = ("file://", "s3://", "azblob://", "gs://", "https://", "http://", "postgres://")
+SECRETS_SCHEMES = ("awskms://", "hashivault://", "gcpkms://", "azurekeyvault://")
+PASSPHRASE_VARS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
+
+# Resources that hold data: what a profile that protects data must protect.
+STATEFUL_TYPES: dict[str, str] = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:s3/bucketV2:BucketV2": "bucket",
+    "aws:rds/instance:Instance": "database",
+    "aws:rds/cluster:Cluster": "database",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "cache",
+    "aws:elasticache/cluster:Cluster": "cache",
+    "aws:kms/key:Key": "kms key",
+    "aws:efs/fileSystem:FileSystem": "file system",
+    "aws:dynamodb/table:Table": "table",
+}
+
+# Config keys whose values are credentials: stored encrypted in the stack settings.
+_SECRET_KEY = re.compile(r"(secret|password|token|passphrase|accesskey)", re.IGNORECASE)
+
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class EngineFailed(MlplatError):
+    """The engine ran and an operation failed (DESIGN 5: exit 1)."""
+
+    exit_code = 1
+
+
+# --------------------------------------------------------------------------- naming
+
+
+def stack_name_for(platform: str, env: str) -> str:
+    """One stack per environment: `{platform}-{env}` (the prefix of every physical name)."""
+    return f"{platform}-{env}"
+
+
+def stack_name(resolved: ResolvedPlatform) -> str:
+    return stack_name_for(resolved.name, resolved.environment)
+
+
+# --------------------------------------------------------------------------- the Pulumi CLI
+
+
+def missing_cli_message(what: str = "`pulumi` was not found on PATH") -> str:
+    return f"the Pulumi engine needs the Pulumi CLI: {what}. To fix it, {INSTALL_HINT}"
+
+
+def find_cli(which: Callable[[str], str | None] = shutil.which) -> str:
+    """Path of the `pulumi` executable the Automation API will run; MlplatError (exit 2) without one."""
+    path = which("pulumi")
+    if not path:
+        raise MlplatError(missing_cli_message())
+    return path
+
+
+# --------------------------------------------------------------------------- state backend
+
+
+@dataclass(frozen=True)
+class Backend:
+    url: str
+    source: str  # "--backend" | "PULUMI_BACKEND_URL" | "default"
+    local_dir: Path | None = None  # the directory of a file:// backend
+
+    @property
+    def is_service(self) -> bool:
+        """Pulumi Cloud (or a self-hosted Pulumi service): it has its own secrets manager."""
+        return self.url.startswith(("https://", "http://"))
+
+
+def spec_dir(spec_path: str | Path) -> Path:
+    return Path(spec_path).resolve().parent
+
+
+def default_backend_url(spec_path: str | Path) -> str:
+    """`file://<spec dir>/.mlplat/state`: state beside the spec, no account needed."""
+    return "file://" + (spec_dir(spec_path) / STATE_DIR).as_posix()
+
+
+def resolve_backend(
+    spec_path: str | Path, backend: str | None = None, environ: Mapping[str, str] | None = None
+) -> Backend:
+    """Where state lives. Precedence: `--backend URL` > PULUMI_BACKEND_URL > the default file backend."""
+    env = os.environ if environ is None else environ
+    if backend:
+        url, source = backend.strip(), "--backend"
+    elif env.get("PULUMI_BACKEND_URL", "").strip():
+        url, source = env["PULUMI_BACKEND_URL"].strip(), "PULUMI_BACKEND_URL"
+    else:
+        url, source = default_backend_url(spec_path), "default"
+    if not url.startswith(BACKEND_SCHEMES):
+        hint = f" (a local directory is written file://{url})" if "://" not in url else ""
+        raise MlplatError(
+            f"{source}: unsupported state backend URL {url!r}{hint}; expected one of "
+            "file://DIR, s3://BUCKET, azblob://CONTAINER, gs://BUCKET, https://api.pulumi.com"
+        )
+    local_dir = None
+    if url.startswith("file://"):
+        raw = url[len("file://"):].split("?", 1)[0]
+        if not raw:
+            raise MlplatError(f"{source}: file:// backend URL without a directory: {url!r}")
+        local_dir = Path(raw).expanduser()
+        if not local_dir.is_absolute():
+            local_dir = (Path.cwd() / local_dir).resolve()
+    return Backend(url, source, local_dir)
+
+
+def prepare_backend(backend: Backend) -> None:
+    """Create the directory of a file:// backend (Pulumi refuses a missing one)."""
+    if backend.local_dir is not None:
+        try:
+            backend.local_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MlplatError(f"cannot create the state directory {backend.local_dir}: {exc.strerror}") from exc
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+@dataclass(frozen=True)
+class Secrets:
+    provider: str | None  # for `stack init --secrets-provider`; None: the backend's own (Pulumi Cloud)
+    source: str  # "--secrets-provider" | "PULUMI_CONFIG_PASSPHRASE" | "PULUMI_CONFIG_PASSPHRASE_FILE" | "service"
+
+
+def _no_secrets_message(backend: Backend) -> str:
+    return (
+        "no secrets provider for the Pulumi state: mlplat will not make up a passphrase. Either "
+        "export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE=path), keep it somewhere safe "
+        "and use the same one for every later run of this environment, or pass --secrets-provider with a "
+        "key service: awskms://alias/NAME, hashivault://KEY, gcpkms://projects/…/cryptoKeys/KEY, "
+        f"azurekeyvault://VAULT.vault.azure.net/keys/KEY (state backend: {backend.url})"
+    )
+
+
+def _passphrase_source(env: Mapping[str, str]) -> str | None:
+    """Which passphrase variable Pulumi will use; MlplatError when one is set but unusable."""
+    if "PULUMI_CONFIG_PASSPHRASE" in env:
+        if env["PULUMI_CONFIG_PASSPHRASE"] == "":
+            raise MlplatError(
+                "PULUMI_CONFIG_PASSPHRASE is set but empty: an empty passphrase does not protect the "
+                "secrets in the state; set a real one or use --secrets-provider"
+            )
+        return "PULUMI_CONFIG_PASSPHRASE"
+    path = env.get("PULUMI_CONFIG_PASSPHRASE_FILE")
+    if path:
+        if not Path(path).expanduser().is_file():
+            raise MlplatError(f"PULUMI_CONFIG_PASSPHRASE_FILE={path}: no such file")
+        return "PULUMI_CONFIG_PASSPHRASE_FILE"
+    return None
+
+
+def resolve_secrets(
+    secrets_provider: str | None, backend: Backend, environ: Mapping[str, str] | None = None
+) -> Secrets:
+    """The secrets provider of the stack, or MlplatError (exit 2) explaining how to give one."""
+    env = os.environ if environ is None else environ
+    if secrets_provider:
+        sp = secrets_provider.strip()
+        if sp == "passphrase":
+            source = _passphrase_source(env)
+            if source is None:
+                raise MlplatError("--secrets-provider passphrase: " + _no_secrets_message(backend))
+            return Secrets("passphrase", "--secrets-provider")
+        if sp in ("default", "service"):
+            if not backend.is_service:
+                raise MlplatError(
+                    f"--secrets-provider {sp}: only Pulumi Cloud has a default secrets manager; "
+                    f"the backend here is {backend.url}"
+                )
+            return Secrets("default", "--secrets-provider")
+        if sp.startswith(SECRETS_SCHEMES) and len(sp) > len(sp.split("://", 1)[0]) + 3:
+            return Secrets(sp, "--secrets-provider")
+        raise MlplatError(
+            f"--secrets-provider: unsupported secrets provider {sp!r}; expected passphrase, "
+            "awskms://…, hashivault://…, gcpkms://… or azurekeyvault://…"
+        )
+    source = _passphrase_source(env)
+    if source is not None:
+        return Secrets("passphrase", source)
+    if backend.is_service:
+        # Pulumi Cloud encrypts each stack with its own key: nothing to invent, nothing to ask.
+        return Secrets(None, "service")
+    raise MlplatError(_no_secrets_message(backend))
+
+
+# --------------------------------------------------------------------------- project, config, tags
+
+
+def parse_config_items(items: Iterable[str]) -> dict[str, str]:
+    """`--config KEY=VALUE` options → {key: value}; keys are `namespace:name` like Pulumi's."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+", key):
+            raise MlplatError(f"--config {item!r}: expected NAMESPACE:KEY=VALUE, e.g. aws:profile=prod")
+        out[key] = value
+    return out
+
+
+def stack_config(resolved: ResolvedPlatform, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The stack's config, all derived from the spec (plus operator settings such as aws:profile).
+
+    The spec is the source of truth: `--config` may add keys (credentials profile, endpoints)
+    but not contradict what the spec says (the region, the kubeconfig context).
+    """
+    t = resolved.spec.target
+    config: dict[str, str] = {}
+    if t.provider == "aws":
+        config["aws:region"] = getattr(t, "region", None) or "us-east-1"
+    elif t.provider == "kubernetes":
+        context = getattr(t, "context", None)
+        if context:
+            config["kubernetes:context"] = context
+    for key, value in (extra or {}).items():
+        if key.partition(":")[2] in ("defaultTags", "ignoreTags"):
+            raise MlplatError(
+                f"--config {key}: ownership tags come from the spec (metadata.labels and DESIGN 4 tags)"
+            )
+        if key in config and config[key] != value:
+            raise MlplatError(
+                f"--config {key}={value}: the spec sets {key}={config[key]} "
+                f"({resolved.source}: target); change it there"
+            )
+        config[key] = value
+    return config
+
+
+def is_secret_config(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key.split(":", 1)[-1]))
+
+
+def stack_tags(resolved: ResolvedPlatform) -> dict[str, str]:
+    """Stack tags: find every mlplat stack of a platform (`pulumi stack ls --tag-filter`)."""
+    spec_file = str(resolved.source)
+    if len(spec_file) > 256:  # Pulumi's limit on tag values
+        spec_file = Path(spec_file).name
+    return {
+        "mlplat:platform": resolved.name,
+        "mlplat:environment": resolved.environment,
+        "mlplat:profile": resolved.profile.name,
+        "mlplat:spec": spec_file,
+    }
+
+
+def project_settings(resolved: ResolvedPlatform, backend: Backend) -> auto.ProjectSettings:
+    from pulumi import automation as auto
+
+    return auto.ProjectSettings(
+        name=resolved.name,
+        runtime="python",
+        description=f"mlplat platform {resolved.name} (generated from {Path(resolved.source).name})",
+        backend=auto.ProjectBackend(backend.url),
+    )
+
+
+def workspace_dir(resolved: ResolvedPlatform) -> Path:
+    """A stable work dir per stack: keeps Pulumi.<stack>.yaml (secrets-provider salt) between runs."""
+    return spec_dir(resolved.source) / WORKSPACE_DIR / stack_name(resolved)
+
+
+def workspace_options(
+    resolved: ResolvedPlatform, backend: Backend, secrets: Secrets
+) -> auto.LocalWorkspaceOptions:
+    """LocalWorkspace options: project settings, backend, secrets provider.
+
+    The passphrase is never copied into the options (they are printed in reprs): the Pulumi
+    CLI reads it from the environment it inherits.
+    """
+    from pulumi import automation as auto
+
+    return auto.LocalWorkspaceOptions(
+        work_dir=str(workspace_dir(resolved)),
+        project_settings=project_settings(resolved, backend),
+        secrets_provider=secrets.provider,
+        env_vars={"PULUMI_BACKEND_URL": backend.url, "PULUMI_SKIP_UPDATE_CHECK": "true"},
+    )
+
+
+# --------------------------------------------------------------------------- the inline program
+
+
+def _snake(key: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+
+
+# Provider arguments the program derives from the spec: stack config never overrides them.
+SPEC_OWNED_PROVIDER_ARGS = frozenset({"region", "default_tags", "context", "kubeconfig"})
+
+
+def provider_config_transformation(config: Mapping[str, str]) -> Callable[[Any], Any]:
+    """A stack transformation giving explicit providers the stack's `<pkg>:*` config.
+
+    `build_platform` creates an explicit `aws.Provider` (to pin the region), and explicit
+    providers do not read stack config: without this, `aws:profile`, `aws:endpoints` or
+    `aws:skipCredentialsValidation` would be silently ignored. Config wins over the SDK's
+    defaults (pulumi-aws fills skip_credentials_validation=False itself, so "unset" cannot be
+    told apart), but never over what the spec decides (region, default tags, kube context).
+    Provider inputs are strings (JSON for non-strings), as config values are.
+    """
+    by_pkg: dict[str, dict[str, str]] = {}
+    for key, value in config.items():
+        pkg, _, name = key.partition(":")
+        by_pkg.setdefault(pkg, {})[name] = value
+
+    def transform(args: Any) -> Any:
+        import pulumi
+
+        if not args.type_.startswith("pulumi:providers:"):
+            return None
+        wanted = by_pkg.get(args.type_.split(":", 2)[2])
+        if not wanted:
+            return None
+        props = dict(args.props)
+        changed = False
+        for name, value in wanted.items():
+            key = _snake(name)
+            if key not in props or key in SPEC_OWNED_PROVIDER_ARGS:
+                continue
+            props[key] = pulumi.Output.secret(value) if is_secret_config(name) else value
+            changed = True
+        return pulumi.ResourceTransformationResult(props, args.opts) if changed else None
+
+    return transform
+
+
+def make_program(resolved: ResolvedPlatform, config: Mapping[str, str]) -> Callable[[], None]:
+    """The inline program: the same `build_platform` the offline engine runs."""
+
+    def program() -> None:
+        import pulumi
+        from mlplat.stacks.plan.program import build_platform
+
+        pulumi.runtime.register_stack_transformation(provider_config_transformation(config))
+        build_platform(resolved)
+
+    return program
+
+
+__all__ = ["BACKEND_SCHEMES", "Backend", "EngineFailed", "INSTALL_HINT", "SECRETS_SCHEMES", "SPEC_OWNED_PROVIDER_ARGS", "STATEFUL_TYPES", "Secrets", "default_backend_url", "find_cli", "is_secret_config", "make_program", "missing_cli_message", "parse_config_items", "prepare_backend", "project_settings", "provider_config_transformation", "resolve_backend", "resolve_secrets", "stack_config", "stack_name", "stack_name_for", "stack_tags", "workspace_dir", "workspace_options"]

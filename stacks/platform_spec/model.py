@@ -1,0 +1,503 @@
+"""The platform spec (DESIGN section 3) as strict pydantic models.
+
+Structural rules live here (types, closed sets, unknown keys); rules that relate
+fields to each other live in :mod:`mlplat.stacks.platform_spec.semantic` so that every error can
+be reported against the exact node that caused it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import ipaddress
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+API_VERSION = "mlplat.io/v1alpha1"
+SUPPORTED_API_VERSIONS = (API_VERSION,)
+DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
+
+
+class Model(BaseModel):
+    # allow_inf_nan=False: .inf or .nan are never meaningful sizes, budgets or percentages.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=False, populate_by_name=True, allow_inf_nan=False)
+
+
+def _dns_label(value: str, what: str, max_len: int = 63) -> str:
+    if not DNS_LABEL.match(value):
+        raise ValueError(
+            f"{what} must be a lowercase DNS label (a-z, 0-9, '-', starting with a letter), got {value!r}"
+        )
+    if len(value) > max_len:
+        raise ValueError(f"{what} must be at most {max_len} characters, got {len(value)}")
+    return value
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+class SecretRef(Model):
+    """A credential reference: `{from_env: VAR}` or `{secret_ref: "<store>/<path>"}`. Never a literal."""
+
+    from_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Env variable")
+    secret_ref: str | None = Field(default=None, pattern=r"^[a-z0-9-]+/.+$", description="<store>/<path>")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_literal(cls, v: Any) -> Any:
+        # The value is never echoed: a literal here is most likely a real credential.
+        if not isinstance(v, dict):
+            raise ValueError(
+                "credentials must be references, not literals: use {from_env: VAR} or "
+                "{secret_ref: '<store>/<path>'}"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretRef:
+        if (self.from_env is None) == (self.secret_ref is None):
+            raise ValueError("give exactly one of from_env or secret_ref")
+        return self
+
+
+# --------------------------------------------------------------------------- metadata / target
+
+
+class Metadata(Model):
+    name: str = Field(description="Platform name: lowercase DNS label, at most 20 characters")
+    owner: str | None = Field(default=None, description="Owning team (e-mail or handle)")
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels, become tags")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _dns_label(v, "metadata.name", 20)
+
+
+class AwsTarget(Model):
+    provider: Literal["aws"]
+    region: str = Field(default="us-east-1", description="AWS region, e.g. us-east-1")
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        if not re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d$", v):
+            raise ValueError(f"not an AWS region name: {v!r} (e.g. us-east-1, eu-west-1)")
+        return v
+
+
+class KubernetesTarget(Model):
+    provider: Literal["kubernetes"]
+    context: str | None = Field(default=None, description="kubeconfig context of the existing cluster")
+    storage_class: str | None = Field(default=None, description="StorageClass for volumes")
+    ingress_class: str | None = Field(default=None, description="IngressClass for exposed services")
+
+
+Target = Annotated[AwsTarget | KubernetesTarget, Field(discriminator="provider")]
+
+
+# --------------------------------------------------------------------------- network / storage
+
+
+class Network(Model):
+    cidr: str = Field(default="10.0.0.0/16", description="VPC CIDR block")
+    az_count: int = Field(default=2, ge=1, le=6, description="Availability zones to spread over")
+    nat: Literal["none", "single", "per-az"] = Field(default="single", description="NAT gateway layout")
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, v: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(v, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"not a valid IPv4 CIDR block: {v!r} ({exc})") from None
+        if not 16 <= net.prefixlen <= 24:
+            raise ValueError(f"VPC CIDR prefix must be between /16 and /24, got /{net.prefixlen}")
+        return v
+
+
+class Lifecycle(Model):
+    expire_noncurrent_days: int | None = Field(default=None, ge=1)
+    expire_days: int | None = Field(default=None, ge=1)
+    transition_ia_days: int | None = Field(default=None, ge=30)
+
+
+BucketPurpose = Literal[
+    "artifacts", "dvc", "datasets", "feature-offline", "data-docs", "drift-reports", "logs", "general"
+]
+
+
+class Bucket(Model):
+    name: str = Field(description="Short name; the physical name is {platform}-{env}-{name}")
+    purpose: BucketPurpose = "general"
+    versioning: bool = False
+    lifecycle: Lifecycle | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _dns_label(v, "bucket name", 30)
+
+
+class Storage(Model):
+    encryption: Literal["kms", "provider"] = Field(
+        default="kms", description="kms: a platform KMS key (rotation on); provider: provider-managed keys"
+    )
+    buckets: list[Bucket] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- cluster
+
+
+class Gpu(Model):
+    count: int = Field(default=1, ge=1, le=16)
+    type: str | None = Field(default=None, description="Derived from the instance family; only to double-check")
+
+
+class Taint(Model):
+    key: str
+    value: str = ""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+
+
+class NodePool(Model):
+    name: str
+    instance_type: str
+    min_size: int = Field(default=1, ge=0)
+    # >= 1 and >= min_size are checked in semantic.py, so max_size: 0 under min_size: 2 reads
+    # "must be >= min_size (got 0 < 2)", the actual mistake.
+    max_size: int = Field(default=3, ge=0)
+    capacity: Literal["on-demand", "spot"] = "on-demand"
+    gpu: Gpu | None = None
+    disk_gb: int = Field(default=100, ge=20, le=16384)
+    labels: dict[str, str] = Field(default_factory=dict)
+    taints: list[Taint] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _dns_label(v, "node pool name", 30)
+
+
+class Quota(Model):
+    cpu: str | None = None
+    memory: str | None = None
+    gpu: int | None = Field(default=None, ge=0)
+
+
+class Cluster(Model):
+    kubernetes_version: str = Field(default="1.31", description="Kubernetes minor version, e.g. '1.31'")
+    public_endpoint: bool = False
+    node_pools: list[NodePool] = Field(default_factory=list)
+    quota: Quota | None = Field(default=None, description="Namespace resource quota per mlplat namespace")
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _version(cls, v: str) -> str:
+        if not re.match(r"^1\.\d{2}$", v):
+            raise ValueError(f"kubernetes_version must look like '1.31' (a quoted string), got {v!r}")
+        return v
+
+
+# --------------------------------------------------------------------------- components
+
+
+class Database(Model):
+    instance_class: str = Field(default="db.t4g.medium", description="RDS instance class (aws)")
+    storage_gb: int = Field(default=20, ge=5, le=65536)
+    multi_az: bool = False
+    backup_retention_days: int = Field(default=7, ge=0, le=35)
+    deletion_protection: bool = False
+
+
+class TrackingAuth(Model):
+    kind: Literal["none", "basic", "oidc"] = "basic"
+    admin_password: SecretRef | None = None
+    issuer_url: str | None = None
+    client_id: str | None = None
+    client_secret: SecretRef | None = None
+
+
+class Tracking(Model):
+    kind: Literal["mlflow"] = "mlflow"
+    version: str = Field(default="2.16.2", description="MLflow version; pins the image tag")
+    replicas: int = Field(default=1, ge=1, le=20)
+    database: Database = Field(default_factory=Database)
+    artifact_bucket: str | None = Field(default=None, description="Name of a declared bucket")
+    auth: TrackingAuth | None = None
+
+
+class Orchestrator(Model):
+    kind: Literal["airflow", "kubeflow-pipelines"]
+    version: str | None = None
+    executor: Literal["kubernetes", "celery", "local"] | None = None
+
+
+class Redis(Model):
+    node_type: str = Field(default="cache.t4g.small", description="ElastiCache node type (aws)")
+    num_nodes: int = Field(default=1, ge=1, le=6)
+
+
+class FeatureStore(Model):
+    kind: Literal["feast"] = "feast"
+    version: str = "0.40.1"
+    online_store: Literal["redis", "postgres"] = "redis"
+    offline_bucket: str | None = None
+    redis: Redis = Field(default_factory=Redis)
+    materialize_schedule: str = "0 * * * *"
+
+
+class Replicas(Model):
+    min: int = Field(default=1, ge=0)
+    max: int = Field(default=1, ge=0)  # >= 1 and >= min: semantic.py (see NodePool.max_size)
+
+
+class Resources(Model):
+    cpu: str | int | float = "500m"
+    memory: str = "1Gi"
+    gpu: int = Field(default=0, ge=0, le=16)
+
+    @field_validator("memory")
+    @classmethod
+    def _memory(cls, v: str) -> str:
+        if not re.match(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$", v):
+            raise ValueError(f"not a Kubernetes memory quantity: {v!r} (e.g. 512Mi, 2Gi)")
+        return v
+
+    @field_validator("cpu")
+    @classmethod
+    def _cpu(cls, v: str | float) -> str | int | float:
+        if isinstance(v, str) and not re.match(r"^\d+(\.\d+)?m?$", v):
+            raise ValueError(f"not a Kubernetes CPU quantity: {v!r} (e.g. 500m, '2')")
+        if not isinstance(v, str) and v <= 0:
+            raise ValueError("cpu must be positive")
+        return v
+
+
+class Canary(Model):
+    uri: str
+    traffic_percent: float = Field(description="Share of traffic (0-100) sent to the canary")
+
+
+ModelFormat = Literal[
+    "sklearn", "xgboost", "lightgbm", "pytorch", "tensorflow", "onnx", "triton", "huggingface", "mlflow", "custom"
+]
+
+
+class ServedModel(Model):
+    name: str
+    format: ModelFormat
+    uri: str = Field(description="Model location: s3://, gs://, pvc://, https://")
+    replicas: Replicas = Field(default_factory=Replicas)
+    resources: Resources = Field(default_factory=Resources)
+    canary: Canary | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _dns_label(v, "model name", 40)
+
+    @field_validator("uri")
+    @classmethod
+    def _uri(cls, v: str) -> str:
+        if not re.match(r"^(s3|gs|pvc|https?|oci|hf)://\S+$", v):
+            raise ValueError(f"model uri must start with s3://, gs://, pvc://, https://, oci:// or hf://, got {v!r}")
+        return v
+
+
+class Serving(Model):
+    kind: Literal["kserve", "seldon", "bentoml"]
+    version: str | None = None
+    models: list[ServedModel] = Field(default_factory=list)
+
+
+class Prometheus(Model):
+    retention_days: int = Field(default=15, ge=1, le=3650)
+    storage_gb: int = Field(default=50, ge=1)
+
+
+class Grafana(Model):
+    enabled: bool = True
+    admin_password: SecretRef | None = None
+
+
+class DriftReports(Model):
+    kind: Literal["evidently"] = "evidently"
+    schedule: str = "0 3 * * *"
+    bucket: str | None = Field(default=None, description="Declared bucket for reports (default: artifacts)")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        if len(v.split()) != 5:
+            raise ValueError(f"schedule must be a 5-field cron expression, got {v!r}")
+        return v
+
+
+class Alerts(Model):
+    slack_webhook: SecretRef | None = None
+    pagerduty_key: SecretRef | None = None
+    email: list[str] = Field(default_factory=list)
+
+
+class Monitoring(Model):
+    prometheus: Prometheus = Field(default_factory=Prometheus)
+    grafana: Grafana = Field(default_factory=Grafana)
+    drift_reports: DriftReports | None = None
+    alerts: Alerts | None = None
+
+
+class Budget(Model):
+    monthly_usd: float = Field(gt=0)
+    max_increase_percent: float | None = Field(default=None, ge=0)
+
+
+class Waiver(Model):
+    policy: str = Field(description="Policy ID, e.g. MLP-STO-002")
+    resource: str = Field(description="Resource name glob, e.g. 'churn-dev-*'")
+    reason: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    expires: _dt.date
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        if isinstance(v, _dt.datetime):
+            return v.date()
+        if isinstance(v, str):
+            try:
+                return _dt.date.fromisoformat(v)
+            except ValueError:
+                raise ValueError(f"expires must be a date like 2026-12-31, got {v!r}") from None
+        return v
+
+
+PolicyLevel = Literal["mandatory", "advisory", "disabled"]
+
+
+class Policies(Model):
+    levels: dict[str, PolicyLevel] = Field(default_factory=dict, description="Policy ID → enforcement level")
+    waivers: list[Waiver] = Field(default_factory=list)
+
+
+class Usage(Model):
+    """Usage assumptions for cost estimates (all optional)."""
+
+    autoscale_fraction: float | None = Field(
+        default=None, ge=0, le=1, description="Share of the month an autoscaling pool runs above its minimum"
+    )
+    storage_gb: dict[str, float] = Field(default_factory=dict, description="Stored GB per bucket name")
+    nat_gb_per_month: float | None = Field(default=None, ge=0)
+    s3_requests_per_month: float | None = Field(default=None, ge=0)
+    k8s_rates: dict[str, float] = Field(
+        default_factory=dict, description="kubernetes targets: vcpu_hour, gib_hour, gpu_hour, storage_gb_month"
+    )
+    spot_discount: float | None = Field(
+        default=None, ge=0, lt=1, description="Average spot discount off on-demand (default: the price catalogue's)"
+    )
+    logs_gb_per_month: float | None = Field(default=None, ge=0, description="GB ingested per log group per month")
+    lb_lcu_per_hour: float | None = Field(default=None, ge=0, description="Average load balancer capacity units")
+    job_minutes: float | None = Field(default=None, ge=0, description="Average minutes one CronJob run takes")
+
+    @field_validator("k8s_rates")
+    @classmethod
+    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
+        known = ("vcpu_hour", "gib_hour", "gpu_hour", "storage_gb_month", "load_balancer_hour")
+        for key, rate in v.items():
+            if key not in known:
+                import difflib
+
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"unknown rate {key!r}{hint} (known: {', '.join(known)})")
+            if rate < 0:
+                raise ValueError(f"rate {key!r} must be >= 0 (got {rate})")
+        return v
+
+
+# --------------------------------------------------------------------------- the platform
+
+SECTION_KEYS = (
+    "target", "network", "storage", "cluster", "tracking", "orchestrator", "feature_store",
+    "serving", "monitoring", "budget", "policies", "usage",
+)  # fmt: skip
+COMPONENTS = (
+    "storage", "network", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring",
+)  # fmt: skip
+
+
+class PlatformSpec(Model):
+    """A whole ML platform: every component section is optional."""
+
+    apiVersion: str = Field(description=f"Spec version; supported: {', '.join(SUPPORTED_API_VERSIONS)}")
+    kind: Literal["Platform"]
+    metadata: Metadata
+    target: Target
+    network: Network | None = None
+    storage: Storage | None = None
+    cluster: Cluster | None = None
+    tracking: Tracking | None = None
+    orchestrator: Orchestrator | None = None
+    feature_store: FeatureStore | None = None
+    serving: Serving | None = None
+    monitoring: Monitoring | None = None
+    budget: Budget | None = None
+    policies: Policies | None = None
+    usage: Usage | None = None
+    environments: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Environment name → {profile, any top-level section as an override}",
+    )
+
+    @field_validator("apiVersion")
+    @classmethod
+    def _api(cls, v: str) -> str:
+        if v not in SUPPORTED_API_VERSIONS:
+            raise ValueError(f"unsupported apiVersion {v!r}; supported: {', '.join(SUPPORTED_API_VERSIONS)}")
+        return v
+
+    @property
+    def provider(self) -> str:
+        return self.target.provider
+
+    def bucket(self, name: str | None) -> Bucket | None:
+        if not name or not self.storage:
+            return None
+        return next((b for b in self.storage.buckets if b.name == name), None)
+
+
+__all__ = [
+    "API_VERSION",
+    "COMPONENTS",
+    "SECTION_KEYS",
+    "SUPPORTED_API_VERSIONS",
+    "AwsTarget",
+    "Bucket",
+    "Budget",
+    "Canary",
+    "Cluster",
+    "Database",
+    "DriftReports",
+    "FeatureStore",
+    "Gpu",
+    "KubernetesTarget",
+    "Lifecycle",
+    "Metadata",
+    "Monitoring",
+    "Network",
+    "NodePool",
+    "Orchestrator",
+    "PlatformSpec",
+    "Policies",
+    "Replicas",
+    "Resources",
+    "SecretRef",
+    "ServedModel",
+    "Serving",
+    "Storage",
+    "Taint",
+    "Tracking",
+    "Usage",
+    "Waiver",
+]  # fmt: skip

@@ -1,0 +1,242 @@
+"""Rules that relate fields to each other. Pure functions: (spec) → [(path, message)].
+
+A rule may also name the other fields it `reads`: when the loader had to drop one of
+them (it was itself invalid and already reported), the rule's verdict would rest on a
+default rather than on what the user wrote, so it is not reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from mlplat.stacks.platform_spec.catalog import GPU_FAMILIES, families, instance_type, suggest_instance_type
+from mlplat.stacks.platform_spec.model import PlatformSpec
+
+SpecPath = tuple[str | int, ...]
+Issue = tuple[SpecPath, str]
+SUPPORTED_K8S = tuple(f"1.{m}" for m in range(28, 34))
+
+
+class Finding(NamedTuple):
+    path: SpecPath
+    message: str
+    reads: tuple[SpecPath, ...] = ()
+
+
+def _dym(value: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def check(spec: PlatformSpec, env: str | None = None) -> list[Issue]:
+    return [(f.path, f.message) for f in findings(spec, env)]
+
+
+def findings(spec: PlatformSpec, env: str | None = None) -> list[Finding]:
+    return [f if isinstance(f, Finding) else Finding(*f) for f in _check(spec, env)]
+
+
+def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
+    aws = spec.target.provider == "aws"
+    buckets = [b.name for b in spec.storage.buckets] if spec.storage else []
+
+    # -- what each component needs
+    if not aws:
+        if spec.network is not None:
+            yield (
+                ("network",),
+                "network is only for provider: aws (a kubernetes target brings its own network)",
+            )
+        if spec.cluster is not None and spec.cluster.node_pools:
+            yield (
+                ("cluster", "node_pools"),
+                "node pools are only managed on provider: aws; on a kubernetes target the cluster exists already",
+            )
+    if aws:
+        for section in ("tracking", "orchestrator", "feature_store", "serving", "monitoring"):
+            if getattr(spec, section) is not None and spec.cluster is None:
+                yield Finding(
+                    (section,),
+                    f"{section} on provider: aws needs a cluster section (it runs on Kubernetes)",
+                    (("cluster",),),
+                )
+    if spec.cluster is not None and aws and not spec.cluster.node_pools:
+        yield ("cluster", "node_pools"), "a cluster on aws needs at least one node pool"
+
+    # -- names, physical name length
+    env_len = len(env) if env else 7
+    seen: set[str] = set()
+    for i, b in enumerate(spec.storage.buckets if spec.storage else []):
+        if b.name in seen:
+            yield ("storage", "buckets", i, "name"), f"duplicate bucket name {b.name!r}"
+        seen.add(b.name)
+        physical = len(spec.metadata.name) + env_len + len(b.name) + 2
+        if physical > 63:
+            yield Finding(
+                ("storage", "buckets", i, "name"),
+                f"physical bucket name {{platform}}-{{env}}-{b.name} would be {physical} characters (max 63)",
+                (("metadata", "name"),),
+            )
+        lc = b.lifecycle
+        if lc and lc.expire_noncurrent_days and not b.versioning:
+            yield Finding(
+                ("storage", "buckets", i, "lifecycle", "expire_noncurrent_days"),
+                "expire_noncurrent_days needs versioning: true on this bucket",
+                (("storage", "buckets", i, "versioning"),),
+            )
+
+    # -- cluster and node pools
+    if spec.cluster is not None:
+        if aws and spec.cluster.kubernetes_version not in SUPPORTED_K8S:
+            version = spec.cluster.kubernetes_version
+            supported = ", ".join(SUPPORTED_K8S)
+            yield (
+                ("cluster", "kubernetes_version"),
+                f"unsupported Kubernetes version {version!r}{_dym(version, list(SUPPORTED_K8S))} (supported: {supported})",
+            )
+        pools: set[str] = set()
+        for i, pool in enumerate(spec.cluster.node_pools):
+            base = ("cluster", "node_pools", i)
+            if pool.name in pools:
+                yield base + ("name",), f"duplicate node pool name {pool.name!r}"
+            pools.add(pool.name)
+            if pool.max_size < pool.min_size:
+                yield Finding(
+                    base + ("max_size",),
+                    f"must be >= min_size (got {pool.max_size} < {pool.min_size})",
+                    (base + ("min_size",),),
+                )
+            elif pool.max_size < 1:
+                yield base + ("max_size",), "must be >= 1 (a node pool needs room for at least one node)"
+            it = instance_type(pool.instance_type)
+            if it is None:
+                sugg = suggest_instance_type(pool.instance_type)
+                hint = (
+                    f"; did you mean {sugg[0]!r}?" if sugg else f" (known families: {', '.join(families())})"
+                )
+                yield base + ("instance_type",), f"unknown instance type {pool.instance_type!r}{hint}"
+                continue
+            if pool.gpu is not None:
+                if not it.gpus:
+                    gpu_fams = ", ".join(sorted(GPU_FAMILIES))
+                    yield Finding(
+                        base + ("gpu",),
+                        f"{pool.instance_type} has no GPU; GPU pools use a GPU family ({gpu_fams})",
+                        (base + ("instance_type",),),
+                    )
+                    continue
+                if pool.gpu.type is not None and pool.gpu.type.upper() != (it.gpu_type or "").upper():
+                    yield Finding(
+                        base + ("gpu", "type"),
+                        f"{pool.instance_type} carries {it.gpu_type} GPUs, not {pool.gpu.type!r} "
+                        f"(the GPU type follows from the instance family; drop gpu.type or change instance_type)",
+                        (base + ("instance_type",),),
+                    )
+                if pool.gpu.count > it.gpus:
+                    yield Finding(
+                        base + ("gpu", "count"),
+                        f"{pool.instance_type} has {it.gpus} GPU(s), gpu.count is {pool.gpu.count}",
+                        (base + ("instance_type",),),
+                    )
+
+    # -- bucket references
+    def ref(path: SpecPath, name: str | None, what: str) -> Iterator[Finding]:
+        if name is not None and name not in buckets:
+            declared = ", ".join(buckets) if buckets else "none declared"
+            yield Finding(
+                path,
+                f"{what} {name!r} is not a declared bucket (declared: {declared}){_dym(name, buckets)}",
+                (("storage", "buckets"),),
+            )
+
+    if spec.tracking is not None:
+        t = spec.tracking
+        yield from ref(("tracking", "artifact_bucket"), t.artifact_bucket, "artifact bucket")
+        if t.artifact_bucket is None and not _purpose(spec, "artifacts"):
+            yield Finding(
+                ("tracking",),
+                "tracking needs an artifact bucket: set artifact_bucket or declare a bucket with purpose: artifacts",
+                (("storage", "buckets"),),
+            )
+        if t.auth is not None and t.auth.kind == "oidc":
+            for field in ("issuer_url", "client_id", "client_secret"):
+                if getattr(t.auth, field) is None:
+                    yield Finding(
+                        ("tracking", "auth", field),
+                        f"auth.kind oidc needs {field}",
+                        (("tracking", "auth", "kind"),),
+                    )
+    if spec.feature_store is not None:
+        yield from ref(
+            ("feature_store", "offline_bucket"), spec.feature_store.offline_bucket, "offline bucket"
+        )
+    if spec.monitoring is not None and spec.monitoring.drift_reports is not None:
+        yield from ref(
+            ("monitoring", "drift_reports", "bucket"), spec.monitoring.drift_reports.bucket, "report bucket"
+        )
+    if spec.orchestrator is not None:
+        o = spec.orchestrator
+        if o.executor is not None and o.kind != "airflow":
+            yield Finding(
+                ("orchestrator", "executor"),
+                f"executor applies to airflow only, not {o.kind}",
+                (("orchestrator", "kind"),),
+            )
+
+    # -- serving
+    if spec.serving is not None:
+        names: set[str] = set()
+        pools_ = spec.cluster.node_pools if spec.cluster else []
+        gpu_pool = any(
+            p.gpu is not None or getattr(instance_type(p.instance_type), "gpus", 0) for p in pools_
+        )
+        for i, m in enumerate(spec.serving.models):
+            base = ("serving", "models", i)
+            if m.name in names:
+                yield base + ("name",), f"duplicate model name {m.name!r}"
+            names.add(m.name)
+            if m.replicas.max < m.replicas.min:
+                yield Finding(
+                    base + ("replicas", "max"),
+                    f"must be >= replicas.min (got {m.replicas.max} < {m.replicas.min})",
+                    (base + ("replicas", "min"),),
+                )
+            elif m.replicas.max < 1:
+                yield (
+                    base + ("replicas", "max"),
+                    "must be >= 1 (replicas.min: 0 already allows scaling to zero)",
+                )
+            if m.canary is not None:
+                tp = m.canary.traffic_percent
+                if not 0 <= tp <= 100:
+                    yield base + ("canary", "traffic_percent"), f"must be between 0 and 100 (got {tp:g})"
+            if aws and m.resources.gpu and not gpu_pool:
+                yield Finding(
+                    base + ("resources", "gpu"),
+                    "the model requests GPUs but no node pool has a GPU instance type",
+                    (("cluster",),),
+                )
+
+    # -- policies
+    if spec.policies is not None:
+        import re
+
+        pid = re.compile(r"^(MLP-[A-Z]+-\d{3}|CKV2?_[A-Z0-9_]+|DRIFT(-[A-Z]+)?)$")
+        for k in spec.policies.levels:
+            if not pid.match(k):
+                yield ("policies", "levels", k), f"not a policy ID: {k!r} (e.g. MLP-STO-001, CKV_AWS_18)"
+        for i, w in enumerate(spec.policies.waivers):
+            if not pid.match(w.policy):
+                yield (
+                    ("policies", "waivers", i, "policy"),
+                    f"not a policy ID: {w.policy!r} (e.g. MLP-STO-001)",
+                )
+
+
+def _purpose(spec: PlatformSpec, purpose: str) -> bool:
+    return bool(spec.storage and any(b.purpose == purpose for b in spec.storage.buckets))
+
+
+__all__ = ["SUPPORTED_K8S", "Finding", "check", "findings"]

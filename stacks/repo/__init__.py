@@ -1,0 +1,1 @@
+"""Writing a platform repository: `mlplat init` scaffolding and CI workflows."""

@@ -1,0 +1,1 @@
+"""Reviewing a change: the CI gate (check) and the plan diff."""

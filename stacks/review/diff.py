@@ -1,0 +1,408 @@
+"""What promoting one environment's configuration to another changes (`mlplat diff`).
+
+Two views:
+- the resolved specs: dotted-path differences of `PlatformSpec.model_dump()` (lists of objects with a
+  `name` are matched by name, `cluster.node_pools[gpu-serve].min_size`), plus the profile's safety
+  settings, which change what `destroy` and `up` do without appearing in the spec;
+- the plans: resources matched by their URN with the environment neutralised
+  (`churn-staging-artifacts` and `churn-prod-artifacts` are the same resource), reported as added,
+  removed or changed, with the changed inputs as dotted paths.
+
+Neutralising the environment: every string containing `{platform}-{env}` has it replaced by
+`{platform}-<env>`, and strings equal to the environment name (tag and label values) become `<env>`,
+so only real differences remain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mlplat.stacks.plan.model import Plan
+    from mlplat.stacks.platform_spec.resolve import ResolvedPlatform
+
+ENV_MARK = "<env>"
+_MISSING = object()
+
+
+@dataclass
+class Change:
+    path: str
+    before: Any
+    after: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "from": _plain(self.before), "to": _plain(self.after)}
+
+
+@dataclass
+class ResourceChange:
+    key: str  # the neutralised URN
+    type: str
+    name: str  # neutralised logical name
+    component: str | None
+    status: str  # added | removed | changed
+    changes: list[Change] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "urn": self.key, "type": self.type, "name": self.name, "component": self.component,
+            "status": self.status,
+        }  # fmt: skip
+        if self.status == "changed":
+            out["inputs"] = [c.to_dict() for c in self.changes]
+        return out
+
+
+@dataclass
+class PromotionDiff:
+    platform: str
+    from_env: str
+    to_env: str
+    spec: list[Change]
+    profile: list[Change]
+    resources: list[ResourceChange]
+    resource_counts: dict[str, int]  # custom resources per environment
+
+    @property
+    def added(self) -> list[ResourceChange]:
+        return [r for r in self.resources if r.status == "added"]
+
+    @property
+    def removed(self) -> list[ResourceChange]:
+        return [r for r in self.resources if r.status == "removed"]
+
+    @property
+    def changed(self) -> list[ResourceChange]:
+        return [r for r in self.resources if r.status == "changed"]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.spec or self.profile or self.resources)
+
+    def spec_change(self, path: str) -> Change | None:
+        return next((c for c in self.spec if c.path == path), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "from_env": self.from_env,
+            "to_env": self.to_env,
+            "spec": [c.to_dict() for c in self.spec],
+            "profile": [c.to_dict() for c in self.profile],
+            "plan": {
+                "resources": self.resource_counts,
+                "added": [r.to_dict() for r in self.added],
+                "removed": [r.to_dict() for r in self.removed],
+                "changed": [r.to_dict() for r in self.changed],
+            },
+        }
+
+
+def _plain(v: Any) -> Any:
+    return None if v is _MISSING else v
+
+
+# --------------------------------------------------------------------------- generic dotted diff
+
+
+def flatten(value: Any, prefix: str = "", parse_json: bool = False) -> dict[str, Any]:
+    """Nested dicts/lists → {dotted path: scalar or list}. Lists of named objects key by name.
+
+    parse_json: a string holding a JSON object or array (a policy document, a dashboard) is
+    flattened too, below `path#`, so a change shows as the field that changed, not two blobs.
+    """
+    out: dict[str, Any] = {}
+    if isinstance(value, dict):
+        if not value and prefix:
+            out[prefix] = {}
+        for k, v in value.items():
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k), parse_json))
+    elif isinstance(value, list) and value and all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in value):
+        names = [i["name"] for i in value]
+        if len(set(names)) == len(names):
+            for item in value:
+                rest = {k: v for k, v in item.items() if k != "name"}
+                out.update(flatten(rest, f"{prefix}[{item['name']}]", parse_json))
+                out.setdefault(f"{prefix}[{item['name']}]", _Present)
+        else:
+            out[prefix] = value
+    elif isinstance(value, list) and any(isinstance(i, (dict, list)) for i in value):
+        for i, item in enumerate(value):
+            out.update(flatten(item, f"{prefix}[{i}]", parse_json))
+    elif parse_json and isinstance(value, str) and value[:1] in "{[" and (doc := _json(value)) is not None:
+        out[prefix + "#"] = _Present
+        out.update(flatten(doc, prefix + "#", parse_json))
+    else:
+        out[prefix] = value
+    return out
+
+
+def _json_vs_scalar(mine: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """JSON text on this side, a scalar (e.g. <unknown>) at the same path on the other: collapse
+    this side's JSON back to one value, so the change reads `policy: <json> → <unknown>`."""
+    roots = [k[:-1] for k in mine if k.endswith("#") and mine[k] is _Present and k not in other and k[:-1] in other]
+    if not roots:
+        return mine
+    out = {k: v for k, v in mine.items() if not any(k.startswith(r + "#") for r in roots)}
+    out.update({r: "<json>" for r in roots})
+    return out
+
+
+def _json(text: str) -> Any:
+    import json
+
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, (dict, list)) else None
+
+
+class _PresentType:
+    """Marks that a named list item exists (so adding a node pool with only defaults still shows)."""
+
+    def __repr__(self) -> str:
+        return "<present>"
+
+
+_Present = _PresentType()
+
+
+def diff_values(before: Any, after: Any) -> list[Change]:
+    return diff_flat(flatten(before), flatten(after))
+
+
+def diff_flat(a: dict[str, Any], b: dict[str, Any], equal: Any = None) -> list[Change]:
+    """Changes between two flattened values; `equal(x, y)` decides when two leaves are the same."""
+    same = equal or _equal
+    a, b = _json_vs_scalar(a, b), _json_vs_scalar(b, a)
+    changes = []
+    for path in sorted(set(a) | set(b), key=_path_key):
+        va, vb = a.get(path, _MISSING), b.get(path, _MISSING)
+        if va is _Present and vb is _Present:
+            continue
+        if va is _Present or vb is _Present:
+            # a whole named item added or removed: report the item, not each of its fields
+            if va is _MISSING or vb is _MISSING:
+                changes.append(Change(path, _MISSING if va is _MISSING else "<present>",
+                                      _MISSING if vb is _MISSING else "<present>"))
+            elif va is _Present:  # JSON text on one side only: the whole value changed
+                changes.append(Change(path.rstrip("#"), "<json>", vb))
+            else:
+                changes.append(Change(path.rstrip("#"), va, "<json>"))
+            continue
+        if not same(va, vb):
+            changes.append(Change(path, va, vb))
+    # drop the fields of items reported as added/removed as a whole
+    whole = [c.path for c in changes if "<present>" in (c.before, c.after) or "<json>" in (c.before, c.after)]
+    return [c for c in changes if not any(c.path != w and c.path.startswith(w) for w in whole)]
+
+
+def _equal(a: Any, b: Any) -> bool:
+    # plans carry numbers as floats (wire format): 2 and 2.0 are the same input
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
+        return float(a) == float(b)
+    return bool(a == b)
+
+
+def _path_key(path: str) -> tuple[Any, ...]:
+    return tuple(path.replace("[", ".[").split("."))
+
+
+# --------------------------------------------------------------------------- neutralising environments
+
+
+def neutralise(value: Any, platform: str, env: str) -> Any:
+    # `{platform}-{env}` names cloud resources; other separators appear where a dash is not
+    # allowed or not used (`churn_prod` Feast project, `churn/prod` dashboard titles).
+    import re
+
+    stem = re.compile(rf"\b({re.escape(platform)}[-_/.: ]){re.escape(env)}\b")
+    mark = rf"\g<1>{ENV_MARK}"
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, str):
+            if v == env:
+                return ENV_MARK
+            return stem.sub(mark, v) if env in v else v
+        if isinstance(v, dict):
+            return {walk(k) if isinstance(k, str) else k: walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(value)
+
+
+def _neutral_urn(urn: str, platform: str, env: str) -> str:
+    # urn:pulumi:<stack>::<project>::<type chain>::<name>; the stack is `{platform}-{env}`.
+    parts = urn.split("::")
+    if parts and parts[0].startswith("urn:pulumi:"):
+        parts[0] = "urn:pulumi:" + neutralise(parts[0][len("urn:pulumi:"):], platform, env)
+    return "::".join(parts[:1] + [neutralise(p, platform, env) for p in parts[1:]])
+
+
+# --------------------------------------------------------------------------- promotion diff
+
+
+def spec_diff(a: ResolvedPlatform, b: ResolvedPlatform) -> list[Change]:
+    return diff_values(a.spec.model_dump(mode="json"), b.spec.model_dump(mode="json"))
+
+
+def profile_diff(a: ResolvedPlatform, b: ResolvedPlatform) -> list[Change]:
+    pa = {"name": a.profile.name, "safety": a.profile.safety.model_dump(mode="json"),
+          "min_replicas": a.profile.min_replicas, "policy_levels": a.profile.policy_levels}
+    pb = {"name": b.profile.name, "safety": b.profile.safety.model_dump(mode="json"),
+          "min_replicas": b.profile.min_replicas, "policy_levels": b.profile.policy_levels}
+    return diff_values(pa, pb)
+
+
+def plan_diff(a: Plan, b: Plan) -> list[ResourceChange]:
+    def index(plan: Plan) -> dict[str, Any]:
+        out = {}
+        for r in plan.custom_resources():
+            key = _neutral_urn(r.urn, plan.platform, plan.environment)
+            out[key] = r
+        return out
+
+    ia, ib = index(a), index(b)
+    result: list[ResourceChange] = []
+    for key in sorted(set(ia) | set(ib)):
+        ra, rb = ia.get(key), ib.get(key)
+        ref, src = (rb, b) if rb is not None else (ra, a)
+        assert ref is not None
+        name = neutralise(ref.name, src.platform, src.environment)
+        if ra is None:
+            result.append(ResourceChange(key, ref.type, name, ref.component, "added"))
+        elif rb is None:
+            result.append(ResourceChange(key, ref.type, name, ref.component, "removed"))
+        else:
+            changes = _resource_changes(ra.inputs, rb.inputs, a, b)
+            if ra.protect != rb.protect:
+                changes.append(Change("(protect)", ra.protect, rb.protect))
+            if changes:
+                result.append(ResourceChange(key, ref.type, name, ref.component, "changed", changes))
+    return result
+
+
+def _resource_changes(ia: dict[str, Any], ib: dict[str, Any], a: Plan, b: Plan) -> list[Change]:
+    """Changed inputs, by wire name. A leaf counts as changed only when it differs both as it is
+    and with each side's environment neutralised: `churn-staging-x` vs `churn-prod-x` is the same
+    resource, and a literal both environments share (`s3://churn-prod-artifacts/…` written in the
+    base spec) is not made to differ by neutralising only one side."""
+
+    def paths(inputs: dict[str, Any], plan: Plan) -> dict[str, Any]:
+        return {neutralise(p, plan.platform, plan.environment): v for p, v in flatten(inputs, parse_json=True).items()}
+
+    def equal(x: Any, y: Any) -> bool:
+        return _equal(x, y) or _equal(neutralise(x, a.platform, a.environment), neutralise(y, b.platform, b.environment))
+
+    return diff_flat(paths(ia, a), paths(ib, b), equal)
+
+
+def promotion_diff(
+    from_resolved: ResolvedPlatform,
+    to_resolved: ResolvedPlatform,
+    from_plan: Plan | None = None,
+    to_plan: Plan | None = None,
+) -> PromotionDiff:
+    """Compare two environments. Plans are computed offline when not given."""
+    if from_plan is None or to_plan is None:
+        from mlplat.stacks.plan.offline import run_offline
+
+        from_plan = from_plan or run_offline(from_resolved)
+        to_plan = to_plan or run_offline(to_resolved)
+    return PromotionDiff(
+        platform=from_resolved.name,
+        from_env=from_resolved.environment,
+        to_env=to_resolved.environment,
+        spec=spec_diff(from_resolved, to_resolved),
+        profile=profile_diff(from_resolved, to_resolved),
+        resources=plan_diff(from_plan, to_plan),
+        resource_counts={
+            from_resolved.environment: len(from_plan.custom_resources()),
+            to_resolved.environment: len(to_plan.custom_resources()),
+        },
+    )
+
+
+def diff_environments(spec_path: str, from_env: str, to_env: str) -> PromotionDiff:
+    """Load the spec, resolve both environments and compare them (the library call behind `mlplat diff`)."""
+    from mlplat.stacks.errors import MlplatError
+    from mlplat.stacks.platform_spec.resolve import load_spec, resolve
+
+    if from_env == to_env:
+        raise MlplatError(f"--from-env and --to-env are both {from_env!r}: nothing to compare")
+    doc = load_spec(spec_path)
+    return promotion_diff(resolve(doc, from_env), resolve(doc, to_env))
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _fmt(v: Any, width: int | None = None) -> str:
+    """A value for the table: wire floats that are whole as integers, long values shortened."""
+    if v is _MISSING:
+        text = "∅"
+    elif isinstance(v, str):
+        text = v
+    elif isinstance(v, float) and v.is_integer():
+        text = str(int(v))
+    else:
+        import json
+
+        text = json.dumps(v, default=str)
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
+def render_table(d: PromotionDiff, console: Any = None, max_inputs: int = 8) -> None:
+    from rich.console import Console
+    from rich.markup import escape  # paths carry [name] keys: never read them as markup
+    from rich.table import Table
+
+    console = console or Console(highlight=False)
+    title = f"{d.platform}: promoting {d.from_env} → {d.to_env}"
+    if d.empty:
+        console.print(f"[bold]{title}[/]: no differences")
+        return
+    console.print(f"[bold]{escape(title)}[/]")
+    if d.spec or d.profile:
+        t = Table(title="resolved spec", title_justify="left", show_edge=False)
+        t.add_column("path")
+        t.add_column(d.from_env)
+        t.add_column(d.to_env)
+        for c in d.spec:
+            t.add_row(escape(c.path), escape(_fmt(c.before, 60)), escape(_fmt(c.after, 60)))
+        for c in d.profile:
+            t.add_row(escape(f"(profile) {c.path}"), escape(_fmt(c.before, 60)), escape(_fmt(c.after, 60)))
+        console.print(t)
+    from mlplat.stacks.plan.table import short_type
+
+    if d.resources:
+        t = Table(title="plan", title_justify="left", show_edge=False)
+        t.add_column("")
+        t.add_column("type")
+        t.add_column("name")
+        t.add_column("changed inputs")
+        sym = {"added": "[green]+[/]", "removed": "[red]-[/]", "changed": "[yellow]~[/]"}
+        for r in d.resources:
+            shown = [escape(f"{c.path}: {_fmt(c.before, 50)} → {_fmt(c.after, 50)}") for c in r.changes[:max_inputs]]
+            if len(r.changes) > max_inputs:
+                shown.append(f"… {len(r.changes) - max_inputs} more (--format json)")
+            t.add_row(sym[r.status], escape(short_type(r.type)), escape(r.name), "\n".join(shown))
+        console.print(t)
+    counts = d.resource_counts
+    console.print(
+        f"[bold]Plan:[/] {counts.get(d.from_env, 0)} → {counts.get(d.to_env, 0)} resources: "
+        f"{len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed"
+    )
+
+
+__all__ = [
+    "Change", "PromotionDiff", "ResourceChange", "diff_environments", "diff_values", "flatten", "neutralise",
+    "plan_diff", "profile_diff", "promotion_diff", "render_table", "spec_diff",
+]  # fmt: skip
