@@ -29,6 +29,10 @@ COMPONENT_TYPES: dict[str, str] = {
     "mlplat:index:FeatureStore": "feature_store",
     "mlplat:index:ModelServing": "serving",
     "mlplat:index:Monitoring": "monitoring",
+    "mlplat:index:SageMakerServing": "serving",
+    "mlplat:index:ManagedTracking": "tracking",
+    "mlplat:index:ManagedAirflow": "orchestrator",
+    "mlplat:index:Studio": "workspace",
 }
 
 

@@ -41,13 +41,33 @@ def report_bucket_name(resolved: ResolvedPlatform) -> str | None:
     return artifact_bucket_name(resolved)
 
 
+def dag_bucket_name(resolved: ResolvedPlatform) -> str | None:
+    """orchestrator.dag_bucket, else the first bucket declared with purpose: dags (MWAA)."""
+    spec = resolved.spec
+    if spec.orchestrator is not None and spec.orchestrator.dag_bucket:
+        return spec.orchestrator.dag_bucket
+    if spec.storage is not None:
+        return next((b.name for b in spec.storage.buckets if b.purpose == "dags"), None)
+    return None
+
+
+def capture_bucket_name(resolved: ResolvedPlatform, explicit: str | None) -> str | None:
+    """A model's data_capture.bucket, else the artifact bucket."""
+    return explicit or artifact_bucket_name(resolved)
+
+
 def deployed_components(resolved: ResolvedPlatform) -> list[str]:
     spec = resolved.spec
-    order = ("network", "storage", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring")
+    from mlplat.stacks.platform_spec.semantic import managed
+
+    order = ("network", "storage", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring",
+             "workspace")
     present = [c for c in order if getattr(spec, c) is not None]
-    needs_cluster = any(c in present for c in order[3:])
-    if resolved.provider == "aws" and "cluster" in present and "network" not in present:
-        present.insert(0, "network")  # EKS needs a VPC: an implied network with defaults
+    needs_cluster = any(c in present and not managed(spec, c) for c in order[3:8])
+    in_vpc = "cluster" in present or "workspace" in present or any(managed(spec, c) for c in present)
+    if resolved.provider == "aws" and in_vpc and "network" not in present:
+        # EKS, SageMaker endpoints, MWAA and Studio live in private subnets: an implied network
+        present.insert(0, "network")
     if resolved.provider == "kubernetes" and needs_cluster and "cluster" not in present:
         present.insert(0, "cluster")  # the existing cluster: a provider for its context
     return present
@@ -84,16 +104,29 @@ class Platform(pulumi.ComponentResource):
 
             buckets = Storage("storage", StorageArgs(ctx, spec.storage, cluster), child).buckets
 
+        from mlplat.stacks.platform_spec.semantic import managed
+
+        platform_key = next((b.kms_key_arn for b in buckets.values() if b.kms_key_arn is not None), None)
         database: DatabaseEndpoint | None = None
         tracking_uri: pulumi.Input[str] | None = None
-        if spec.tracking is not None and cluster is not None:
+        if spec.tracking is not None and managed(spec, "tracking"):
+            from .sagemaker import ManagedTracking, ManagedTrackingArgs
+
+            art = buckets[artifact_bucket_name(r) or ""]
+            tracking_uri = ManagedTracking("tracking", ManagedTrackingArgs(ctx, spec.tracking, art), child).uri
+        elif spec.tracking is not None and cluster is not None:
             from .tracking import TrackingServer, TrackingServerArgs
 
             art = buckets[artifact_bucket_name(r) or ""]
             tracking = TrackingServer("tracking", TrackingServerArgs(ctx, spec.tracking, cluster, art, network), child)
             database, tracking_uri = tracking.database, tracking.uri
 
-        if spec.orchestrator is not None and cluster is not None:
+        if spec.orchestrator is not None and managed(spec, "orchestrator") and network is not None:
+            from .sagemaker import ManagedAirflow, ManagedAirflowArgs
+
+            dags = buckets[dag_bucket_name(r) or ""]
+            ManagedAirflow("orchestrator", ManagedAirflowArgs(ctx, spec.orchestrator, network, dags, platform_key), child)
+        elif spec.orchestrator is not None and cluster is not None:
             from .orchestrator import Orchestrator, OrchestratorArgs
 
             Orchestrator("orchestrator", OrchestratorArgs(ctx, spec.orchestrator, cluster, database, tracking_uri), child)
@@ -105,7 +138,13 @@ class Platform(pulumi.ComponentResource):
             offline = buckets.get(fs.offline_bucket) if fs.offline_bucket else None
             FeatureStore("feature-store", FeatureStoreArgs(ctx, fs, cluster, network, database, offline), child)
 
-        if spec.serving is not None and cluster is not None:
+        if spec.serving is not None and managed(spec, "serving") and network is not None:
+            from .sagemaker import SageMakerServing, SageMakerServingArgs
+
+            capture = {m.name: buckets[capture_bucket_name(r, m.data_capture.bucket) or ""]
+                       for m in spec.serving.models if m.data_capture is not None}
+            SageMakerServing("serving", SageMakerServingArgs(ctx, spec.serving, network, capture, platform_key), child)
+        elif spec.serving is not None and cluster is not None:
             from .serving import ModelServing, ModelServingArgs
 
             ModelServing("serving", ModelServingArgs(ctx, spec.serving, cluster, buckets), child)
@@ -117,8 +156,16 @@ class Platform(pulumi.ComponentResource):
             report = buckets.get(rb) if rb else None
             Monitoring("monitoring", MonitoringArgs(ctx, spec.monitoring, cluster, report, components), child)
 
+        if spec.workspace is not None and network is not None:
+            from .sagemaker import Studio, StudioArgs
+
+            Studio("workspace", StudioArgs(ctx, spec.workspace, network, list(buckets.values()), platform_key), child)
+
         self.components = components
         self.register_outputs({"components": components})
 
 
-__all__ = ["Platform", "PlatformArgs", "artifact_bucket_name", "deployed_components", "report_bucket_name"]
+__all__ = [
+    "Platform", "PlatformArgs", "artifact_bucket_name", "capture_bucket_name", "dag_bucket_name", "deployed_components",
+    "report_bucket_name",
+]  # fmt: skip

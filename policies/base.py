@@ -50,6 +50,7 @@ AREAS: dict[str, str] = {
     "BUD": "budget",
     "MON": "monitoring",
     "GOV": "governance",
+    "SM": "managed services",
 }
 
 

@@ -11,6 +11,7 @@ EXAMPLES = ROOT / "examples"
 REFERENCE_SPECS = {
     "platform": (EXAMPLES / "platform.yaml", ("dev", "staging", "prod")),
     "onprem": (EXAMPLES / "onprem.yaml", ("staging", "prod")),
+    "sagemaker": (EXAMPLES / "sagemaker.yaml", ("dev", "prod")),
 }
 
 

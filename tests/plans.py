@@ -20,3 +20,15 @@ def reference(spec: str, env: str):
 
 def reference_cases() -> list[tuple[str, str]]:
     return [(name, env) for name, (_, envs) in REFERENCE_SPECS.items() for env in envs]
+
+
+def kubernetes_cases() -> list[tuple[str, str]]:
+    """Reference cases whose platform runs Kubernetes objects (the managed-AWS spec runs none)."""
+    from mlplat.stacks import load_platform
+
+    out = []
+    for name, env in reference_cases():
+        resolved = load_platform(REFERENCE_SPECS[name][0], env)
+        if resolved.provider == "kubernetes" or resolved.spec.cluster is not None:
+            out.append((name, env))
+    return out

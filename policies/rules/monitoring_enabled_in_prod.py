@@ -20,7 +20,11 @@ class MonitoringEnabledInProd(SpecRule):
     def check(self, ctx: SpecContext) -> Iterable[Violation]:
         if not is_prod_spec(ctx) or ctx.spec.monitoring is not None:
             return
-        running = [s for s in WORKLOAD_SECTIONS if getattr(ctx.spec, s) is not None]
+        from mlplat.stacks.platform_spec.semantic import managed
+
+        # Managed AWS services (SageMaker, MWAA) report to CloudWatch on their own; the in-cluster
+        # stack (Prometheus, Grafana, drift reports) watches what runs on the cluster.
+        running = [s for s in WORKLOAD_SECTIONS if getattr(ctx.spec, s) is not None and not managed(ctx.spec, s)]
         if running:
             yield Violation(
                 "monitoring",

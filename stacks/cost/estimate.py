@@ -74,7 +74,9 @@ def price_resource(res: PlanResource, ctx: _Ctx) -> CostLine:
     """One line for one custom resource of the plan."""
     if res.type.startswith("kubernetes:"):
         return _price_kubernetes(res, ctx)
-    pricer = AWS_PRICERS.get(res.type)
+    from mlplat.stacks.cost.pricers_managed import MANAGED_PRICERS
+
+    pricer = MANAGED_PRICERS.get(res.type) or AWS_PRICERS.get(res.type)
     if pricer is not None:
         return pricer(res, ctx)
     why = _free_reason(res.type)

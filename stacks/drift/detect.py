@@ -100,6 +100,18 @@ def locate_aws(targets: list[Target], live: LiveAws, platform: str, env: str) ->
                 ident = ("elasticache", "cluster", t.resource)
             if rec and rec.get("kms_key"):
                 rec["kms_key_arn"] = live.kms_key_arn(rec["kms_key"])
+        elif t.kind == "sagemaker-endpoint-config":
+            rec = live.sagemaker_endpoint_config(t.lookup["endpoint_config"])
+            ident = ("sagemaker", "endpoint-config", t.resource)
+        elif t.kind == "sagemaker-endpoint":
+            rec = live.sagemaker_endpoint(t.lookup["endpoint"])
+            ident = ("sagemaker", "endpoint", t.resource)
+        elif t.kind == "sagemaker-mlflow":
+            rec = live.mlflow_tracking_server(t.lookup["tracking_server"])
+            ident = ("sagemaker", "mlflow-tracking-server", t.resource)
+        elif t.kind == "mwaa":
+            rec = live.mwaa_environment(t.lookup["environment"])
+            ident = ("airflow", "environment", t.resource)
         else:  # pragma: no cover - every kind built above is handled
             rec = None
         if rec is not None and str(rec.get("status") or "").lower() in ("deleting", "deleted"):

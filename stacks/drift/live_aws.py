@@ -388,6 +388,74 @@ class LiveAws:
         }
 
 
+    # -- the managed path (SageMaker, MWAA)
+
+    def _sagemaker_tags(self, arn: str | None) -> dict[str, str]:
+        if not arn:
+            return {}
+        return _tag_list((self.call("sagemaker", "list_tags", ResourceArn=arn) or {}).get("Tags"))
+
+    def sagemaker_endpoint_config(self, name: str) -> dict[str, Any] | None:
+        c = self.call("sagemaker", "describe_endpoint_config", EndpointConfigName=name,
+                      absent=("ValidationException",))
+        if not c:
+            return None
+        capture = c.get("DataCaptureConfig") or {}
+        return {
+            "arn": c.get("EndpointConfigArn"),
+            "variants": {
+                v.get("VariantName"): {
+                    "instance_type": v.get("InstanceType"),
+                    "initial_instance_count": v.get("InitialInstanceCount"),
+                    "initial_weight": v.get("InitialVariantWeight"),
+                }
+                for v in c.get("ProductionVariants") or []
+            },
+            "capture_enabled": capture.get("EnableCapture"),
+            "capture_sampling": capture.get("InitialSamplingPercentage"),
+            "kms_key": c.get("KmsKeyId"),
+            "tags": self._sagemaker_tags(c.get("EndpointConfigArn")),
+        }
+
+    def sagemaker_endpoint(self, name: str) -> dict[str, Any] | None:
+        e = self.call("sagemaker", "describe_endpoint", EndpointName=name, absent=("ValidationException",))
+        if not e:
+            return None
+        return {
+            "arn": e.get("EndpointArn"),
+            "status": e.get("EndpointStatus"),
+            "config_name": e.get("EndpointConfigName"),
+            "tags": self._sagemaker_tags(e.get("EndpointArn")),
+        }
+
+    def mlflow_tracking_server(self, name: str) -> dict[str, Any] | None:
+        s = self.call("sagemaker", "describe_mlflow_tracking_server", TrackingServerName=name,
+                      absent=("ResourceNotFound", "ValidationException"))
+        if not s:
+            return None
+        return {
+            "arn": s.get("TrackingServerArn"),
+            "status": s.get("TrackingServerStatus"),
+            "size": s.get("TrackingServerSize"),
+            "tags": self._sagemaker_tags(s.get("TrackingServerArn")),
+        }
+
+    def mwaa_environment(self, name: str) -> dict[str, Any] | None:
+        resp = self.call("mwaa", "get_environment", Name=name, absent=("ResourceNotFoundException",))
+        env = (resp or {}).get("Environment")
+        if not env:
+            return None
+        return {
+            "arn": env.get("Arn"),
+            "status": env.get("Status"),
+            "environment_class": env.get("EnvironmentClass"),
+            "max_workers": env.get("MaxWorkers"),
+            "webserver_access_mode": env.get("WebserverAccessMode"),
+            "airflow_version": env.get("AirflowVersion"),
+            "tags": dict(env.get("Tags") or {}),
+        }
+
+
 def _tag_list(tags: Any) -> dict[str, str]:
     """[{Key, Value}] (or {TagKey, TagValue}) → dict."""
     out: dict[str, str] = {}

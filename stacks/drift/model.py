@@ -34,6 +34,10 @@ KIND_CODES: dict[str, str] = {
     "eks-nodegroup": "NODEGROUP",
     "rds-instance": "RDS",
     "elasticache": "ELASTICACHE",
+    "sagemaker-endpoint": "SAGEMAKER",
+    "sagemaker-endpoint-config": "SAGEMAKER",
+    "sagemaker-mlflow": "MLFLOW",
+    "mwaa": "MWAA",
     "kubernetes": "KUBERNETES",
     "tagged": "UNMANAGED",
     # "aws-resource" (VPCs, subnets, roles, log groups…): the type's name, e.g. DRIFT-NATGATEWAY
@@ -53,11 +57,15 @@ T_NODEGROUP = "aws:eks/nodeGroup:NodeGroup"
 T_RDS = "aws:rds/instance:Instance"
 T_REDIS_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 T_CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+T_SM_ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+T_SM_ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+T_SM_MLFLOW = "aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer"
+T_MWAA = "aws:mwaa/environment:Environment"
 BUCKET_SUBRESOURCES = (T_VERSIONING, T_SSE, T_PAB, T_OWNERSHIP, T_POLICY, T_LIFECYCLE)
 
 # Which plan types the AWS side can check (the coverage figure counts these).
 AWS_CHECKABLE = {T_BUCKET, *BUCKET_SUBRESOURCES, T_KMS_KEY, T_KMS_ALIAS, T_EKS, T_NODEGROUP, T_RDS,
-                 T_REDIS_GROUP, T_CACHE_CLUSTER}  # fmt: skip  (plus TAGGED_TYPES below)
+                 T_REDIS_GROUP, T_CACHE_CLUSTER, T_SM_ENDPOINT, T_SM_ENDPOINT_CONFIG, T_SM_MLFLOW, T_MWAA}  # fmt: skip  (plus TAGGED_TYPES below)
 
 
 # --------------------------------------------------------------------------- values

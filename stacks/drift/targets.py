@@ -16,12 +16,16 @@ from mlplat.stacks.drift.model import (
     T_KMS_ALIAS,
     T_KMS_KEY,
     T_LIFECYCLE,
+    T_MWAA,
     T_NODEGROUP,
     T_OWNERSHIP,
     T_PAB,
     T_POLICY,
     T_RDS,
     T_REDIS_GROUP,
+    T_SM_ENDPOINT,
+    T_SM_ENDPOINT_CONFIG,
+    T_SM_MLFLOW,
     T_SSE,
     T_VERSIONING,
     Check,
@@ -400,6 +404,67 @@ def _cache_cluster_target(plan: Plan, c: PlanResource) -> Target | None:
     return t
 
 
+def _variants(value: Any) -> dict[str, dict[str, Any]]:
+    return {str(v.get("variantName")): v for v in value or [] if isinstance(v, dict)}
+
+
+def _sm_endpoint_config_target(plan: Plan, c: PlanResource) -> Target | None:
+    i = c.inputs
+    name = i.get("name")
+    if not known(name) or not name:
+        return None
+    t = Target("sagemaker-endpoint-config", name, c.type, c.name, c.urn, c.component,
+               {"endpoint_config": name}, urns=[c.urn])
+    for variant, v in sorted(_variants(i.get("productionVariants")).items()):
+        for key, live_key in (("instanceType", "instance_type"), ("initialInstanceCount", "initial_instance_count"),
+                              ("initialVariantWeight", "initial_weight")):
+            if known(v.get(key)) and v.get(key) is not None:
+                t.checks.append(Check(f"variants.{variant}.{live_key}", norm(v[key]),
+                                      lambda live, a=variant, k=live_key: (live.get("variants") or {}).get(a, {}).get(k)))
+    capture = i.get("dataCaptureConfig")
+    if isinstance(capture, dict):
+        _attr(t.checks, capture, "initialSamplingPercentage", "data_capture.sampling_percent", "capture_sampling")
+        t.checks.append(Check("data_capture.enabled", True, _field("capture_enabled")))
+    if "kmsKeyArn" in i:
+        t.checks.append(Check("kms_key", "set" if i.get("kmsKeyArn") else None,
+                              lambda live: "set" if live.get("kms_key") else None))
+    t.checks.extend(_tag_checks(c))
+    return t
+
+
+def _sm_endpoint_target(plan: Plan, e: PlanResource) -> Target | None:
+    name = e.inputs.get("name")
+    if not known(name) or not name:
+        return None
+    t = Target("sagemaker-endpoint", name, e.type, e.name, e.urn, e.component, {"endpoint": name}, urns=[e.urn])
+    _attr(t.checks, e.inputs, "endpointConfigName", "endpoint_config", "config_name")
+    t.checks.extend(_tag_checks(e))
+    return t
+
+
+def _sm_mlflow_target(plan: Plan, m: PlanResource) -> Target | None:
+    name = m.inputs.get("trackingServerName")
+    if not known(name) or not name:
+        return None
+    t = Target("sagemaker-mlflow", name, m.type, m.name, m.urn, m.component, {"tracking_server": name}, urns=[m.urn])
+    _attr(t.checks, m.inputs, "trackingServerSize", "size", "size")
+    t.checks.extend(_tag_checks(m))
+    return t
+
+
+def _mwaa_target(plan: Plan, w: PlanResource) -> Target | None:
+    name = w.inputs.get("name")
+    if not known(name) or not name:
+        return None
+    t = Target("mwaa", name, w.type, w.name, w.urn, w.component, {"environment": name}, urns=[w.urn])
+    _attr(t.checks, w.inputs, "environmentClass", "environment_class", "environment_class")
+    _attr(t.checks, w.inputs, "maxWorkers", "max_workers", "max_workers")
+    _attr(t.checks, w.inputs, "webserverAccessMode", "webserver_access_mode", "webserver_access_mode")
+    _attr(t.checks, w.inputs, "airflowVersion", "airflow_version", "airflow_version")
+    t.checks.extend(_tag_checks(w))
+    return t
+
+
 def aws_targets(plan: Plan) -> list[Target]:
     """Every live AWS thing the plan implies, with the checks the spec controls."""
     targets: list[Target] = []
@@ -424,6 +489,8 @@ def aws_targets(plan: Plan) -> list[Target]:
     builders: list[tuple[str, Callable[[Plan, PlanResource], Target | None]]] = [
         (T_EKS, _eks_target), (T_NODEGROUP, _nodegroup_target), (T_RDS, _rds_target),
         (T_REDIS_GROUP, _redis_target), (T_CACHE_CLUSTER, _cache_cluster_target),
+        (T_SM_ENDPOINT_CONFIG, _sm_endpoint_config_target), (T_SM_ENDPOINT, _sm_endpoint_target),
+        (T_SM_MLFLOW, _sm_mlflow_target), (T_MWAA, _mwaa_target),
     ]  # fmt: skip
     for type_, build in builders:
         for r in plan.of_type(type_):

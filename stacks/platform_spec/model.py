@@ -124,7 +124,7 @@ class Lifecycle(Model):
 
 
 BucketPurpose = Literal[
-    "artifacts", "dvc", "datasets", "feature-offline", "data-docs", "drift-reports", "logs", "general"
+    "artifacts", "dvc", "datasets", "feature-offline", "data-docs", "drift-reports", "logs", "dags", "general"
 ]
 
 
@@ -220,7 +220,13 @@ class TrackingAuth(Model):
 
 
 class Tracking(Model):
-    kind: Literal["mlflow"] = "mlflow"
+    kind: Literal["mlflow", "sagemaker-mlflow"] = Field(
+        default="mlflow",
+        description="mlflow: MLflow on the cluster; sagemaker-mlflow: SageMaker managed MLflow (aws, no cluster)",
+    )
+    size: Literal["Small", "Medium", "Large"] | None = Field(
+        default=None, description="sagemaker-mlflow only: tracking server size (default Small)"
+    )
     version: str = Field(default="2.16.2", description="MLflow version; pins the image tag")
     replicas: int = Field(default=1, ge=1, le=20)
     database: Database = Field(default_factory=Database)
@@ -229,9 +235,18 @@ class Tracking(Model):
 
 
 class Orchestrator(Model):
-    kind: Literal["airflow", "kubeflow-pipelines"]
+    kind: Literal["airflow", "kubeflow-pipelines", "mwaa"] = Field(
+        description="airflow / kubeflow-pipelines on the cluster; mwaa: Amazon Managed Workflows for Apache Airflow"
+    )
     version: str | None = None
     executor: Literal["kubernetes", "celery", "local"] | None = None
+    environment_class: str | None = Field(
+        default=None, description="mwaa only: mw1.micro, mw1.small (default), mw1.medium, mw1.large, mw1.xlarge, mw1.2xlarge"
+    )
+    max_workers: int | None = Field(default=None, ge=1, le=25, description="mwaa only: autoscaling ceiling (default 10)")
+    dag_bucket: str | None = Field(
+        default=None, description="mwaa only: a declared bucket holding dags/ (default: the first bucket of purpose dags)"
+    )
 
 
 class Redis(Model):
@@ -285,6 +300,13 @@ ModelFormat = Literal[
 ]
 
 
+class DataCapture(Model):
+    sampling_percent: int = Field(
+        default=20, ge=1, le=100, description="Share of requests (and responses) captured to the bucket"
+    )
+    bucket: str | None = Field(default=None, description="A declared bucket (default: the artifact bucket)")
+
+
 class ServedModel(Model):
     name: str
     format: ModelFormat
@@ -292,6 +314,15 @@ class ServedModel(Model):
     replicas: Replicas = Field(default_factory=Replicas)
     resources: Resources = Field(default_factory=Resources)
     canary: Canary | None = None
+    instance_type: str | None = Field(
+        default=None, description="serving.kind sagemaker only: an ml.* hosting instance type"
+    )
+    data_capture: DataCapture | None = Field(
+        default=None, description="serving.kind sagemaker only: capture requests and responses to a bucket"
+    )
+    image: str | None = Field(
+        default=None, description="serving.kind sagemaker only: container image (default: the framework image for format)"
+    )
 
     @field_validator("name")
     @classmethod
@@ -307,7 +338,9 @@ class ServedModel(Model):
 
 
 class Serving(Model):
-    kind: Literal["kserve", "seldon", "bentoml"]
+    kind: Literal["kserve", "seldon", "bentoml", "sagemaker"] = Field(
+        description="kserve / seldon / bentoml on the cluster; sagemaker: SageMaker real-time endpoints (aws, no cluster)"
+    )
     version: str | None = None
     models: list[ServedModel] = Field(default_factory=list)
 
@@ -420,10 +453,23 @@ class Usage(Model):
 
 SECTION_KEYS = (
     "target", "network", "storage", "cluster", "tracking", "orchestrator", "feature_store",
-    "serving", "monitoring", "budget", "policies", "usage",
+    "serving", "monitoring", "workspace", "budget", "policies", "usage",
 )  # fmt: skip
+class Workspace(Model):
+    kind: Literal["sagemaker-studio"] = Field(default="sagemaker-studio", description="sagemaker-studio: a Studio domain (VPC only, IAM auth)")
+    users: list[str] = Field(default_factory=list, description="A Studio user profile per name")
+
+    @field_validator("users")
+    @classmethod
+    def _users(cls, v: list[str]) -> list[str]:
+        for u in v:
+            if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", u):
+                raise ValueError(f"user names are lowercase letters, digits and '-' (at most 63), got {u!r}")
+        return v
+
+
 COMPONENTS = (
-    "storage", "network", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring",
+    "storage", "network", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring", "workspace",
 )  # fmt: skip
 
 
@@ -442,6 +488,7 @@ class PlatformSpec(Model):
     feature_store: FeatureStore | None = None
     serving: Serving | None = None
     monitoring: Monitoring | None = None
+    workspace: Workspace | None = Field(default=None, description="aws only: a SageMaker Studio domain")
     budget: Budget | None = None
     policies: Policies | None = None
     usage: Usage | None = None
@@ -477,6 +524,7 @@ __all__ = [
     "Budget",
     "Canary",
     "Cluster",
+    "DataCapture",
     "Database",
     "DriftReports",
     "FeatureStore",
@@ -500,4 +548,5 @@ __all__ = [
     "Tracking",
     "Usage",
     "Waiver",
+    "Workspace",
 ]  # fmt: skip

@@ -305,6 +305,9 @@ def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None)
         if pnode is not None and isinstance(pnode.value, dict):
             # Profile defaults only fill sections the spec declares: a dev profile must not
             # conjure a database into a storage-only platform.
+            # Nor fill a section that a managed AWS service runs (replicas and a database mean
+            # nothing to SageMaker's MLflow; writing them there is an error).
+            declared -= {k for k in declared if _managed_kind(base, over, k)}
             defaults = Node({k: v.copy() for k, v in pnode.value.items() if k in declared}, pnode.loc, ())
             merged = merge(defaults, base)
     if over is not None:
@@ -312,6 +315,18 @@ def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None)
     if profile_name:
         _apply_item_defaults(merged, profile_name)
     return merged
+
+
+def _managed_kind(base: Node, over: Node | None, section: str) -> bool:
+    from mlplat.stacks.platform_spec.semantic import MANAGED_KINDS
+
+    want = MANAGED_KINDS.get(section)
+    kind = None
+    for node in (base, over):
+        sec = node.value.get(section) if node is not None and isinstance(node.value, dict) else None
+        if sec is not None and isinstance(sec.value, dict) and "kind" in sec.value:
+            kind = sec.value["kind"].value
+    return want is not None and kind == want
 
 
 def _apply_item_defaults(merged: Node, profile_name: str) -> None:
@@ -360,6 +375,9 @@ def _apply_item_defaults(merged: Node, profile_name: str) -> None:
     floor = floor_node.value if floor_node is not None and isinstance(floor_node.value, int) else 1
     if floor > 1 and floor_node is not None:
         tracking = section("tracking")
+        kind = tracking.value.get("kind") if tracking is not None and isinstance(tracking.value, dict) else None
+        if kind is not None and kind.value == "sagemaker-mlflow":
+            tracking = None  # AWS runs the managed server: there are no replicas to raise
         if tracking is not None and isinstance(tracking.value, dict):
             reps = tracking.value.get("replicas")
             if reps is None or (type(reps.value) is int and 1 <= reps.value < floor):

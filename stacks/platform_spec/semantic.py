@@ -56,7 +56,7 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
             )
     if aws:
         for section in ("tracking", "orchestrator", "feature_store", "serving", "monitoring"):
-            if getattr(spec, section) is not None and spec.cluster is None:
+            if getattr(spec, section) is not None and spec.cluster is None and not managed(spec, section):
                 yield Finding(
                     (section,),
                     f"{section} on provider: aws needs a cluster section (it runs on Kubernetes)",
@@ -219,6 +219,8 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                     (("cluster",),),
                 )
 
+    yield from _managed_checks(spec, aws, buckets)
+
     # -- policies
     if spec.policies is not None:
         import re
@@ -233,6 +235,110 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                     ("policies", "waivers", i, "policy"),
                     f"not a policy ID: {w.policy!r} (e.g. MLP-STO-001)",
                 )
+
+
+# Sections whose managed AWS kind runs without a cluster (issue 15: the managed path).
+MANAGED_KINDS = {"tracking": "sagemaker-mlflow", "orchestrator": "mwaa", "serving": "sagemaker"}
+
+
+def managed(spec: PlatformSpec, section: str) -> bool:
+    """True when `section` uses a managed AWS service instead of the cluster."""
+    kind = getattr(getattr(spec, section, None), "kind", None)
+    return kind is not None and MANAGED_KINDS.get(section) == kind
+
+
+def _set(model: object, field: str) -> bool:
+    """Did the spec write `field` (not a default)? Keys with no effect are errors, never ignored."""
+    return field in getattr(model, "model_fields_set", set())
+
+
+def _managed_checks(spec: PlatformSpec, aws: bool, buckets: list[str]) -> Iterator[Issue | Finding]:
+    from mlplat.stacks.platform_spec import sagemaker_catalog as smc
+
+    for section, kind in MANAGED_KINDS.items():
+        if not aws and managed(spec, section):
+            yield Finding((section, "kind"), f"{kind} is an AWS service: it needs target.provider: aws")
+    if spec.workspace is not None and not aws:
+        yield ("workspace",), "workspace (SageMaker Studio) needs target.provider: aws"
+
+    t = spec.tracking
+    if t is not None:
+        if t.kind == "sagemaker-mlflow":
+            for field in ("replicas", "database", "auth"):
+                if _set(t, field):
+                    yield Finding((("tracking", field)), f"{field} has no effect on sagemaker-mlflow (AWS runs the server)",
+                                  (("tracking", "kind"),))
+        elif _set(t, "size"):
+            yield Finding(("tracking", "size"), "size applies to tracking.kind sagemaker-mlflow only", (("tracking", "kind"),))
+
+    o = spec.orchestrator
+    if o is not None:
+        if o.kind == "mwaa":
+            versions = smc.mwaa_airflow_versions()
+            if o.version is not None and o.version not in versions:
+                yield ("orchestrator", "version"), (
+                    f"MWAA does not offer Airflow {o.version!r}{_dym(o.version, versions)} (offered: {', '.join(versions)})"
+                )
+            classes = smc.mwaa_environment_classes()
+            if o.environment_class is not None and o.environment_class not in classes:
+                yield ("orchestrator", "environment_class"), (
+                    f"unknown MWAA environment class {o.environment_class!r}{_dym(o.environment_class, classes)} "
+                    f"(one of: {', '.join(classes)})"
+                )
+            if o.dag_bucket is not None and o.dag_bucket not in buckets:
+                yield Finding(("orchestrator", "dag_bucket"),
+                              f"DAG bucket {o.dag_bucket!r} is not a declared bucket{_dym(o.dag_bucket, buckets)}",
+                              (("storage", "buckets"),))
+            if o.dag_bucket is None and not _purpose(spec, "dags"):
+                yield Finding(("orchestrator",), "mwaa needs a DAG bucket: set dag_bucket or declare a bucket with purpose: dags",
+                              (("storage", "buckets"),))
+        else:
+            for field in ("environment_class", "max_workers", "dag_bucket"):
+                if _set(o, field):
+                    yield Finding(("orchestrator", field), f"{field} applies to orchestrator.kind mwaa only",
+                                  (("orchestrator", "kind"),))
+
+    sv = spec.serving
+    if sv is None:
+        return
+    for i, m in enumerate(sv.models):
+        base = ("serving", "models", i)
+        if sv.kind != "sagemaker":
+            for field in ("instance_type", "data_capture", "image"):
+                if _set(m, field):
+                    yield Finding(base + (field,), f"{field} applies to serving.kind sagemaker only", (("serving", "kind"),))
+            continue
+        if not m.uri.startswith("s3://"):
+            yield base + ("uri",), "a SageMaker model is an s3:// URI of a model.tar.gz"
+        if m.canary is not None and not m.canary.uri.startswith("s3://"):
+            yield base + ("canary", "uri"), "a SageMaker canary model is an s3:// URI of a model.tar.gz"
+        if _set(m, "resources"):
+            yield base + ("resources",), "resources have no effect on SageMaker (the instance_type sizes the variant)"
+        if m.instance_type is not None and not smc.is_hosting_instance_type(m.instance_type):
+            sugg = smc.suggest_hosting_instance_type(m.instance_type)
+            hint = f"; did you mean {sugg!r}?" if sugg else " (an ml.* SageMaker hosting instance type)"
+            yield base + ("instance_type",), f"not a SageMaker hosting instance type: {m.instance_type!r}{hint}"
+        if m.image is None and m.instance_type and smc.graviton(m.instance_type):
+            yield base + ("instance_type",), (
+                f"{m.instance_type} is a Graviton (arm64) type and the framework images are x86: "
+                "choose an x86 type or set image to an arm64 build"
+            )
+        if m.image is None and m.format not in smc.SAGEMAKER_FORMATS:
+            yield base + ("format",), (
+                f"SageMaker has no framework image for format {m.format!r} "
+                f"(framework images: {', '.join(smc.SAGEMAKER_FORMATS)}); set image"
+            )
+        dc = m.data_capture
+        if dc is not None and dc.bucket is not None and dc.bucket not in buckets:
+            yield Finding(base + ("data_capture", "bucket"),
+                          f"data-capture bucket {dc.bucket!r} is not a declared bucket{_dym(dc.bucket, buckets)}",
+                          (("storage", "buckets"),))
+        if dc is not None and dc.bucket is None and not _purpose(spec, "artifacts"):
+            yield Finding(base + ("data_capture",),
+                          "data capture needs a bucket: set data_capture.bucket or declare a bucket with purpose: artifacts",
+                          (("storage", "buckets"),))
+        if m.replicas.min < 1 and m.replicas.max >= 1:
+            yield base + ("replicas", "min"), "a SageMaker real-time endpoint keeps at least 1 instance (min >= 1)"
 
 
 def _purpose(spec: PlatformSpec, purpose: str) -> bool:

@@ -6,13 +6,13 @@ import pytest
 import yaml
 from mlplat.stacks.plan.render import kubernetes_objects, manifest_of, render
 
-from tests.plans import reference, reference_cases
+from tests.plans import kubernetes_cases, reference
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 K8S_VERSION = "1.31.0"
 
 
-@pytest.mark.parametrize("spec,env", reference_cases())
+@pytest.mark.parametrize("spec,env", kubernetes_cases())
 def test_rendered_manifests_validate_strictly(spec, env, tmp_path):
     resolved, plan = reference(spec, env)
     written = render(resolved, plan, tmp_path / "out")

@@ -15,7 +15,7 @@ from mlplat.policies import PolicyResult, evaluate
 from mlplat.policies.checkov_skips import SKIPS
 
 from tests.conftest import REFERENCE_SPECS
-from tests.plans import reference, reference_cases
+from tests.plans import kubernetes_cases, reference, reference_cases
 
 # (check, resource) pairs produced by modules and reported to the lead for a module fix; each
 # entry must still occur (test_known_module_issues_are_current) so a fix forces its removal.
@@ -42,7 +42,7 @@ def test_reference_passes_every_mandatory_rule(spec: str, env: str) -> None:
     assert result.checkov and result.rules
 
 
-@pytest.mark.parametrize("spec, env", CASES)
+@pytest.mark.parametrize("spec, env", kubernetes_cases())
 def test_checkov_passes_first_party_workloads(spec: str, env: str) -> None:
     _, plan = reference(spec, env)
     result = _result(spec, env)

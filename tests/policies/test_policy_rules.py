@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 from mlplat.policies.base import PlanContext, PlanRule, SpecContext, SpecRule, all_rules, rule_by_id
-from mlplat.stacks.plan.model import SECRET, UNKNOWN, Plan
+from mlplat.stacks.plan.model import SECRET, UNKNOWN, Plan, PlanResource
 from mlplat.stacks.platform_spec.resolve import load_platform
 
 from .builders import (
     BASE_SPEC,
+    BUCKET,
     GPU_TAINT,
     bucket,
     cache,
@@ -612,7 +613,75 @@ PLAN_CASES: dict[str, PlanCase] = {
         ),
         {"forever", "unset"},
     ),
+    # ------------------------------------------------------------------ managed AWS (SageMaker, MWAA)
+    "MLP-SM-001": PlanCase(
+        lambda: plan(sm_config()),
+        lambda: plan(
+            sm_config(),
+            sm_config("nokey", kmsKeyArn=None),
+            sm_config("capture", dataCaptureConfig={"enableCapture": True, "initialSamplingPercentage": 20.0}),
+        ),
+        {"nokey", "capture"},
+    ),
+    "MLP-SM-002": PlanCase(
+        lambda: plan(sm_model()),
+        lambda: plan(sm_model(), sm_model("public", vpcConfig=None),
+                     sm_model("nosg", vpcConfig={"subnets": [UNKNOWN], "securityGroupIds": []})),
+        {"public", "nosg"},
+    ),
+    "MLP-SM-003": PlanCase(
+        lambda: plan(res("aws:mwaa/environment:Environment", "airflow", {"webserverAccessMode": "PRIVATE_ONLY"},
+                         component="orchestrator")),
+        lambda: plan(
+            res("aws:mwaa/environment:Environment", "ok", {"webserverAccessMode": "PRIVATE_ONLY"}, component="orchestrator"),
+            res("aws:mwaa/environment:Environment", "open", {"webserverAccessMode": "PUBLIC_ONLY"}, component="orchestrator"),
+            res("aws:mwaa/environment:Environment", "unset", {}, component="orchestrator"),
+        ),
+        {"open", "unset"},
+    ),
+    "MLP-SM-004": PlanCase(
+        lambda: plan(*private_bucket("demo-prod-artifacts"), mlflow_server("mlflow", "s3://demo-prod-artifacts/mlflow")),
+        lambda: plan(
+            *private_bucket("demo-prod-artifacts"),
+            res(BUCKET, "storage-open", {"bucket": "demo-prod-open"}),
+            mlflow_server("ok", "s3://demo-prod-artifacts/mlflow"),
+            mlflow_server("foreign", "s3://someone-elses-bucket/mlflow"),
+            mlflow_server("open", "s3://demo-prod-open/x"),
+        ),
+        {"foreign", "open"},
+    ),
 }
+
+
+def sm_config(name: str = "serving-m-config", **over: Any) -> PlanResource:
+    inputs: dict[str, Any] = {
+        "kmsKeyArn": UNKNOWN,
+        "productionVariants": [{"variantName": "primary", "instanceType": "ml.m5.xlarge", "initialInstanceCount": 2.0}],
+        "dataCaptureConfig": {"enableCapture": True, "initialSamplingPercentage": 20.0, "kmsKeyId": UNKNOWN},
+    }
+    inputs.update(over)
+    return res("aws:sagemaker/endpointConfiguration:EndpointConfiguration", name,
+               {k: v for k, v in inputs.items() if v is not None}, component="serving")
+
+
+def sm_model(name: str = "serving-m-primary", **over: Any) -> PlanResource:
+    inputs: dict[str, Any] = {"vpcConfig": {"subnets": [UNKNOWN, UNKNOWN], "securityGroupIds": [UNKNOWN]}}
+    inputs.update(over)
+    return res("aws:sagemaker/model:Model", name, {k: v for k, v in inputs.items() if v is not None},
+               component="serving")
+
+
+def private_bucket(physical: str) -> list[PlanResource]:
+    b = res(BUCKET, "storage-artifacts", {"bucket": physical})
+    pab = res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "storage-artifacts-public-access-block",
+              dict.fromkeys(("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True),
+              deps=[b])
+    return [b, pab]
+
+
+def mlflow_server(name: str, uri: str) -> PlanResource:
+    return res("aws:sagemaker/mlflowTrackingServer:MlflowTrackingServer", name, {"artifactStoreUri": uri},
+               component="tracking")
 
 SPEC_CASES: dict[str, SpecCase] = {
     "MLP-STO-010": SpecCase(

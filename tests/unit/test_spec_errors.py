@@ -207,7 +207,7 @@ def test_component_kind_lists_the_supported_ones(tmp_path):
     assert msg.startswith(
         f"platform.yaml:{at(text, 'luigi')}: orchestrator.kind: unsupported kind 'luigi'"
     ), msg
-    assert "(supported: airflow, kubeflow-pipelines)" in msg
+    assert "(supported: airflow, kubeflow-pipelines, mwaa)" in msg
 
 
 def test_unsupported_provider(tmp_path):
