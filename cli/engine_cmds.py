@@ -52,6 +52,13 @@ def _prepare(spec: str, env: str, backend: str | None, secrets_provider: str | N
 
     eng = _engine()
     resolved = load_platform(spec, env)
+    if resolved.provider == "compose":
+        import shlex
+
+        from mlplat.stacks.errors import MlplatError
+
+        raise MlplatError(f"{env} runs on the compose target: there is no Pulumi stack to drive; run "
+                          f"`mlplat render {shlex.quote(spec)} --env {env} --out DIR`, then `docker compose up -d` in DIR")
     opts = eng.EngineOptions(backend=backend, secrets_provider=secrets_provider,
                              config=eng.parse_config_items(config_items))
     eng.find_cli()

@@ -75,11 +75,14 @@ def render(spec: str, env: str, out: str, force: bool) -> None:
 
     The project (Pulumi.yaml, __main__.py, requirements.txt, Pulumi.<env>.yaml and a
     copy of the spec) runs with the Pulumi CLI; manifests/ holds every first-party
-    Kubernetes object, one file each, for review or GitOps.
+    Kubernetes object, one file each, for review or GitOps. An environment on the
+    compose target gets a docker compose project instead: docker-compose.yml, its
+    config files, and a .env of random credentials (kept on re-render, git-ignored).
 
     \b
     Example:
         mlplat render platform.yaml --env prod --out build/prod
+        mlplat render platform.yaml --env local --out build/local && (cd build/local && docker compose up -d)
     """
     from mlplat.stacks.plan.offline import run_offline
     from mlplat.stacks.plan.render import render as render_project
@@ -89,7 +92,10 @@ def render(spec: str, env: str, out: str, force: bool) -> None:
     plan = run_offline(resolved)
     written = render_project(resolved, plan, out, force=force)
     manifests = sum(1 for p in written if "manifests" in p.parts)
-    click.echo(f"wrote {len(written)} files to {out} ({manifests} Kubernetes manifests)")
+    if resolved.provider == "compose":
+        click.echo(f"wrote {len(written)} files to {out}: a docker compose project (run `docker compose up -d` there)")
+    else:
+        click.echo(f"wrote {len(written)} files to {out} ({manifests} Kubernetes manifests)")
 
 
 @click.command()

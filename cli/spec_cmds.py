@@ -31,11 +31,20 @@ def validate(spec: str, fmt: str) -> None:
             echo_json({"valid": False, "errors": [d.to_dict() for d in exc.diagnostics]})
             raise SystemExit(2) from None
         raise
+    from mlplat.stacks.platform_spec.semantic import compose_left_out
+
+    notes = {e: compose_left_out(r.spec) for e, r in resolved.items() if r.provider == "compose"}
     if fmt == "json":
-        echo_json({"valid": True, "environments": list(resolved)})
+        out: dict[str, object] = {"valid": True, "environments": list(resolved)}
+        if any(notes.values()):  # compose environments only: what that target leaves out
+            out["notes"] = {e: [{"section": s, "left_out": why} for s, why in n] for e, n in notes.items() if n}
+        echo_json(out)
         return
     envs = ", ".join(f"{e} (profile {r.profile.name})" if r.profile.name else e for e, r in resolved.items())
     click.echo(f"{spec}: valid; environments: {envs}")
+    for env, items in notes.items():
+        for section, why in items:
+            click.echo(f"note: {env} (compose target) leaves out {section}: {why}", err=True)
 
 
 @click.command()

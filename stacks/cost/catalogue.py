@@ -140,6 +140,9 @@ def load_catalogue(provider: str, region: str | None = None) -> Catalogue:
             data, name = _regional_estimate(region)
             return _catalogue(data, provider, name)
         name = f"aws-{region}.yaml"
+    elif provider == "compose":  # everything runs on the user's machine: an empty, dated catalogue
+        data = {"provider": "compose", "currency": "USD", "as_of": "n/a", "source": "your machine: nothing is billed"}
+        return _catalogue(data, provider, "compose target (no prices)")
     else:
         raise MlplatError(f"no price catalogue for provider {provider!r}")
     return _catalogue(_load_file(name), provider, f"stacks/cost/pricing/{name}")

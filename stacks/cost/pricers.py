@@ -384,6 +384,7 @@ AWS_PRICERS: dict[str, Callable[[PlanResource, _Ctx], CostLine]] = {
 
 # Resource types the provider does not charge for (glob patterns on the type token), with the reason.
 FREE_TYPES: list[tuple[str, str]] = [
+    ("mlplat:compose:*", "runs on your machine (compose target): no charge"),
     ("aws:iam/*", "IAM: no charge"),
     ("aws:ec2/vpc:*", "VPC: no charge"),
     ("aws:ec2/subnet:*", "subnet: no charge"),

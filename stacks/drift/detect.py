@@ -36,6 +36,7 @@ from mlplat.stacks.drift.model import (
 )
 from mlplat.stacks.drift.state import _has_ref, find_state, load_state, pending_changes, state_dir, state_plan
 from mlplat.stacks.drift.targets import TAGGED_TYPES, aws_targets, locate_tagged
+from mlplat.stacks.errors import MlplatError
 from mlplat.stacks.plan.model import Plan
 
 if TYPE_CHECKING:
@@ -240,11 +241,16 @@ def detect_drift(
 ) -> DriftReport:
     """Compare one environment's plan (and Pulumi state, when present) with what is running.
 
+    The compose target has no cloud to compare: that is a user error with the command to use.
+
     `state_path`: None → look beside the spec (.mlplat/state), False → ignore any state, or a
     checkpoint file. `kube_reader` stands in for a live cluster (tests); `kube_context` uses the
     `kubernetes` client (kubernetes targets default to the spec's `target.context`). Raises
     MlplatError (exit 2) when AWS or the cluster cannot be read.
     """
+    if resolved.provider == "compose":
+        raise MlplatError(f"{resolved.environment} runs on the compose target (your machine): there is no cloud to "
+                          "compare; `docker compose ps` shows what runs")
     if resolved.provider == "kubernetes" and kube_context is None and kube_reader is None:
         # A bring-your-own cluster: its objects are all there is to compare; the spec names the context.
         kube_context = getattr(resolved.spec.target, "context", None) or ""  # "": kubeconfig's current

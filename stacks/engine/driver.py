@@ -178,6 +178,9 @@ def open_stack(resolved: ResolvedPlatform, options: EngineOptions | None = None)
     """Select (or create) the environment's stack with its backend, secrets, config and tags."""
     from pulumi import automation as auto
 
+    if resolved.provider == "compose":
+        raise MlplatError(f"{resolved.environment} runs on the compose target: there is no Pulumi stack; run "
+                          "`mlplat render SPEC --env ENV --out DIR` and `docker compose up -d` in DIR")
     opts = options or EngineOptions()
     find_cli()
     backend = resolve_backend(resolved.source, opts.backend, opts.environ)

@@ -169,6 +169,10 @@ def _provider_urn(ref: str | None) -> str | None:
 
 def run_offline(resolved: ResolvedPlatform) -> Plan:
     """Run the platform program for one environment and return its plan."""
+    if resolved.provider == "compose":  # no Pulumi: the plan is the compose project
+        from mlplat.stacks.plan.compose import compose_plan
+
+        return compose_plan(resolved)
     from mlplat.stacks.plan.program import build_platform
 
     region = getattr(resolved.spec.target, "region", None)

@@ -69,6 +69,8 @@ def render(resolved: ResolvedPlatform, plan: Plan, out: str | Path, *, force: bo
     if out.exists() and any(out.iterdir()) and not force:
         raise MlplatError(f"{out} is not empty; choose a new directory or pass --force")
     out.mkdir(parents=True, exist_ok=True)
+    if resolved.provider == "compose":
+        return render_compose(resolved, out)
     spec_name = "platform.yaml"
     objects = kubernetes_objects(plan)
     target = resolved.spec.target
@@ -106,6 +108,58 @@ def render(resolved: ResolvedPlatform, plan: Plan, out: str | Path, *, force: bo
     return written
 
 
+COMPOSE_README = """# Local platform (docker compose)
+
+    docker compose up -d        # or: docker-compose up -d
+    docker compose ps           # every service reports healthy
+
+Services listen on 127.0.0.1 only. Credentials are in .env (random, generated once by
+`mlplat render`, never committed: .gitignore lists it). Re-rendering keeps them.
+"""
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.partition("=")
+            if sep and key.strip() and not key.lstrip().startswith("#"):
+                out[key.strip()] = value.strip()
+    return out
+
+
+def render_compose(resolved: ResolvedPlatform, out: Path) -> list[Path]:
+    """docker-compose.yml, its config files, a .env of random credentials and a .gitignore for it."""
+    import os
+
+    import yaml
+    from mlplat.stacks.plan.compose import ENV_KEYS, compose_project, random_env
+
+    project = compose_project(resolved)
+    written: list[Path] = []
+
+    def write(rel: str, text: str, mode: int | None = None) -> None:
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if mode is not None:
+            os.chmod(path, mode)
+        written.append(path)
+
+    write("docker-compose.yml", yaml.safe_dump(project.document(), sort_keys=False))
+    for rel, doc in project.files.items():
+        write(rel, yaml.safe_dump(doc, sort_keys=False))
+    env = random_env(_read_env(out / ".env"))
+    lines = [f"COMPOSE_PROJECT_NAME={project.name}"] + [f"# {ENV_KEYS[k]}\n{k}={env[k]}" for k in ENV_KEYS]
+    write(".env", "\n".join(lines) + "\n", 0o600)
+    ignore = out / ".gitignore"
+    existing = ignore.read_text(encoding="utf-8").splitlines() if ignore.is_file() else []
+    if ".env" not in existing:
+        write(".gitignore", "\n".join([*existing, ".env"]) + "\n")
+    write("README.md", COMPOSE_README)
+    return written
+
+
 def _installed(dist: str) -> str | None:
     try:
         return metadata.version(dist)
@@ -113,4 +167,4 @@ def _installed(dist: str) -> str | None:
         return None
 
 
-__all__ = ["integral", "kubernetes_objects", "manifest_of", "manifest_path", "render"]
+__all__ = ["integral", "kubernetes_objects", "manifest_of", "manifest_path", "render", "render_compose"]

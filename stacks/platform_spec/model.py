@@ -94,7 +94,22 @@ class KubernetesTarget(Model):
     ingress_class: str | None = Field(default=None, description="IngressClass for exposed services")
 
 
-Target = Annotated[AwsTarget | KubernetesTarget, Field(discriminator="provider")]
+class ComposeTarget(Model):
+    provider: Literal["compose"]
+    project_name: str | None = Field(
+        default=None, description="docker compose project name (default: {platform}-{env})"
+    )
+
+    @field_validator("project_name")
+    @classmethod
+    def _project(cls, v: str | None) -> str | None:
+        # compose project names: lowercase letters, digits, dashes and underscores, starting alphanumeric
+        if v is not None and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,62}", v):
+            raise ValueError(f"not a compose project name: {v!r} (lowercase letters, digits, '-', '_')")
+        return v
+
+
+Target = Annotated[AwsTarget | KubernetesTarget | ComposeTarget, Field(discriminator="provider")]
 
 
 # --------------------------------------------------------------------------- network / storage
@@ -524,6 +539,7 @@ __all__ = [
     "Budget",
     "Canary",
     "Cluster",
+    "ComposeTarget",
     "DataCapture",
     "Database",
     "DriftReports",

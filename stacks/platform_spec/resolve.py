@@ -311,10 +311,22 @@ def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None)
             defaults = Node({k: v.copy() for k, v in pnode.value.items() if k in declared}, pnode.loc, ())
             merged = merge(defaults, base)
     if over is not None:
-        merged = merge(merged, over.copy(), keep_base_loc=True)
+        over = over.copy()
+        if _provider_of(over) not in (None, _provider_of(merged)):
+            # Another provider is another kind of target: its keys replace the base target's
+            # (an aws region means nothing to a compose environment).
+            merged.value.pop("target", None)
+        merged = merge(merged, over, keep_base_loc=True)
     if profile_name:
         _apply_item_defaults(merged, profile_name)
     return merged
+
+
+def _provider_of(tree: Node) -> Any:
+    target = tree.value.get("target") if isinstance(tree.value, dict) else None
+    if target is None or not isinstance(target.value, dict) or "provider" not in target.value:
+        return None
+    return target.value["provider"].value
 
 
 def _managed_kind(base: Node, over: Node | None, section: str) -> bool:

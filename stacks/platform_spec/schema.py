@@ -28,6 +28,7 @@ FIELD_DOCS: dict[str, str] = {
     "SecretRef.secret_ref": "Secret store reference '<store>/<path>', e.g. 'aws-sm/ml/slack-webhook'",
     "AwsTarget.provider": "aws: mlplat creates the network, an EKS cluster and managed services",
     "KubernetesTarget.provider": "kubernetes: bring your own cluster (on-prem or any cloud); services run in-cluster",
+    "ComposeTarget.provider": "compose: the same platform on a laptop, rendered as a docker compose project",
     "Lifecycle.expire_noncurrent_days": "Delete non-current object versions after this many days (needs versioning)",
     "Lifecycle.expire_days": "Delete objects after this many days",
     "Lifecycle.transition_ia_days": "Move objects to infrequent-access storage after this many days (>= 30)",

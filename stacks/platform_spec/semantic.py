@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from mlplat.stacks.platform_spec.catalog import GPU_FAMILIES, families, instance_type, suggest_instance_type
 from mlplat.stacks.platform_spec.model import PlatformSpec
@@ -43,7 +43,7 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
     buckets = [b.name for b in spec.storage.buckets] if spec.storage else []
 
     # -- what each component needs
-    if not aws:
+    if spec.target.provider == "kubernetes":  # compose leaves these out with a note instead
         if spec.network is not None:
             yield (
                 ("network",),
@@ -339,6 +339,29 @@ def _managed_checks(spec: PlatformSpec, aws: bool, buckets: list[str]) -> Iterat
                           (("storage", "buckets"),))
         if m.replicas.min < 1 and m.replicas.max >= 1:
             yield base + ("replicas", "min"), "a SageMaker real-time endpoint keeps at least 1 instance (min >= 1)"
+
+
+# What a laptop cannot do, by spec section (validate prints these as notes).
+COMPOSE_LEFT_OUT = {
+    "network": "no VPC on a laptop; compose makes one private network",
+    "cluster": "no node pools, GPUs or autoscaling; every service runs once",
+    "orchestrator": "the orchestrator needs a cluster; run pipelines against the local MLflow and Feast",
+    "serving": "model servers need a cluster; serve a model locally with `mlflow models serve`",
+    "workspace": "SageMaker Studio is an AWS service",
+}
+
+
+def compose_left_out(resolved_spec: Any) -> list[tuple[str, str]]:
+    """(section, why) for each declared section the compose target does not run."""
+    out = [(s, why) for s, why in COMPOSE_LEFT_OUT.items() if getattr(resolved_spec, s, None) is not None]
+    mon = getattr(resolved_spec, "monitoring", None)
+    if mon is not None and getattr(mon, "drift_reports", None) is not None:
+        out.append(("monitoring.drift_reports", "drift reports run as a cluster CronJob"))
+    tr = getattr(resolved_spec, "tracking", None)
+    if tr is not None and tr.kind == "mlflow" and tr.auth is not None and tr.auth.kind != "none":
+        out.append(("tracking.auth", "MLflow listens on 127.0.0.1 only and runs without a login"))
+    return out
+
 
 
 def _purpose(spec: PlatformSpec, purpose: str) -> bool:

@@ -217,7 +217,7 @@ def test_unsupported_provider(tmp_path):
     assert str(diags[0]).startswith(f"{path}:{where}: target.provider: unsupported provider 'azure'"), str(
         diags[0]
     )
-    assert "(supported: aws, kubernetes)" in str(diags[0])
+    assert "(supported: aws, kubernetes, compose)" in str(diags[0])
 
 
 def test_missing_provider(tmp_path):
