@@ -72,14 +72,25 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="mlplat")
-def cli() -> None:
+@click.option("--no-cache", is_flag=True, envvar="MLPLAT_NO_CACHE",
+              help="Compute every plan afresh (plans are otherwise reused from .mlplat/cache beside the spec).")
+def cli(no_cache: bool) -> None:
     """mlplat: one YAML spec → a whole MLOps platform per environment, through Pulumi.
+
+    Plans are cached under .mlplat/cache beside the spec, keyed by the spec's bytes, the
+    environment and the mlplat and provider versions, so policy, cost, check and diff of
+    an unchanged spec reuse one plan.
 
     \b
     Example:
         mlplat validate platform.yaml
         mlplat preview platform.yaml --env dev
+        mlplat --no-cache policy platform.yaml --env prod
     """
+    if no_cache:
+        from mlplat.stacks.plan.cache import disable
+
+        disable()
 
 
 def main(argv: list[str] | None = None) -> None:

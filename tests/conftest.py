@@ -15,6 +15,13 @@ REFERENCE_SPECS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def no_plan_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests compute their plans: a plan cached by one test (or a monkeypatched engine) must never
+    answer another. The cache has its own tests (tests/engine_offline/test_plan_cache.py)."""
+    monkeypatch.setenv("MLPLAT_NO_CACHE", "1")
+
+
 @pytest.fixture
 def examples_dir() -> Path:
     return EXAMPLES

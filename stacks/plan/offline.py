@@ -168,6 +168,14 @@ def _provider_urn(ref: str | None) -> str | None:
 
 
 def run_offline(resolved: ResolvedPlatform) -> Plan:
+    """The plan of one environment: from the plan cache when the same spec bytes, environment,
+    mlplat and provider packages made one before (stacks/plan/cache.py), else computed."""
+    from mlplat.stacks.plan.cache import cached_plan
+
+    return cached_plan(resolved, plan_uncached)
+
+
+def plan_uncached(resolved: ResolvedPlatform) -> Plan:
     """Run the platform program for one environment and return its plan."""
     if resolved.provider == "compose":  # no Pulumi: the plan is the compose project
         from mlplat.stacks.plan.compose import compose_plan
@@ -326,4 +334,6 @@ def preview(spec_path: str, env: str) -> Plan:
     return run_offline(load_platform(spec_path, env))
 
 
-__all__ = ["GENERATED_SECRET", "UNKNOWN_WIRE", "decode_wire", "preview", "run_offline", "run_program"]
+__all__ = [
+    "GENERATED_SECRET", "UNKNOWN_WIRE", "decode_wire", "plan_uncached", "preview", "run_offline", "run_program",
+]
