@@ -44,16 +44,20 @@ def enabled() -> bool:
 def code_fingerprint() -> str:
     """mlplat's version and its installed files (path, size, mtime): an edited module or profile,
     in an editable install too, is a different mlplat."""
+    import importlib.util
+
     import mlplat
-    from mlplat import cli, envs, modules, policies, stacks, templates
 
     h = hashlib.sha256(f"{mlplat.__version__}|{sys.version_info[:3]}".encode())
-    for pkg in (mlplat, cli, envs, modules, policies, stacks, templates):
-        root = Path(pkg.__file__ or "").parent
-        for p in sorted(root.rglob("*")):
-            if p.suffix in (".py", ".yaml", ".yml", ".json", ".j2") and "__pycache__" not in p.parts:
-                st = p.stat()
-                h.update(f"{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}".encode())
+    # Located, not imported: the plan layer must not load the CLI or the judges (ARCHITECTURE.md).
+    for name in ("mlplat", "mlplat.cli", "mlplat.envs", "mlplat.modules", "mlplat.policies", "mlplat.stacks",
+                 "mlplat.templates"):
+        found = importlib.util.find_spec(name)
+        for root in map(Path, (found.submodule_search_locations or []) if found else []):
+            for p in sorted(root.rglob("*")):
+                if p.suffix in (".py", ".yaml", ".yml", ".json", ".j2") and "__pycache__" not in p.parts:
+                    st = p.stat()
+                    h.update(f"{name}/{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}".encode())
     for dist in PACKAGES:
         try:
             h.update(f"{dist}={metadata.version(dist)}".encode())
