@@ -27,7 +27,8 @@ SECRETS_OPTION = click.option(
 )
 CONFIG_OPTION = click.option(
     "--config", "-c", "config_items", multiple=True, metavar="NS:KEY=VALUE",
-    help="Extra stack config for the operator's side (aws:profile=…, aws:endpoints=[…]); repeatable.",
+    help="Extra stack config, saved in the stack (e.g. aws:skipCredentialsValidation=true); repeatable. "
+    "Credentials, profile and endpoints come from the environment: AWS_PROFILE, AWS_ENDPOINT_URL_<SERVICE>.",
 )
 YES_OPTION = click.option("--yes", "-y", is_flag=True, help="Do not ask (CI). Without a terminal, required.")
 
@@ -169,8 +170,9 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
     protected: they are kept (in the cloud and in the state) with what they need and their
     own settings, and everything else is deleted; you confirm by typing the environment
     name, or pass --yes --allow-protected in CI.
-    Dev environments are torn down completely. Afterwards, any resource still carrying the
-    environment's ownership tags is reported.
+    Dev environments are torn down completely, except what the stack's state itself protects
+    (an earlier profile, `pulumi state protect`): that stays, as in prod. Afterwards, any
+    resource still carrying the environment's ownership tags is reported.
 
     \b
     Example:
@@ -184,11 +186,19 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
     mode = eng.confirmation("destroy", env=env, protected=protected, yes=yes, allow_protected=allow_protected,
                             interactive=eng.is_interactive())
     plan = eng.offline_plan(resolved)
-    summary = eng.teardown_summary(plan, keep_protected=protected)
+    session = _open(resolved, opts)
+    # Protection is read from the state, not the profile: Pulumi refuses to delete what the state
+    # protects (an earlier profile, `pulumi state protect`), and a full destroy would stop half-way.
+    teardown = eng.teardown_plan(eng.state_resources(session), protected)
+    summary = eng.teardown_summary(plan, state_keep=teardown.keep)
     if protected:
         _info(f"{stack}: profile {resolved.profile.name} protects data. Protected resources stay, in the cloud "
               "and in the stack's state, with what they need (network, keys) and their own settings; "
               "everything else is deleted.")
+    elif teardown.keeps_data:
+        _info(f"{stack}: profile {resolved.profile.name} does not protect data, but the stack's state holds "
+              f"{len(teardown.protected)} protected resources (protected by an earlier profile or by hand): "
+              "they stay, with what they need and their own settings; everything else is deleted.")
     else:
         _info(f"{stack}: profile {resolved.profile.name}: every resource of the environment is deleted.")
     for line in summary.lines():
@@ -196,11 +206,7 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
     if protected and summary.unprotected_stateful:
         _info(f"warning: profile {resolved.profile.name} protects data, but these stateful resources are "
               f"not protected and will be deleted: {', '.join(summary.unprotected_stateful)}")
-    session = _open(resolved, opts)
-    targets: list[str] | None = None  # None: everything
-    if protected:
-        # Decided on the real state, not the plan: what exists is what can be deleted.
-        targets = eng.teardown_targets(eng.state_nodes(eng.state_resources(session)))
+    targets = teardown.targets  # None: everything
     if targets == []:
         click.echo(f"nothing to destroy in {stack}: only protected data and what it needs remain")
     else:

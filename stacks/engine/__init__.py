@@ -8,6 +8,7 @@ from .decisions import (
     KEEP_PROTECTED,
     Confirm,
     GraphNode,
+    TeardownPlan,
     TeardownSummary,
     confirmation,
     engine_urn,
@@ -23,6 +24,7 @@ from .decisions import (
     state_nodes,
     stateful_resources,
     target_urns,
+    teardown_plan,
     teardown_summary,
     teardown_targets,
 )
@@ -50,12 +52,15 @@ from .driver import (
 from .settings import (
     BACKEND_SCHEMES,
     INSTALL_HINT,
+    OPERATOR_CONFIG,
     SECRETS_SCHEMES,
     SPEC_OWNED_PROVIDER_ARGS,
     STATEFUL_TYPES,
     Backend,
     EngineFailed,
+    EngineInterrupted,
     Secrets,
+    cli_env,
     default_backend_url,
     find_cli,
     is_secret_config,
@@ -65,14 +70,18 @@ from .settings import (
     prepare_backend,
     project_settings,
     provider_config_transformation,
+    provider_plugins,
+    recovery_commands,
     resolve_backend,
     resolve_secrets,
     stack_config,
     stack_name,
     stack_name_for,
+    stack_secrets,
     stack_tags,
+    state_secrets_provider,
     workspace_dir,
     workspace_options,
 )
 
-__all__ = ['BACKEND_SCHEMES', 'Backend', 'Confirm', 'EngineFailed', 'EngineOptions', 'GraphNode', 'INSTALL_HINT', 'KEEP_ATTACHED', 'KEEP_NEEDED', 'KEEP_PROTECTED', 'Leftover', 'LeftoverReport', 'OpResult', 'Progress', 'SECRETS_SCHEMES', 'SPEC_OWNED_PROVIDER_ARGS', 'STATEFUL_TYPES', 'Secrets', 'Session', 'TeardownSummary', 'confirmation', 'default_backend_url', 'engine_errors', 'engine_preview', 'engine_urn', 'find_cli', 'find_leftovers', 'format_changes', 'has_changes', 'is_interactive', 'is_secret_config', 'keep_set', 'make_program', 'missing_cli_message', 'offline_plan', 'open_stack', 'parse_config_items', 'physical_name', 'plan_nodes', 'prepare_backend', 'profile_protects', 'project_settings', 'protected_resources', 'provider_config_transformation', 'remaining_resources', 'resolve_backend', 'resolve_secrets', 'run_destroy', 'run_preview', 'run_preview_destroy', 'run_preview_refresh', 'run_refresh', 'run_up', 'short_type', 'stack_config', 'stack_name', 'stack_name_for', 'stack_tags', 'state_nodes', 'state_resources', 'stateful_resources', 'target_urns', 'teardown_summary', 'teardown_targets', 'workspace_dir', 'workspace_options']  # fmt: skip
+__all__ = ['BACKEND_SCHEMES', 'INSTALL_HINT', 'KEEP_ATTACHED', 'KEEP_NEEDED', 'KEEP_PROTECTED', 'OPERATOR_CONFIG', 'SECRETS_SCHEMES', 'SPEC_OWNED_PROVIDER_ARGS', 'STATEFUL_TYPES', 'Backend', 'Confirm', 'EngineFailed', 'EngineInterrupted', 'EngineOptions', 'GraphNode', 'Leftover', 'LeftoverReport', 'OpResult', 'Progress', 'Secrets', 'Session', 'TeardownPlan', 'TeardownSummary', 'cli_env', 'confirmation', 'default_backend_url', 'engine_errors', 'engine_preview', 'engine_urn', 'find_cli', 'find_leftovers', 'format_changes', 'has_changes', 'is_interactive', 'is_secret_config', 'keep_set', 'make_program', 'missing_cli_message', 'offline_plan', 'open_stack', 'parse_config_items', 'physical_name', 'plan_nodes', 'prepare_backend', 'profile_protects', 'project_settings', 'protected_resources', 'provider_config_transformation', 'provider_plugins', 'recovery_commands', 'remaining_resources', 'resolve_backend', 'resolve_secrets', 'run_destroy', 'run_preview', 'run_preview_destroy', 'run_preview_refresh', 'run_refresh', 'run_up', 'short_type', 'stack_config', 'stack_name', 'stack_name_for', 'stack_secrets', 'stack_tags', 'state_nodes', 'state_resources', 'state_secrets_provider', 'stateful_resources', 'target_urns', 'teardown_plan', 'teardown_summary', 'teardown_targets', 'workspace_dir', 'workspace_options']  # fmt: skip

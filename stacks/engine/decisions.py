@@ -219,14 +219,20 @@ class TeardownSummary:
         return out
 
 
-def teardown_summary(plan: Plan, keep_protected: bool = True) -> TeardownSummary:
-    """What a destroy of this environment keeps and deletes, from the offline plan.
+def teardown_summary(plan: Plan, keep_protected: bool = True,
+                     state_keep: Mapping[str, str] | None = None) -> TeardownSummary:
+    """What a destroy of this environment keeps and deletes, described from the offline plan.
 
     keep_protected: the destroy keeps protected data (mlplat's protected teardown); without
-    it every resource goes, except those retained on delete.
+    it every resource goes, except those retained on delete. state_keep: the keep set worked
+    out on the stack's state (engine URNs, see keep_set/state_nodes), which decides over the
+    plan's own protect flags: the state is what the engine will refuse to delete.
     """
     s = TeardownSummary()
-    keep = keep_set(plan_nodes(plan)) if keep_protected else {}
+    if state_keep is not None:
+        keep = {r.urn: state_keep[u] for r in plan.resources if (u := engine_urn(plan, r)) in state_keep}
+    else:
+        keep = keep_set(plan_nodes(plan)) if keep_protected else {}
     for r in plan.custom_resources():
         if r.urn in keep:
             s.kept.append(f"{describe(r)} ({keep[r.urn]})")
@@ -250,6 +256,35 @@ def teardown_summary(plan: Plan, keep_protected: bool = True) -> TeardownSummary
 
 def profile_protects(resolved: ResolvedPlatform) -> bool:
     return bool(resolved.profile.safety.protect_stateful)
+
+
+@dataclass(frozen=True)
+class TeardownPlan:
+    """What `destroy` does, decided on the stack's state (not on the profile)."""
+
+    protected: list[str]  # URNs marked protect in the state
+    keep: dict[str, str]  # URN → why it stays (empty: nothing is protected)
+    targets: list[str] | None  # None: destroy everything; else exactly these URNs
+
+    @property
+    def keeps_data(self) -> bool:
+        return bool(self.protected)
+
+
+def teardown_plan(state: Sequence[Mapping[str, Any]], profile_protected: bool) -> TeardownPlan:
+    """Which resources a destroy deletes, from the exported state.
+
+    Protection lives in the state: a profile that once protected data, or `pulumi state
+    protect` run by hand, leaves resources Pulumi refuses to delete whatever the profile says
+    now, and a full destroy would then fail part-way. Whenever the state holds protected
+    resources (or the profile protects data), the destroy targets everything outside their
+    keep set; otherwise everything goes.
+    """
+    nodes = state_nodes(state)
+    protected = [n.urn for n in nodes if n.protect]
+    if not protected and not profile_protected:
+        return TeardownPlan([], {}, None)
+    return TeardownPlan(protected, keep_set(nodes), teardown_targets(nodes))
 
 
 # --------------------------------------------------------------------------- confirmation
@@ -335,4 +370,4 @@ def has_changes(changes: Mapping[Any, int] | None) -> bool:
     return any(n for op, n in (changes or {}).items() if _op_key(op) != "same")
 
 
-__all__ = ["Confirm", "GraphNode", "KEEP_ATTACHED", "KEEP_NEEDED", "KEEP_PROTECTED", "TeardownSummary", "confirmation", "engine_urn", "format_changes", "has_changes", "is_interactive", "keep_set", "physical_name", "plan_nodes", "profile_protects", "protected_resources", "short_type", "state_nodes", "stateful_resources", "target_urns", "teardown_summary", "teardown_targets"]
+__all__ = ["KEEP_ATTACHED", "KEEP_NEEDED", "KEEP_PROTECTED", "Confirm", "GraphNode", "TeardownPlan", "TeardownSummary", "confirmation", "engine_urn", "format_changes", "has_changes", "is_interactive", "keep_set", "physical_name", "plan_nodes", "profile_protects", "protected_resources", "short_type", "state_nodes", "stateful_resources", "target_urns", "teardown_plan", "teardown_summary", "teardown_targets"]

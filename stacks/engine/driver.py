@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -15,16 +16,21 @@ from mlplat.stacks.engine.settings import (
     INSTALL_HINT,
     Backend,
     EngineFailed,
+    EngineInterrupted,
     Secrets,
     find_cli,
     is_secret_config,
     make_program,
     missing_cli_message,
+    plugin_install_hint,
     prepare_backend,
+    provider_plugins,
+    recovery_commands,
     resolve_backend,
     resolve_secrets,
     stack_config,
     stack_name,
+    stack_secrets,
     stack_tags,
     workspace_dir,
     workspace_options,
@@ -133,15 +139,29 @@ def _stderr_tail(exc: Any, limit: int = 15) -> str:
     return "\n".join(picked[-limit:]) if picked else str(exc)
 
 
+def _from_automation(exc: BaseException) -> bool:
+    """Was `exc` raised inside pulumi.automation (not by mlplat's own code)?"""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return bool(last) and f"pulumi{os.sep}automation{os.sep}" in str(last)
+
+
 @contextmanager
-def engine_errors(stage: str, what: str, progress: Progress | None = None) -> Any:
+def engine_errors(stage: str, what: str, progress: Progress | None = None,
+                  resolved: ResolvedPlatform | None = None) -> Any:
     """Turn Automation API failures into mlplat errors (never a traceback).
 
     stage "setup": before anything changed (login, stack selection, config) → exit 2.
-    stage "run": an operation failed → exit 1, naming the failed resources.
+    stage "run" (changes the stack) / "preview" (does not): an operation failed → exit 1,
+    naming the failed resources. An interrupt → exit 130 with the way back for a "run".
+    `resolved` names the stack in the recovery commands of a locked or interrupted stack.
     """
     from pulumi.automation import errors as aerr
 
+    recovery = ("\n" + recovery_commands(resolved)) if resolved is not None else ""
     try:
         yield
     except FileNotFoundError as exc:
@@ -155,10 +175,16 @@ def engine_errors(stage: str, what: str, progress: Progress | None = None) -> An
         ) from None
     except aerr.InvalidVersionError as exc:
         raise MlplatError(f"unsupported Pulumi CLI version: {exc}; upgrade it: {INSTALL_HINT}") from None
-    except aerr.ConcurrentUpdateError:
+    except EngineInterrupted as exc:
+        if stage == "run":
+            raise EngineInterrupted(f"{what}: interrupted; {exc}. Resources whose operation was in flight "
+                                    f"may be left as pending operations in the state.{recovery}") from None
+        raise EngineInterrupted(f"{what}: interrupted; {exc}. Nothing was changed; if the next run finds "
+                                f"the stack locked, see below.{recovery}") from None
+    except aerr.ConcurrentUpdateError as exc:
         raise EngineFailed(
-            f"{what}: another update of this stack is in progress (or a previous one was killed); "
-            "wait for it, or clear the lock with `pulumi cancel` in the workspace"
+            f"{what}: another update of this stack is in progress, or an earlier one was interrupted and "
+            f"left its lock ({_stderr_tail(exc, 3)}). Wait for a run that is still going.{recovery}"
         ) from None
     except aerr.CommandError as exc:
         tail = _stderr_tail(exc)
@@ -172,10 +198,35 @@ def engine_errors(stage: str, what: str, progress: Progress | None = None) -> An
         lines = progress.failure_lines() if progress else []
         detail = "\n".join(f"  {ln}" for ln in lines) if lines else tail
         raise EngineFailed(f"{what} failed:\n{detail}") from None
+    except RuntimeError as exc:
+        # Stack.preview/preview_refresh/preview_destroy raise a bare RuntimeError when the CLI
+        # exited 0 without a summary event (pulumi/automation/_stack.py:597-598, 839-840,
+        # 1110-1111): the CLI and this SDK disagree about the event stream.
+        if "summary event never found" not in str(exc):
+            raise
+        raise MlplatError(
+            f"{what}: the Pulumi CLI finished without reporting its change summary to the Automation API "
+            "(no summary event in its event log). The CLI and the pulumi Python package disagree about the "
+            f"event stream: upgrade both (`pulumi version`; pip install -U pulumi). {INSTALL_HINT}"
+        ) from None
+    except AssertionError as exc:
+        # up/refresh/destroy then read `stack history`; an empty one fails an `assert summary is not
+        # None` in the SDK (_stack.py:448, 746, 1009): the run ended, but its result is unknown.
+        if not _from_automation(exc):
+            raise
+        raise EngineFailed(
+            f"{what}: the Pulumi CLI finished but the stack has no update history to report; "
+            "check the stack with `pulumi stack history` in the workspace"
+        ) from None
 
 
-def open_stack(resolved: ResolvedPlatform, options: EngineOptions | None = None) -> Session:
-    """Select (or create) the environment's stack with its backend, secrets, config and tags."""
+def open_stack(resolved: ResolvedPlatform, options: EngineOptions | None = None,
+               notice: Callable[[str], None] | None = None) -> Session:
+    """Select (or create) the environment's stack with its backend, secrets, config, tags and plugins.
+
+    `notice` receives what mlplat says while the CLI runs (an interrupt being forwarded).
+    """
+    from mlplat.stacks.engine.process import ForwardingCommand
     from pulumi import automation as auto
 
     if resolved.provider == "compose":
@@ -189,18 +240,35 @@ def open_stack(resolved: ResolvedPlatform, options: EngineOptions | None = None)
     prepare_backend(backend)
     workspace_dir(resolved).mkdir(parents=True, exist_ok=True)
     name = stack_name(resolved)
-    session_notes: list[str] = []
+    session_notes: list[str] = [secrets.note] if secrets.note else []
     with engine_errors("setup", f"selecting stack {name} in {backend.url}"):
-        stack = auto.create_or_select_stack(
-            name,
-            project_name=resolved.name,
-            program=make_program(resolved, config),
-            opts=workspace_options(resolved, backend, secrets),
-        )
+        # LocalWorkspace and Stack.select/create are what create_or_select_stack does
+        # (_local_workspace.py:926-954, _stack.py:260-264); doing it here tells an existing stack
+        # (whose own secrets provider counts) from a new one.
+        command = ForwardingCommand(notice=notice or _echo_err,
+                                    skip_version_check=_skip_version_check(opts.environ))
+        ws_opts = workspace_options(resolved, backend, secrets, command)
+        ws_opts.program = make_program(resolved, config)
+        workspace = auto.LocalWorkspace(**vars(ws_opts))
+    _install_plugins(workspace, resolved)
+    with engine_errors("setup", f"selecting stack {name} in {backend.url}"):
+        try:
+            stack = auto.Stack.select(name, workspace)
+            existing = True
+        except auto.StackNotFoundError:
+            stack = auto.Stack.create(name, workspace)
+            existing = False
+        if existing:
+            deployment = (getattr(stack.export_stack(), "deployment", None) or {})
+            secrets = stack_secrets(secrets, deployment, name)
+            if secrets.note and secrets.note not in session_notes:
+                session_notes.append(secrets.note)
         # The spec is the source of truth: drop config keys an earlier run set and this one does not.
         stale = [k for k in stack.get_all_config() if k not in config]
         if stale:
             stack.remove_all_config(stale)
+        # Only plain values reach `config set-all`, whose values are command-line arguments
+        # (_local_workspace.py:350-361) that `ps` shows: stack_config refuses secret ones.
         stack.set_all_config({k: auto.ConfigValue(v, secret=is_secret_config(k)) for k, v in config.items()})
     try:
         for key, value in stack_tags(resolved).items():
@@ -211,6 +279,32 @@ def open_stack(resolved: ResolvedPlatform, options: EngineOptions | None = None)
     return Session(resolved, stack, backend, secrets, session_notes)
 
 
+def _skip_version_check(environ: Mapping[str, str] | None) -> bool:
+    # As LocalWorkspace._version_check_opt_out (_local_workspace.py:626-630).
+    env = os.environ if environ is None else environ
+    return env.get("PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK") is not None
+
+
+def _install_plugins(workspace: Any, resolved: ResolvedPlatform) -> None:
+    """Install the provider plugins the program needs, at the installed SDKs' versions, up front.
+
+    Otherwise the CLI downloads each the first time a resource needs it, mid-preview, and a
+    missing network turns into an engine failure half-way. `pulumi plugin install` does nothing
+    when the version is already installed (`--reinstall` forces it).
+    """
+    from pulumi.automation import errors as aerr
+
+    for name, version in provider_plugins(resolved.provider):
+        with engine_errors("setup", f"installing the {name} {version} resource plugin"):
+            try:
+                workspace.install_plugin(name, version)  # `pulumi plugin install resource NAME VERSION`
+            except aerr.CommandError as exc:
+                raise MlplatError(
+                    f"the Pulumi CLI could not install the {name} {version} resource plugin the program "
+                    f"needs ({_stderr_tail(exc, 3)}); {plugin_install_hint(name, version)}"
+                ) from None
+
+
 def offline_plan(resolved: ResolvedPlatform) -> Plan:
     from mlplat.stacks.plan.offline import run_offline
 
@@ -219,7 +313,7 @@ def offline_plan(resolved: ResolvedPlatform) -> Plan:
 
 def run_preview(session: Session, targets: Sequence[str] = (), progress: Progress | None = None) -> OpResult:
     p = progress or Progress()
-    with engine_errors("run", f"preview of {stack_name(session.resolved)}", p):
+    with engine_errors("preview", f"preview of {stack_name(session.resolved)}", p, session.resolved):
         res = session.stack.preview(
             target=list(targets) or None, target_dependents=True if targets else None,
             on_output=p.on_output, on_event=p.on_event, color=_color(),
@@ -229,7 +323,7 @@ def run_preview(session: Session, targets: Sequence[str] = (), progress: Progres
 
 def run_up(session: Session, targets: Sequence[str] = (), progress: Progress | None = None) -> OpResult:
     p = progress or Progress()
-    with engine_errors("run", f"up of {stack_name(session.resolved)}", p):
+    with engine_errors("run", f"up of {stack_name(session.resolved)}", p, session.resolved):
         res = session.stack.up(
             target=list(targets) or None, target_dependents=True if targets else None,
             on_output=p.on_output, on_event=p.on_event, color=_color(),
@@ -243,7 +337,7 @@ def run_preview_destroy(session: Session, targets: Sequence[str] | None = None,
     if targets is not None and not list(targets):
         return OpResult("preview-destroy", {})  # see run_destroy: never an empty target list
     p = progress or Progress()
-    with engine_errors("run", f"destroy preview of {stack_name(session.resolved)}", p):
+    with engine_errors("preview", f"destroy preview of {stack_name(session.resolved)}", p, session.resolved):
         res = session.stack.preview_destroy(
             target=list(targets) if targets is not None else None,
             on_output=p.on_output, on_event=p.on_event, color=_color(),
@@ -257,7 +351,7 @@ def run_destroy(session: Session, targets: Sequence[str] | None = None, progress
         # An empty --target list means "no filter" to Pulumi: that would destroy everything.
         return OpResult("destroy", {})
     p = progress or Progress()
-    with engine_errors("run", f"destroy of {stack_name(session.resolved)}", p):
+    with engine_errors("run", f"destroy of {stack_name(session.resolved)}", p, session.resolved):
         res = session.stack.destroy(
             target=list(targets) if targets is not None else None,
             on_output=p.on_output, on_event=p.on_event, color=_color(),
@@ -267,14 +361,14 @@ def run_destroy(session: Session, targets: Sequence[str] | None = None, progress
 
 def run_preview_refresh(session: Session, progress: Progress | None = None) -> OpResult:
     p = progress or Progress()
-    with engine_errors("run", f"refresh preview of {stack_name(session.resolved)}", p):
+    with engine_errors("preview", f"refresh preview of {stack_name(session.resolved)}", p, session.resolved):
         res = session.stack.preview_refresh(on_output=p.on_output, on_event=p.on_event, color=_color())
     return OpResult("preview-refresh", _counts(res.change_summary))
 
 
 def run_refresh(session: Session, progress: Progress | None = None) -> OpResult:
     p = progress or Progress()
-    with engine_errors("run", f"refresh of {stack_name(session.resolved)}", p):
+    with engine_errors("run", f"refresh of {stack_name(session.resolved)}", p, session.resolved):
         res = session.stack.refresh(on_output=p.on_output, on_event=p.on_event, color=_color())
     return OpResult("refresh", _counts(res.summary.resource_changes), p.failures)
 

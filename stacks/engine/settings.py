@@ -12,7 +12,10 @@ The functions at the bottom drive `pulumi.automation` and turn its failures into
 
 State: a local file backend beside the spec (`.mlplat/state`) unless `--backend` or
 PULUMI_BACKEND_URL says otherwise. Secrets: PULUMI_CONFIG_PASSPHRASE(_FILE) or an explicit
-`--secrets-provider` (KMS, Vault); mlplat never makes a passphrase up."""
+`--secrets-provider` (KMS, Vault); mlplat never makes a passphrase up.
+
+The Pulumi CLI runs in `.mlplat/workspace/<stack>/`, not where mlplat was started: every path
+handed to it (a file:// backend, PULUMI_CONFIG_PASSPHRASE_FILE) is made absolute first."""
 
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +73,12 @@ class EngineFailed(MlplatError):
     """The engine ran and an operation failed (DESIGN 5: exit 1)."""
 
     exit_code = 1
+
+
+class EngineInterrupted(MlplatError):
+    """Ctrl-C (or SIGTERM) reached mlplat while the Pulumi CLI ran; the CLI was asked to cancel."""
+
+    exit_code = 130  # as for any interrupted command (cli/main.py maps KeyboardInterrupt the same)
 
 
 # --------------------------------------------------------------------------- naming
@@ -142,12 +151,17 @@ def resolve_backend(
         )
     local_dir = None
     if url.startswith("file://"):
-        raw = url[len("file://"):].split("?", 1)[0]
+        raw, sep, query = url[len("file://"):].partition("?")
         if not raw:
             raise MlplatError(f"{source}: file:// backend URL without a directory: {url!r}")
         local_dir = Path(raw).expanduser()
         if not local_dir.is_absolute():
             local_dir = (Path.cwd() / local_dir).resolve()
+        # The CLI runs in the workspace dir (LocalWorkspace passes work_dir as the cwd of every
+        # command: pulumi/automation/_local_workspace.py:654, _cmd.py:234-241), so a relative
+        # URL would name another directory there. Hand it the directory mlplat created; Pulumi's
+        # own options (?no_tmp_dir=…) ride along untouched.
+        url = "file://" + local_dir.as_posix() + sep + query
     return Backend(url, source, local_dir)
 
 
@@ -167,6 +181,9 @@ def prepare_backend(backend: Backend) -> None:
 class Secrets:
     provider: str | None  # for `stack init --secrets-provider`; None: the backend's own (Pulumi Cloud)
     source: str  # "--secrets-provider" | "PULUMI_CONFIG_PASSPHRASE" | "PULUMI_CONFIG_PASSPHRASE_FILE" | "service"
+    # | "the stack's state" (an existing stack's own provider, read from its state)
+    env: Mapping[str, str] = field(default_factory=dict)  # what the CLI needs in its environment (paths only)
+    note: str | None = None
 
 
 def _no_secrets_message(backend: Backend) -> str:
@@ -179,20 +196,27 @@ def _no_secrets_message(backend: Backend) -> str:
     )
 
 
-def _passphrase_source(env: Mapping[str, str]) -> str | None:
-    """Which passphrase variable Pulumi will use; MlplatError when one is set but unusable."""
+def _passphrase_source(env: Mapping[str, str]) -> Secrets | None:
+    """The passphrase variable Pulumi will use, as Pulumi decides it; MlplatError when it cannot work.
+
+    Pulumi (pkg/secrets/passphrase/manager.go, readPassphrase) takes PULUMI_CONFIG_PASSPHRASE
+    when it is set at all, even empty, and only then PULUMI_CONFIG_PASSPHRASE_FILE when that is
+    set and not empty, resolving a relative file against its own working directory. mlplat
+    agrees on which one counts and hands the CLI the file's absolute path.
+    """
     if "PULUMI_CONFIG_PASSPHRASE" in env:
+        note = None
         if env["PULUMI_CONFIG_PASSPHRASE"] == "":
-            raise MlplatError(
-                "PULUMI_CONFIG_PASSPHRASE is set but empty: an empty passphrase does not protect the "
-                "secrets in the state; set a real one or use --secrets-provider"
-            )
-        return "PULUMI_CONFIG_PASSPHRASE"
-    path = env.get("PULUMI_CONFIG_PASSPHRASE_FILE")
+            note = ("PULUMI_CONFIG_PASSPHRASE is set but empty: Pulumi uses the empty passphrase, which "
+                    "does not protect the secrets in the state")
+        return Secrets("passphrase", "PULUMI_CONFIG_PASSPHRASE", note=note)
+    path = env.get("PULUMI_CONFIG_PASSPHRASE_FILE", "")
     if path:
-        if not Path(path).expanduser().is_file():
-            raise MlplatError(f"PULUMI_CONFIG_PASSPHRASE_FILE={path}: no such file")
-        return "PULUMI_CONFIG_PASSPHRASE_FILE"
+        absolute = (Path.cwd() / Path(path).expanduser()).resolve()
+        if not absolute.is_file():
+            raise MlplatError(f"PULUMI_CONFIG_PASSPHRASE_FILE={path}: no such file ({absolute})")
+        return Secrets("passphrase", "PULUMI_CONFIG_PASSPHRASE_FILE",
+                       env={"PULUMI_CONFIG_PASSPHRASE_FILE": str(absolute)})
     return None
 
 
@@ -204,10 +228,10 @@ def resolve_secrets(
     if secrets_provider:
         sp = secrets_provider.strip()
         if sp == "passphrase":
-            source = _passphrase_source(env)
-            if source is None:
+            found = _passphrase_source(env)
+            if found is None:
                 raise MlplatError("--secrets-provider passphrase: " + _no_secrets_message(backend))
-            return Secrets("passphrase", "--secrets-provider")
+            return Secrets("passphrase", "--secrets-provider", found.env, found.note)
         if sp in ("default", "service"):
             if not backend.is_service:
                 raise MlplatError(
@@ -221,16 +245,76 @@ def resolve_secrets(
             f"--secrets-provider: unsupported secrets provider {sp!r}; expected passphrase, "
             "awskms://…, hashivault://…, gcpkms://… or azurekeyvault://…"
         )
-    source = _passphrase_source(env)
-    if source is not None:
-        return Secrets("passphrase", source)
+    found = _passphrase_source(env)
+    if found is not None:
+        return found
     if backend.is_service:
         # Pulumi Cloud encrypts each stack with its own key: nothing to invent, nothing to ask.
         return Secrets(None, "service")
     raise MlplatError(_no_secrets_message(backend))
 
 
+def state_secrets_provider(deployment: Mapping[str, Any] | None) -> str | None:
+    """The secrets provider an existing stack was created with, from its exported state.
+
+    `deployment.secrets_providers` is {"type": "passphrase"|"cloud"|"service", "state": …}; a
+    key service ("cloud") keeps its URL in the state. None when the state does not say.
+    """
+    sp = (deployment or {}).get("secrets_providers") or {}
+    kind = sp.get("type") if isinstance(sp, Mapping) else None
+    if kind == "passphrase":
+        return "passphrase"
+    if kind == "service":
+        return "service"
+    if kind == "cloud":
+        url = (sp.get("state") or {}).get("url") if isinstance(sp.get("state"), Mapping) else None
+        return str(url) if url else None
+    return None
+
+
+def stack_secrets(requested: Secrets, deployment: Mapping[str, Any] | None, stack: str) -> Secrets:
+    """Which secrets provider an existing stack really uses, and a note when it is not the requested one.
+
+    Pulumi hands `--secrets-provider` only to `stack init` (pulumi/automation/
+    _local_workspace.py:446-452): an existing stack keeps its own, whatever is asked. With the
+    workspace's Pulumi.<stack>.yaml absent (a fresh CI checkout: `.mlplat/` is not committed),
+    PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER makes the CLI use, and write back, the one in the
+    state (pulumi/pulumi tests/smoke_test.go TestSecretsProvidersFallbackSmoke).
+    """
+    actual = state_secrets_provider(deployment)
+    wanted = "service" if requested.provider in (None, "default") else requested.provider
+    if actual is None or actual == wanted:
+        return requested
+    how = {"passphrase": "a passphrase", "service": "the Pulumi Cloud per-stack key"}.get(actual, actual)
+    if requested.source == "--secrets-provider":
+        unused = f"; --secrets-provider {requested.provider} is not used"
+    elif requested.source.startswith("PULUMI_CONFIG_PASSPHRASE"):
+        unused = f"; {requested.source} is not used"
+    else:
+        unused = ""
+    note = (f"stack {stack} keeps the secrets provider it was created with, {how}{unused} "
+            "(change it on purpose with `pulumi stack change-secrets-provider`)")
+    return Secrets(actual, "the stack's state", requested.env, note)
+
+
 # --------------------------------------------------------------------------- project, config, tags
+
+
+# Operator-side settings: who runs mlplat and from where, not what the environment is. As stack
+# config they would become inputs of the providers in the state (explicit ones through
+# provider_config_transformation, default ones directly), and `destroy`/`refresh`, which do not
+# run the program, would reuse them on another machine. Each provider reads them from the
+# environment of the CLI, which mlplat passes on: the variable to use instead.
+OPERATOR_CONFIG: dict[str, str] = {
+    "aws:profile": "AWS_PROFILE",
+    "aws:accessKey": "AWS_ACCESS_KEY_ID",
+    "aws:secretKey": "AWS_SECRET_ACCESS_KEY",
+    "aws:token": "AWS_SESSION_TOKEN",
+    "aws:endpoints": "AWS_ENDPOINT_URL (every service) or AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_S3)",
+    "aws:sharedCredentialsFiles": "AWS_SHARED_CREDENTIALS_FILE",
+    "aws:sharedConfigFiles": "AWS_CONFIG_FILE",
+    "kubernetes:kubeconfig": "KUBECONFIG",
+}
 
 
 def parse_config_items(items: Iterable[str]) -> dict[str, str]:
@@ -260,6 +344,17 @@ def stack_config(resolved: ResolvedPlatform, extra: Mapping[str, str] | None = N
         if context:
             config["kubernetes:context"] = context
     for key, value in (extra or {}).items():
+        if key in OPERATOR_CONFIG:
+            raise MlplatError(
+                f"--config {key}: operator settings are not saved in the stack (its providers would keep "
+                "them in the state, and destroy/refresh would reuse them on another machine); "
+                f"set {OPERATOR_CONFIG[key]} in the environment instead"
+            )
+        if is_secret_config(key):
+            raise MlplatError(
+                f"--config {key}: a secret value does not go on a command line (`ps` shows it to every "
+                "user of the machine); give it to the provider through its environment variable"
+            )
         if key.partition(":")[2] in ("defaultTags", "ignoreTags"):
             raise MlplatError(
                 f"--config {key}: ownership tags come from the spec (metadata.labels and DESIGN 4 tags)"
@@ -306,10 +401,26 @@ def workspace_dir(resolved: ResolvedPlatform) -> Path:
     return spec_dir(resolved.source) / WORKSPACE_DIR / stack_name(resolved)
 
 
+def cli_env(backend: Backend, secrets: Secrets) -> dict[str, str]:
+    """What every Pulumi command gets in its environment on top of the inherited one.
+
+    Only locations and switches: the passphrase and credentials stay in the inherited
+    environment (workspace options are printed in reprs: _local_workspace.py:182-188).
+    """
+    return {
+        "PULUMI_BACKEND_URL": backend.url,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        # An existing stack's secrets manager comes from its state when Pulumi.<stack>.yaml is
+        # missing (fresh checkout), instead of Pulumi falling back to asking for a passphrase.
+        "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER": "true",
+        **secrets.env,
+    }
+
+
 def workspace_options(
-    resolved: ResolvedPlatform, backend: Backend, secrets: Secrets
+    resolved: ResolvedPlatform, backend: Backend, secrets: Secrets, pulumi_command: Any = None
 ) -> auto.LocalWorkspaceOptions:
-    """LocalWorkspace options: project settings, backend, secrets provider.
+    """LocalWorkspace options: project settings, backend, secrets provider, the CLI to run.
 
     The passphrase is never copied into the options (they are printed in reprs): the Pulumi
     CLI reads it from the environment it inherits.
@@ -320,7 +431,77 @@ def workspace_options(
         work_dir=str(workspace_dir(resolved)),
         project_settings=project_settings(resolved, backend),
         secrets_provider=secrets.provider,
-        env_vars={"PULUMI_BACKEND_URL": backend.url, "PULUMI_SKIP_UPDATE_CHECK": "true"},
+        env_vars=cli_env(backend, secrets),
+        pulumi_command=pulumi_command,
+    )
+
+
+# --------------------------------------------------------------------------- provider plugins
+
+# The provider packages the program imports, by target: the plugin each needs is the one its
+# wheel declares in pulumi-plugin.json (what Pulumi's own language host reads to find plugins).
+PLUGIN_PACKAGES: dict[str, tuple[str, ...]] = {
+    "aws": ("pulumi_aws", "pulumi_kubernetes", "pulumi_random"),
+    "kubernetes": ("pulumi_kubernetes", "pulumi_random"),
+}
+
+
+def provider_plugins(provider: str) -> list[tuple[str, str]]:
+    """[(plugin name, version)] to install before running the program for a `provider` target.
+
+    The inline program's language server reports no required plugins
+    (pulumi/automation/_server.py:44-45), so without this the CLI fetches each plugin the first
+    time a resource needs it, in the middle of a preview.
+    """
+    import json
+    from importlib import metadata
+
+    out: list[tuple[str, str]] = []
+    for package in PLUGIN_PACKAGES.get(provider, PLUGIN_PACKAGES["aws"]):
+        try:
+            dist = metadata.distribution(package)
+        except metadata.PackageNotFoundError:
+            raise MlplatError(f"the Python package {package} is not installed: pip install mlplat again") from None
+        text = dist.read_text(f"{package}/pulumi-plugin.json")
+        info = json.loads(text) if text else {"name": package.removeprefix("pulumi_"), "version": dist.version}
+        out.append((str(info["name"]), str(info.get("version") or dist.version)))
+    return out
+
+
+def plugin_install_hint(name: str, version: str) -> str:
+    return (
+        f"install it once where the network is reachable: `pulumi plugin install resource {name} {version}` "
+        f"(offline: download pulumi-resource-{name}-v{version}-<os>-<arch>.tar.gz from "
+        f"https://github.com/pulumi/pulumi-{name}/releases and run "
+        f"`pulumi plugin install resource {name} {version} --file THAT.tar.gz`; behind a proxy, set HTTPS_PROXY)"
+    )
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+def recovery_commands(resolved: ResolvedPlatform) -> str:
+    """How to unlock a stack and clear pending operations after an interrupted update.
+
+    A DIY backend (file, s3, gs, azblob) locks a stack with a lock file that `pulumi cancel`
+    deletes (pulumi/pulumi pkg/backend/diy/lock.go, diy/backend.go CancelCurrentUpdate);
+    resources whose operation was in flight stay as `pending_operations` in the state until
+    they are checked and removed (Pulumi's "Recovering from an interrupted update").
+    """
+    import shlex
+
+    stack = stack_name(resolved)
+    ws = shlex.quote(str(workspace_dir(resolved)))
+    state = shlex.quote(f"{stack}.state.json")
+    return (
+        "To recover, once no other run on this stack is still going (with the same passphrase or "
+        "credentials in the environment):\n"
+        f"  cd {ws}\n"
+        f"  pulumi cancel --yes --stack {stack}    # deletes the lock the interrupted run left\n"
+        f"  pulumi stack export --stack {stack} --file {state}\n"
+        "  # check each entry of deployment.pending_operations in the cloud console, delete the entries\n"
+        f"  pulumi stack import --stack {stack} --file {state}\n"
+        "then run `mlplat refresh` and `mlplat up` again."
     )
 
 
@@ -333,6 +514,11 @@ def _snake(key: str) -> str:
 
 # Provider arguments the program derives from the spec: stack config never overrides them.
 SPEC_OWNED_PROVIDER_ARGS = frozenset({"region", "default_tags", "context", "kubeconfig"})
+
+
+def pkg_of(provider_type: str) -> str:
+    """`pulumi:providers:aws` → `aws`."""
+    return provider_type.split(":", 2)[2]
 
 
 def provider_config_transformation(config: Mapping[str, str]) -> Callable[[Any], Any]:
@@ -355,12 +541,14 @@ def provider_config_transformation(config: Mapping[str, str]) -> Callable[[Any],
 
         if not args.type_.startswith("pulumi:providers:"):
             return None
-        wanted = by_pkg.get(args.type_.split(":", 2)[2])
+        wanted = by_pkg.get(pkg_of(args.type_))
         if not wanted:
             return None
         props = dict(args.props)
         changed = False
         for name, value in wanted.items():
+            if f"{pkg_of(args.type_)}:{name}" in OPERATOR_CONFIG:
+                continue  # never into the state: see OPERATOR_CONFIG
             key = _snake(name)
             if key not in props or key in SPEC_OWNED_PROVIDER_ARGS:
                 continue
@@ -384,4 +572,4 @@ def make_program(resolved: ResolvedPlatform, config: Mapping[str, str]) -> Calla
     return program
 
 
-__all__ = ["BACKEND_SCHEMES", "Backend", "EngineFailed", "INSTALL_HINT", "SECRETS_SCHEMES", "SPEC_OWNED_PROVIDER_ARGS", "STATEFUL_TYPES", "Secrets", "default_backend_url", "find_cli", "is_secret_config", "make_program", "missing_cli_message", "parse_config_items", "prepare_backend", "project_settings", "provider_config_transformation", "resolve_backend", "resolve_secrets", "stack_config", "stack_name", "stack_name_for", "stack_tags", "workspace_dir", "workspace_options"]
+__all__ = ["BACKEND_SCHEMES", "INSTALL_HINT", "OPERATOR_CONFIG", "PLUGIN_PACKAGES", "SECRETS_SCHEMES", "SPEC_OWNED_PROVIDER_ARGS", "STATEFUL_TYPES", "Backend", "EngineFailed", "EngineInterrupted", "Secrets", "cli_env", "default_backend_url", "find_cli", "is_secret_config", "make_program", "missing_cli_message", "parse_config_items", "pkg_of", "plugin_install_hint", "prepare_backend", "project_settings", "provider_config_transformation", "provider_plugins", "recovery_commands", "resolve_backend", "resolve_secrets", "stack_config", "stack_name", "stack_name_for", "stack_secrets", "stack_tags", "state_secrets_provider", "workspace_dir", "workspace_options"]

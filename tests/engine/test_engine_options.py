@@ -126,9 +126,28 @@ def test_no_passphrase_and_no_provider_is_refused_not_invented(storage_spec):
     assert exc.value.exit_code == 2
 
 
-def test_empty_passphrase_is_refused(storage_spec):
-    with pytest.raises(MlplatError, match="empty"):
-        engine.resolve_secrets(None, _file_backend(storage_spec), environ={"PULUMI_CONFIG_PASSPHRASE": ""})
+def test_empty_passphrase_counts_as_set_as_for_pulumi(storage_spec, tmp_path):
+    # Pulumi's readPassphrase (pkg/secrets/passphrase/manager.go) uses PULUMI_CONFIG_PASSPHRASE
+    # whenever it is set, even empty, before the file; an empty _FILE variable counts as unset.
+    pf = tmp_path / "pass"
+    pf.write_text("from-file")
+    s = engine.resolve_secrets(None, _file_backend(storage_spec),
+                               environ={"PULUMI_CONFIG_PASSPHRASE": "", "PULUMI_CONFIG_PASSPHRASE_FILE": str(pf)})
+    assert (s.provider, s.source) == ("passphrase", "PULUMI_CONFIG_PASSPHRASE")
+    assert s.env == {}  # the file is not Pulumi's choice here: not handed over
+    assert "empty" in s.note  # allowed, as Pulumi allows it, but said
+    with pytest.raises(MlplatError, match="PULUMI_CONFIG_PASSPHRASE"):
+        engine.resolve_secrets(None, _file_backend(storage_spec), environ={"PULUMI_CONFIG_PASSPHRASE_FILE": ""})
+
+
+def test_relative_passphrase_file_is_made_absolute(storage_spec, tmp_path, monkeypatch):
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "pass.txt").write_text("s3cret\n")
+    monkeypatch.chdir(tmp_path / "ci")
+    s = engine.resolve_secrets(None, _file_backend(storage_spec),
+                               environ={"PULUMI_CONFIG_PASSPHRASE_FILE": "pass.txt"})
+    # the CLI resolves a relative path against its own cwd, the workspace dir: it gets this one
+    assert s.env == {"PULUMI_CONFIG_PASSPHRASE_FILE": str(tmp_path / "ci" / "pass.txt")}
 
 
 @pytest.mark.parametrize("provider", [
@@ -212,8 +231,8 @@ def test_kubernetes_stack_config_has_the_spec_context(k8s_spec):
 
 def test_extra_config_adds_but_cannot_contradict_the_spec(storage_spec):
     resolved = load_platform(storage_spec, "dev")
-    cfg = engine.stack_config(resolved, {"aws:profile": "ops", "aws:region": "us-east-1"})
-    assert cfg == {"aws:region": "us-east-1", "aws:profile": "ops"}
+    cfg = engine.stack_config(resolved, {"aws:skipCredentialsValidation": "true", "aws:region": "us-east-1"})
+    assert cfg == {"aws:region": "us-east-1", "aws:skipCredentialsValidation": "true"}
     with pytest.raises(MlplatError, match="the spec sets aws:region=us-east-1"):
         engine.stack_config(resolved, {"aws:region": "eu-west-1"})
 
@@ -252,20 +271,20 @@ class _Args:
 
 def test_explicit_provider_receives_stack_config():
     t = engine.provider_config_transformation({
-        "aws:region": "eu-west-1", "aws:skipCredentialsValidation": "true",
-        "aws:endpoints": '[{"s3": "http://127.0.0.1:5000"}]', "aws:unknownKey": "x",
+        "aws:region": "eu-west-1", "aws:skipCredentialsValidation": "true", "aws:maxRetries": "3",
+        "aws:unknownKey": "x",
     })
     # pulumi-aws fills skip_credentials_validation=False itself: config must win over that default
-    props = {"region": "us-east-1", "skip_credentials_validation": "false", "endpoints": None, "profile": None,
+    props = {"region": "us-east-1", "skip_credentials_validation": "false", "max_retries": None, "profile": None,
              "default_tags": '{"tags": {}}'}
     res = t(_Args("pulumi:providers:aws", props))
     assert res.props["region"] == "us-east-1"  # the spec decides the region, not config
     assert res.props["default_tags"] == '{"tags": {}}'
     assert res.props["skip_credentials_validation"] == "true"
-    assert res.props["endpoints"] == '[{"s3": "http://127.0.0.1:5000"}]'
+    assert res.props["max_retries"] == "3"
     assert res.props["profile"] is None
     assert "unknown_key" not in res.props  # only arguments the provider has
-    assert props["endpoints"] is None  # the original dict is not mutated
+    assert props["max_retries"] is None  # the original dict is not mutated
 
 
 def test_default_tags_cannot_come_from_config(storage_spec):
@@ -280,21 +299,32 @@ def test_transformation_ignores_other_resources_and_packages():
     assert t(_Args("pulumi:providers:aws", {"region": "us-east-1"})) is None  # no such arg in config
 
 
-def test_credentials_reach_the_provider_as_secrets():
-    import asyncio
+def test_operator_settings_never_become_provider_inputs():
+    # Even if an earlier mlplat left them in the stack config: inputs of the explicit provider
+    # are saved in the state, and destroy/refresh (which do not run the program) reuse them.
+    t = engine.provider_config_transformation({
+        "aws:profile": "ops", "aws:endpoints": '[{"s3": "http://127.0.0.1:5000"}]', "aws:secretKey": "abc",
+        "aws:accessKey": "AKIA", "aws:token": "tok", "kubernetes:kubeconfig": "/home/me/.kube/config",
+    })
+    aws_props = {"profile": None, "endpoints": None, "secret_key": None, "access_key": None, "token": None}
+    assert t(_Args("pulumi:providers:aws", aws_props)) is None  # nothing to change: nothing copied
+    assert t(_Args("pulumi:providers:kubernetes", {"kubeconfig": None})) is None
 
-    import pulumi
 
-    t = engine.provider_config_transformation({"aws:secretKey": "abc"})
-    loop = asyncio.new_event_loop()  # Outputs need one; the program always runs inside one
-    try:
-        asyncio.set_event_loop(loop)
-        res = t(_Args("pulumi:providers:aws", {"secret_key": None}))
-        assert isinstance(res.props["secret_key"], pulumi.Output)
-        assert loop.run_until_complete(res.props["secret_key"].is_secret())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+@pytest.mark.parametrize("key,env_var", [
+    ("aws:profile", "AWS_PROFILE"), ("aws:endpoints", "AWS_ENDPOINT_URL_<SERVICE>"),
+    ("aws:secretKey", "AWS_SECRET_ACCESS_KEY"), ("aws:token", "AWS_SESSION_TOKEN"),
+    ("kubernetes:kubeconfig", "KUBECONFIG"),
+])
+def test_operator_settings_are_refused_as_config_with_the_variable_to_use(storage_spec, key, env_var):
+    with pytest.raises(MlplatError, match="operator settings are not saved in the stack") as exc:
+        engine.stack_config(load_platform(storage_spec, "dev"), {key: "x"})
+    assert env_var in str(exc.value) and exc.value.exit_code == 2
+
+
+def test_secret_config_is_refused_on_the_command_line(storage_spec):
+    with pytest.raises(MlplatError, match="does not go on a command line"):
+        engine.stack_config(load_platform(storage_spec, "dev"), {"aws:someApiToken": "x"})
 
 
 # --------------------------------------------------------------------------- missing CLI

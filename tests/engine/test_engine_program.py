@@ -1,6 +1,6 @@
 """The engine's inline program under Pulumi mocks: the same resources as the offline plan, and
 the stack's `aws:*` config reaching the program's explicit provider (how the integration
-tests point it at moto, and how `--config aws:profile=…` takes effect).
+tests tune it for moto), but never the operator's own settings (profile, endpoints).
 
 No Pulumi CLI: the program runs in-process against Pulumi's mock monitor, as the offline
 engine does (fresh event loop, runtime settings reset afterwards).
@@ -52,7 +52,6 @@ def _run_program(program, project: str, stack: str) -> list[tuple[str, str, dict
 def test_inline_program_forwards_stack_config_to_the_explicit_provider(storage_spec):
     resolved = load_platform(storage_spec, "dev")
     config = engine.stack_config(resolved, {
-        "aws:endpoints": '[{"s3": "http://127.0.0.1:5000"}]',
         "aws:skipCredentialsValidation": "true",
         "aws:s3UsePathStyle": "true",
     })
@@ -61,8 +60,23 @@ def test_inline_program_forwards_stack_config_to_the_explicit_provider(storage_s
     assert len(providers) == 1
     p = providers[0]
     assert p["region"] == "us-east-1"
-    assert p["endpoints"] == '[{"s3": "http://127.0.0.1:5000"}]'
     assert p["skipCredentialsValidation"] == "true" and p["s3UsePathStyle"] == "true"
+
+
+def test_operator_config_never_becomes_an_input_of_the_explicit_provider(storage_spec, monkeypatch):
+    # Provider inputs are what the state keeps and what destroy/refresh reuse without running
+    # the program. Even stack config an earlier mlplat saved (aws:profile, aws:endpoints) must
+    # not get there; the provider plugin reads AWS_PROFILE / AWS_ENDPOINT_URL_* itself.
+    monkeypatch.setenv("AWS_PROFILE", "ops")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:4566")
+    resolved = load_platform(storage_spec, "dev")
+    config = {**engine.stack_config(resolved), "aws:profile": "ops",
+              "aws:endpoints": '[{"s3": "http://127.0.0.1:5000"}]', "aws:skipCredentialsValidation": "true"}
+    seen = _run_program(engine.make_program(resolved, config), resolved.name, engine.stack_name(resolved))
+    (p,) = [inputs for typ, name, inputs in seen if typ == "pulumi:providers:aws"]
+    assert "profile" not in p and "endpoints" not in p
+    assert "ops" not in repr(p) and "4566" not in repr(p)  # nor from the environment
+    assert p["skipCredentialsValidation"] == "true"  # other config still reaches it
 
 
 def test_inline_program_registers_what_the_offline_plan_shows(storage_spec):

@@ -1,4 +1,4 @@
-"""open_stack against a recording stand-in for the Pulumi CLI.
+"""open_stack against a recording stand-in for the Pulumi CLI (tests/engine/standin.py).
 
 The real Automation API runs; only the `pulumi` executable is a small script that logs its
 arguments and environment and answers like the CLI (`version`, `config --json`). This checks
@@ -8,8 +8,6 @@ the commands mlplat makes Pulumi run: where, with which backend, config, secrets
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,65 +15,34 @@ from mlplat.stacks import engine
 from mlplat.stacks.errors import MlplatError
 from mlplat.stacks.platform_spec.resolve import load_platform
 
-FAKE = """\
-#!{python}
-import json, os, sys
-args = sys.argv[1:]
-with open(os.environ["FAKE_PULUMI_LOG"], "a") as f:
-    f.write(json.dumps({{"argv": args, "cwd": os.getcwd(), "backend": os.environ.get("PULUMI_BACKEND_URL"),
-                        "passphrase": os.environ.get("PULUMI_CONFIG_PASSPHRASE")}}) + "\\n")
-if args[:1] == ["version"]:
-    print(os.environ.get("FAKE_PULUMI_VERSION", "v3.223.0"))
-elif args[:1] == ["config"] and "--json" in args:
-    print(os.environ.get("FAKE_PULUMI_CONFIG", "{{}}"))
-elif args[:3] == ["stack", "tag", "set"] and os.environ.get("FAKE_PULUMI_NO_TAGS"):
-    sys.stderr.write("error: stack tags are not supported by this backend\\n")
-    sys.exit(1)
-elif args[:2] == ["stack", "select"] and os.environ.get("FAKE_PULUMI_LOGIN_FAILS"):
-    sys.stderr.write("error: could not log in to s3://nope: NoSuchBucket\\n")
-    sys.exit(255)
-elif args[:1] in (["preview"], ["up"], ["destroy"], ["refresh"]):
-    changes = json.loads(os.environ.get("FAKE_PULUMI_CHANGES", '{{"create": 2}}'))
-    print("Previewing update (fake):")
-    with open(args[args.index("--event-log") + 1], "a") as f:
-        f.write(json.dumps({{"sequence": 1, "timestamp": 0, "summaryEvent": {{
-            "maybeCorrupt": False, "durationSeconds": 0, "resourceChanges": changes, "PolicyPacks": {{}}}}}}) + "\\n")
-        # the CLI ends every event log with a cancel event: the SDK's watcher stops on it
-        f.write(json.dumps({{"sequence": 2, "timestamp": 0, "cancelEvent": {{}}}}) + "\\n")
-elif args[:2] == ["stack", "history"]:
-    changes = json.loads(os.environ.get("FAKE_PULUMI_CHANGES", '{{"create": 2}}'))
-    print(json.dumps([{{"kind": "update", "startTime": "2026-01-01T00:00:00.000Z", "message": "", "environment": {{}},
-                       "config": {{}}, "result": "succeeded", "resourceChanges": changes}}]))
-elif args[:2] == ["stack", "output"]:
-    print("{{}}")
-"""
+
+@pytest.fixture
+def standin(tmp_path, monkeypatch, clean_engine_env):
+    from tests.engine.standin import install
+
+    s = install(tmp_path, monkeypatch)
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "p4ss")
+    return s
 
 
 @pytest.fixture
-def recording_cli(tmp_path, monkeypatch, clean_engine_env):
-    bindir = tmp_path / "fakebin"
-    bindir.mkdir()
-    exe = bindir / "pulumi"
-    exe.write_text(FAKE.format(python=sys.executable), encoding="utf-8")
-    exe.chmod(0o755)
-    log = tmp_path / "pulumi.log"
-    monkeypatch.setenv("PATH", str(bindir) + os.pathsep + os.environ.get("PATH", ""))
-    monkeypatch.setenv("FAKE_PULUMI_LOG", str(log))
-    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "p4ss")
+def recording_cli(standin):
+    """The calls so far, as {argv, cwd, backend, passphrase} (what these tests look at)."""
 
     def calls() -> list[dict]:
-        return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        return [{**c, "backend": c["env"].get("PULUMI_BACKEND_URL"),
+                 "passphrase": c["env"].get("PULUMI_CONFIG_PASSPHRASE")} for c in standin.calls()]
 
     return calls
 
 
 def _after_version(calls):
-    return [c for c in calls if c["argv"][:1] != ["version"]]
+    return [c for c in calls if c["argv"][:1] != ["version"] and c["argv"][:2] != ["plugin", "install"]]
 
 
 def test_open_stack_selects_the_environment_stack_beside_the_spec(storage_spec, recording_cli):
     resolved = load_platform(storage_spec, "prod")
-    session = engine.open_stack(resolved, engine.EngineOptions(config={"aws:profile": "ops"}))
+    session = engine.open_stack(resolved, engine.EngineOptions(config={"aws:skipRegionValidation": "true"}))
     calls = _after_version(recording_cli())
     workdir = storage_spec.resolve().parent / ".mlplat" / "workspace" / "demo-prod"
     state = storage_spec.resolve().parent / ".mlplat" / "state"
@@ -84,7 +51,7 @@ def test_open_stack_selects_the_environment_stack_beside_the_spec(storage_spec, 
     assert all(c["backend"] == "file://" + state.as_posix() for c in calls)
     assert calls[0]["argv"][:2] == ["stack", "select"] and "demo-prod" in calls[0]["argv"]
     set_all = next(c["argv"] for c in calls if c["argv"][:2] == ["config", "set-all"])
-    assert "aws:region=us-east-1" in set_all and "aws:profile=ops" in set_all
+    assert "aws:region=us-east-1" in set_all and "aws:skipRegionValidation=true" in set_all
     tags = {tuple(c["argv"][3:5]) for c in calls if c["argv"][:3] == ["stack", "tag", "set"]}
     assert tags == {("mlplat:platform", "demo"), ("mlplat:environment", "prod"), ("mlplat:profile", "prod"),
                     ("mlplat:spec", str(storage_spec))}
@@ -97,40 +64,34 @@ def test_open_stack_selects_the_environment_stack_beside_the_spec(storage_spec, 
     assert session.notes == []
 
 
-def test_credentials_in_config_are_set_as_secrets(storage_spec, recording_cli):
-    engine.open_stack(load_platform(storage_spec, "dev"), engine.EngineOptions(config={"aws:secretKey": "abc"}))
-    set_all = next(c["argv"] for c in recording_cli() if c["argv"][:2] == ["config", "set-all"])
-    assert set_all[set_all.index("aws:secretKey=abc") - 1] == "--secret"
-
-
-def test_config_from_an_earlier_run_is_removed(storage_spec, recording_cli, monkeypatch):
+def test_config_from_an_earlier_run_is_removed(storage_spec, recording_cli, standin):
     # The spec (plus this run's --config) is the whole config: an endpoint set by an earlier
     # run must not linger and silently redirect the provider.
-    monkeypatch.setenv("FAKE_PULUMI_CONFIG", json.dumps({
+    standin.set(config={
         "aws:region": {"value": "us-east-1", "secret": False},
         "aws:endpoints": {"value": "[]", "secret": False},
-    }))
+    })
     engine.open_stack(load_platform(storage_spec, "dev"))
     rm = [c["argv"] for c in recording_cli() if c["argv"][:2] == ["config", "rm-all"]]
     assert rm and "aws:endpoints" in rm[0] and "aws:region" not in rm[0]
 
 
-def test_backends_without_stack_tags_only_get_a_note(storage_spec, recording_cli, monkeypatch):
-    monkeypatch.setenv("FAKE_PULUMI_NO_TAGS", "1")
+def test_backends_without_stack_tags_only_get_a_note(storage_spec, recording_cli, standin):
+    standin.set(no_tags=True)
     session = engine.open_stack(load_platform(storage_spec, "dev"))
     assert session.notes and "stack tags not set" in session.notes[0]
 
 
-def test_backend_login_failure_is_a_user_error(storage_spec, recording_cli, monkeypatch):
-    monkeypatch.setenv("FAKE_PULUMI_LOGIN_FAILS", "1")
+def test_backend_login_failure_is_a_user_error(storage_spec, recording_cli, standin):
+    standin.set(select_error="error: could not log in to s3://nope: NoSuchBucket")
     with pytest.raises(MlplatError) as exc:
         engine.open_stack(load_platform(storage_spec, "dev"), engine.EngineOptions(backend="s3://nope"))
     assert exc.value.exit_code == 2
     assert "selecting stack demo-dev in s3://nope" in str(exc.value) and "NoSuchBucket" in str(exc.value)
 
 
-def test_too_old_pulumi_cli_is_a_user_error(storage_spec, recording_cli, monkeypatch):
-    monkeypatch.setenv("FAKE_PULUMI_VERSION", "v2.0.0")
+def test_too_old_pulumi_cli_is_a_user_error(storage_spec, recording_cli, standin, monkeypatch):
+    standin.set(version="v2.0.0")
     monkeypatch.delenv("PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK", raising=False)
     with pytest.raises(MlplatError, match="unsupported Pulumi CLI version") as exc:
         engine.open_stack(load_platform(storage_spec, "dev"))
@@ -149,9 +110,9 @@ def test_secrets_provider_is_given_to_the_workspace(storage_spec, recording_cli,
 
 
 @pytest.fixture
-def session(storage_spec, recording_cli, monkeypatch):
+def session(storage_spec, recording_cli, standin):
     # a CLI recent enough for inline destroy/refresh (3.181+) that still logs events to a file
-    monkeypatch.setenv("FAKE_PULUMI_VERSION", "v3.200.0")
+    standin.set(version="v3.200.0")
     return engine.open_stack(load_platform(storage_spec, "prod"))
 
 
@@ -168,11 +129,11 @@ def test_preview_passes_targets_and_reads_the_summary(session, recording_cli):
     assert [argv[i + 1] for i, a in enumerate(argv) if a == "--target"] == urns
     assert "--target-dependents" in argv
     assert result.changes == {"create": 2} and result.summary == "2 to create"
-    assert "Previewing update (fake):" in lines  # streamed through on_output
+    assert "Previewing update (stand-in):" in lines  # streamed through on_output
 
 
-def test_destroy_of_targets_and_of_everything(session, recording_cli, monkeypatch):
-    monkeypatch.setenv("FAKE_PULUMI_CHANGES", '{"delete": 3}')
+def test_destroy_of_targets_and_of_everything(session, recording_cli, standin):
+    standin.set(changes={"delete": 3})
     result = engine.run_destroy(session, ["urn:a", "urn:b"])
     argv = _op(recording_cli(), "destroy")
     assert [argv[i + 1] for i, a in enumerate(argv) if a == "--target"] == ["urn:a", "urn:b"]
