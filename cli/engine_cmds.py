@@ -104,7 +104,9 @@ def _open(resolved: Any, opts: Any) -> Any:
     session = eng.open_stack(resolved, opts)
     for note in session.notes:
         _info(f"note: {note}")
-    _info(f"stack {eng.stack_name(resolved)} · state {session.backend.url} · secrets {session.secrets.source}")
+    secrets = session.secrets
+    _info(f"stack {eng.stack_name(resolved)} · state {session.backend.url} · "
+          f"secrets {secrets.provider or 'service'} ({secrets.source})")
     return session
 
 

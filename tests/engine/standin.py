@@ -53,7 +53,12 @@ def events(path, changes, summary=True):
         f.write(json.dumps({"sequence": 2, "timestamp": 0, "cancelEvent": {}}) + "\n")
 
 def flag(name):
-    return args[args.index(name) + 1] if name in args else None
+    for i, a in enumerate(args):
+        if a == name:
+            return args[i + 1]
+        if a.startswith(name + "="):  # the SDK writes --client=HOST:PORT (_stack.py:428)
+            return a.split("=", 1)[1]
+    return None
 
 op = args[0] if args else ""
 if op == "version":
