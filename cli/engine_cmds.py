@@ -191,8 +191,10 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
     session = _open(resolved, opts)
     # Protection is read from the state, not the profile: Pulumi refuses to delete what the state
     # protects (an earlier profile, `pulumi state protect`), and a full destroy would stop half-way.
-    teardown = eng.teardown_plan(eng.state_resources(session), protected)
-    summary = eng.teardown_summary(plan, state_keep=teardown.keep)
+    state = eng.state_resources(session)
+    teardown = eng.teardown_plan(state, protected)
+    deployed = any(r.get("custom") for r in state)
+    summary = eng.teardown_summary(plan, keep_protected=protected, state_keep=teardown.keep if deployed else None)
     if protected:
         _info(f"{stack}: profile {resolved.profile.name} protects data. Protected resources stay, in the cloud "
               "and in the stack's state, with what they need (network, keys) and their own settings; "

@@ -204,6 +204,39 @@ def test_ctrl_c_is_forwarded_once_and_the_cli_cancels_with_its_program_server_al
     assert "Traceback" not in err
 
 
+def test_a_second_interrupt_is_forwarded_too_and_handlers_are_restored(ci, tmp_path):
+    # Unit level: ForwardingCommand.run in this (main) thread, interrupted twice by a timer.
+    import threading
+
+    from mlplat.stacks.engine import EngineInterrupted
+    from mlplat.stacks.engine.process import ForwardingCommand
+
+    ci.set(sleep_on="up", sleep_seconds=30)
+    said: list[str] = []
+    command = ForwardingCommand(notice=said.append)
+    before = signal.getsignal(signal.SIGINT)
+    running = Path(str(ci.log) + ".running")
+    events = tmp_path / "events.log"
+    events.write_text("")
+
+    def interrupt_twice() -> None:
+        deadline = time.time() + 60
+        while not running.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.15)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Thread(target=interrupt_twice)
+    timer.start()
+    with pytest.raises(EngineInterrupted, match="interrupted and cancelled"):
+        command.run(["up", "--event-log", str(events)], str(tmp_path), {})
+    timer.join()
+    assert ci.call("up")["signals"] == ["SIGINT", "SIGINT"]  # the CLI's "terminate now"
+    assert said[0].startswith("interrupt received") and said[1].startswith("second interrupt")
+    assert signal.getsignal(signal.SIGINT) is before  # mlplat's own Ctrl-C handling is back
+
+
 def test_locked_stack_gives_the_recovery_commands(ci, tmp_path):
     ci.set(locked=True)
     res = _run("up", SPEC, "--env", "dev", "--yes")

@@ -1,14 +1,15 @@
 """The real Pulumi engine against an emulated AWS: up, preview, refresh and destroy of a
 storage-only platform on a moto server at 127.0.0.1.
 
-Needs the Pulumi CLI on PATH (and, on the first run, network access for Pulumi to fetch the
-`aws` resource plugin matching the installed pulumi-aws); skipped cleanly otherwise:
+Needs the Pulumi CLI on PATH (and, on the first run, network access for mlplat to install
+the aws, kubernetes and random resource plugins matching the installed SDKs); skipped cleanly
+otherwise:
 
     pytest -m engine tests/engine
 
-The program's explicit aws provider reaches moto through stack config (`--config aws:…`),
-which mlplat forwards to explicit providers: endpoints for every service the storage
-component uses, static test credentials, and no account/metadata lookups.
+The program's aws provider reaches moto as any operator's would: credentials and the endpoint
+from the environment (AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL), never saved in the state; stack
+config (`--config aws:…`) only turns off the account and metadata lookups moto cannot answer.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ pytestmark = [
 ]
 
 REGION = "us-east-1"
-SERVICES = ("s3", "sts", "kms", "iam", "ec2", "logs", "resourcegroupstaggingapi")
 
 
 def _free_port() -> int:
@@ -69,12 +69,8 @@ def aws_env(moto_url, monkeypatch):
 
 @pytest.fixture
 def config(aws_env) -> list[str]:
-    """`--config` options pointing the program's aws provider at moto."""
-    endpoints = json.dumps([{svc: aws_env for svc in SERVICES}])
+    """`--config` options letting the program's aws provider work against moto (AWS_ENDPOINT_URL)."""
     items = {
-        "aws:endpoints": endpoints,
-        "aws:accessKey": "testing",
-        "aws:secretKey": "testing",
         "aws:skipCredentialsValidation": "true",
         "aws:skipRequestingAccountId": "true",
         "aws:skipMetadataApiCheck": "true",
