@@ -12,7 +12,7 @@ the stack stays locked, resources stay as pending operations. A signal sent to m
 error mapping), with two differences: the CLI gets its own session, so a terminal's Ctrl-C
 reaches it once, through mlplat; and while it runs, SIGINT/SIGTERM to mlplat are forwarded as
 SIGINT, which the CLI treats as "cancel cleanly" (a second one: "terminate now";
-pulumi/pulumi pkg/backend/cancellation_scope.go). mlplat keeps waiting, so the language server
+pulumi/pulumi pkg/backend/cancellation_scope.go@c8bf1862). mlplat keeps waiting, so the language server
 lives until the CLI has finished cancelling; then EngineInterrupted (exit 130) tells how to
 recover.
 """

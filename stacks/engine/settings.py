@@ -199,7 +199,7 @@ def _no_secrets_message(backend: Backend) -> str:
 def _passphrase_source(env: Mapping[str, str]) -> Secrets | None:
     """The passphrase variable Pulumi will use, as Pulumi decides it; MlplatError when it cannot work.
 
-    Pulumi (pkg/secrets/passphrase/manager.go, readPassphrase) takes PULUMI_CONFIG_PASSPHRASE
+    Pulumi (pulumi/pulumi pkg/secrets/passphrase/manager.go@037bd642, readPassphrase) takes PULUMI_CONFIG_PASSPHRASE
     when it is set at all, even empty, and only then PULUMI_CONFIG_PASSPHRASE_FILE when that is
     set and not empty, resolving a relative file against its own working directory. mlplat
     agrees on which one counts and hands the CLI the file's absolute path.
@@ -279,7 +279,8 @@ def stack_secrets(requested: Secrets, deployment: Mapping[str, Any] | None, stac
     _local_workspace.py:446-452): an existing stack keeps its own, whatever is asked. With the
     workspace's Pulumi.<stack>.yaml absent (a fresh CI checkout: `.mlplat/` is not committed),
     PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER makes the CLI use, and write back, the one in the
-    state (pulumi/pulumi tests/smoke_test.go TestSecretsProvidersFallbackSmoke).
+    state (pulumi/pulumi tests/smoke_test.go@b981dab4 TestSecretsProvidersFallbackSmoke; CLI 3.134.0+,
+    CHANGELOG #17236; inline destroy/refresh need 3.181 anyway).
     """
     actual = state_secrets_provider(deployment)
     wanted = "service" if requested.provider in (None, "default") else requested.provider
@@ -484,7 +485,7 @@ def recovery_commands(resolved: ResolvedPlatform) -> str:
     """How to unlock a stack and clear pending operations after an interrupted update.
 
     A DIY backend (file, s3, gs, azblob) locks a stack with a lock file that `pulumi cancel`
-    deletes (pulumi/pulumi pkg/backend/diy/lock.go, diy/backend.go CancelCurrentUpdate);
+    deletes (pulumi/pulumi pkg/backend/diy/lock.go@1e5fa8de, diy/backend.go CancelCurrentUpdate);
     resources whose operation was in flight stay as `pending_operations` in the state until
     they are checked and removed (Pulumi's "Recovering from an interrupted update").
     """

@@ -382,3 +382,47 @@ def test_command_errors_map_to_exit_codes():
     with pytest.raises(MlplatError) as pw, engine.engine_errors("run", "up of demo-dev"):
         raise fail("error: getting secrets manager: incorrect passphrase")
     assert pw.value.exit_code == 2 and "passphrase" in str(pw.value)
+
+
+def test_missing_summary_event_is_a_user_error_and_other_runtime_errors_pass():
+    # Stack.preview raises a bare RuntimeError when the CLI reported no summary event
+    # (pulumi/automation/_stack.py:597-598): a version mismatch to fix, not an mlplat bug.
+    with pytest.raises(MlplatError, match="without reporting its change summary") as exc, \
+            engine.engine_errors("preview", "preview of demo-dev"):
+        raise RuntimeError("summary event never found")
+    assert exc.value.exit_code == 2
+    with pytest.raises(RuntimeError, match="something else"), engine.engine_errors("preview", "x"):
+        raise RuntimeError("something else")
+
+
+def test_an_empty_update_history_after_up_is_an_engine_failure_not_a_crash():
+    # After `pulumi up` the SDK reads `stack history` and asserts it is not empty
+    # (_stack.py:447-448): the real Stack.up against a workspace whose CLI answers `[]`.
+    from pulumi.automation import Stack
+    from pulumi.automation._cmd import CommandResult
+
+    class Command:
+        version = None
+
+        def run(self, args, cwd, env, on_output=None, on_error=None):
+            return CommandResult("[]" if args[:2] == ["stack", "history"] else "", "", 0)
+
+    class Workspace:
+        pulumi_home, env_vars, program, work_dir, pulumi_command = None, {}, None, ".", Command()
+
+        def serialize_args_for_op(self, name):
+            return []
+
+        def post_command_callback(self, name):
+            return None
+
+        def stack_outputs(self, name):
+            return {}
+
+    stack = object.__new__(Stack)
+    stack.name, stack.workspace = "demo-dev", Workspace()
+    with pytest.raises(engine.EngineFailed, match="no update history") as exc, engine.engine_errors("run", "up"):
+        stack.up()
+    assert exc.value.exit_code == 1
+    with pytest.raises(AssertionError), engine.engine_errors("run", "up"):
+        raise AssertionError("an mlplat bug stays a bug")  # not from pulumi.automation: not hidden
