@@ -29,11 +29,13 @@ from .common import BucketRef, ClusterRef, Context
 
 COMPONENT = "monitoring"
 STACK_CHART = "kube-prometheus-stack"
-STACK_VERSION = "65.1.1"
+# 88.5.3 (prometheus-operator v0.93.1, kubeVersion >=1.25): prometheus-community/helm-charts tag
+# kube-prometheus-stack-88.5.3; its values key tree is test data in tests/upstream/charts/.
+STACK_VERSION = "88.5.3"
 STACK_REPO = "https://prometheus-community.github.io/helm-charts"
 RELEASE = "kube-prometheus-stack"
 DCGM_CHART = "dcgm-exporter"
-DCGM_VERSION = "3.5.0"
+DCGM_VERSION = "4.8.2"  # NVIDIA/dcgm-exporter tag 4.5.3-4.8.2 (deployment/Chart.yaml)
 DCGM_REPO = "https://nvidia.github.io/dcgm-exporter/helm-charts"
 GRAFANA_SECRET = "grafana-admin"
 DASHBOARD_LABEL = "grafana_dashboard"
@@ -53,6 +55,9 @@ class ScrapeTarget:
     selector: dict[str, str]
     port: str
     path: str = "/metrics"
+    # A pod port without a name (KServe's runtimes declare `containerPort: 8080` unnamed) is
+    # selected by number (PodMonitor `portNumber`).
+    port_number: int | None = None
 
 
 def scrape_targets(
@@ -81,7 +86,9 @@ def scrape_targets(
         elif serving_kind == "bentoml":
             out.append(ScrapeTarget("serving", "PodMonitor", "models", ns("serving"), serving, "http"))
         else:
-            out.append(ScrapeTarget("serving", "PodMonitor", "models", ns("serving"), serving, "aggr-metric"))
+            # KServe Standard mode: the model server itself serves /metrics on 8080
+            # (`prometheus.kserve.io/port: "8080"` on every ClusterServingRuntime, kserve v0.20.0).
+            out.append(ScrapeTarget("serving", "PodMonitor", "models", ns("serving"), serving, "", port_number=8080))
     if "storage" in components and not ctx.aws:
         out.append(ScrapeTarget("storage", "ServiceMonitor", "minio", ns("storage"),
                                 kx.selector_labels(ctx, "storage", "minio"), "api", "/minio/v2/metrics/cluster"))  # fmt: skip
@@ -89,7 +96,11 @@ def scrape_targets(
 
 
 def monitor_spec(t: ScrapeTarget) -> dict[str, Any]:
-    endpoint = {"port": t.port, "path": t.path, "interval": "30s", "scrapeTimeout": "10s"}
+    endpoint: dict[str, Any] = {"path": t.path, "interval": "30s", "scrapeTimeout": "10s"}
+    if t.port_number is not None:
+        endpoint["portNumber"] = t.port_number
+    else:
+        endpoint["port"] = t.port
     key = "endpoints" if t.kind == "ServiceMonitor" else "podMetricsEndpoints"
     return {
         "namespaceSelector": {"matchNames": [t.namespace]},
@@ -131,6 +142,7 @@ def _dashboard(uid: str, title: str, panels: list[dict[str, Any]], tags: list[st
 def serving_dashboard(ctx: Context, kind: str) -> dict[str, Any]:
     """Request rate, error rate and p50/p99 latency per model, from the serving runtime's metrics."""
     ns = kx.namespace_name(ctx, "serving")
+    errors: str | None
     if kind == "seldon":
         req = "seldon_api_executor_server_requests_seconds"
         rate = f'sum by (deployment_name) (rate({req}_count{{namespace="{ns}"}}[5m]))'
@@ -144,19 +156,23 @@ def serving_dashboard(ctx: Context, kind: str) -> dict[str, Any]:
         quant = f'histogram_quantile(QUANTILE, sum by (service, le) (rate({req}_duration_seconds_bucket{{namespace="{ns}"}}[5m])))'
         legend = "{{service}}"
     else:
-        req = "revision_app_request_latencies"
-        rate = f'sum by (configuration_name) (rate(revision_app_request_count{{namespace="{ns}"}}[5m]))'
-        errors = (
-            f'sum by (configuration_name) (rate(revision_app_request_count{{namespace="{ns}",response_code_class!="2xx"}}[5m]))'
-        )
-        quant = f'histogram_quantile(QUANTILE, sum by (configuration_name, le) (rate({req}_bucket{{namespace="{ns}"}}[5m])) / 1000)'
-        legend = "{{configuration_name}}"
+        # KServe Standard mode has no queue-proxy: the model server's own histogram
+        # `request_predict_seconds{model_name}` (python/kserve/kserve/metrics.py, v0.20.0) is all
+        # there is. It carries no status code, so there is no error-rate panel.
+        req = "request_predict_seconds"
+        rate = f'sum by (model_name) (rate({req}_count{{namespace="{ns}"}}[5m]))'
+        errors = None
+        quant = f'histogram_quantile(QUANTILE, sum by (model_name, le) (rate({req}_bucket{{namespace="{ns}"}}[5m])))'
+        legend = "{{model_name}}"
+    # Seconds throughout: the quantile is taken over the bucket rates and nothing is divided
+    # inside histogram_quantile (dividing the rates would rescale counts, not the `le` bounds).
     panels = [
         _panel(1, "Throughput (requests/s)", [(rate, legend)], "reqps", 0, 0),
-        _panel(2, "Errors (requests/s)", [(errors, legend)], "reqps", 12, 0),
         _panel(3, "Latency p50 / p99", [(quant.replace("QUANTILE", "0.5"), f"p50 {legend}"), (quant.replace("QUANTILE", "0.99"), f"p99 {legend}")],
                "s", 0, 8),  # fmt: skip
     ]
+    if errors is not None:
+        panels.insert(1, _panel(2, "Errors (requests/s)", [(errors, legend)], "reqps", 12, 0))
     return _dashboard(f"{ctx.platform}-{ctx.env}-serving"[:40], f"{ctx.platform}/{ctx.env}: model serving", panels, ["serving", kind])
 
 
@@ -232,13 +248,15 @@ def alert_rules(
         if c in ("network", "cluster", "storage", "monitoring"):
             continue
         ns = kx.namespace_name(ctx, c) if not (c == "orchestrator" and orchestrator_kind == "kubeflow-pipelines") else "kubeflow"
+        # absent(... == 1) fires both when every target is down and when the targets vanished
+        # (deleted Deployment, broken selector): `sum(up) == 0` is empty, i.e. silent, then.
         availability.append(
             _rule(
                 f"MlplatComponentDown{''.join(p.title() for p in c.split('_'))}",
-                f'sum(up{{namespace="{ns}"}}) == 0',
+                f'absent(up{{namespace="{ns}"}} == 1)',
                 "5m",
                 "critical",
-                f"{c}: no scrape target of {ns} is up",
+                f"{c}: no scrape target of {ns} is up (or none exists)",
             )
         )
         availability.append(
@@ -253,19 +271,14 @@ def alert_rules(
     if availability:
         groups.append({"name": "mlplat.availability", "rules": availability})
     if "serving" in components and serving_kind:
-        q = serving_dashboard(ctx, serving_kind)["panels"]
-        p99 = q[2]["targets"][1]["expr"]
-        rate, errors = q[0]["targets"][0]["expr"], q[1]["targets"][0]["expr"]
-        groups.append(
-            {
-                "name": "mlplat.serving",
-                "rules": [
-                    _rule("MlplatServingLatencyHigh", f"{p99} > 1", "10m", "warning", "model p99 latency above 1 s"),
-                    _rule("MlplatServingErrorRateHigh", f"({errors}) / ({rate}) > 0.05", "10m", "critical",
-                          "more than 5 % of model requests fail"),  # fmt: skip
-                ],
-            }
-        )
+        q = {p["id"]: p["targets"] for p in serving_dashboard(ctx, serving_kind)["panels"]}
+        p99 = q[3][1]["expr"]
+        rules = [_rule("MlplatServingLatencyHigh", f"{p99} > 1", "10m", "warning", "model p99 latency above 1 s")]
+        if 2 in q:
+            rate, errors = q[1][0]["expr"], q[2][0]["expr"]
+            rules.append(_rule("MlplatServingErrorRateHigh", f"({errors}) / ({rate}) > 0.05", "10m", "critical",
+                               "more than 5 % of model requests fail"))  # fmt: skip
+        groups.append({"name": "mlplat.serving", "rules": rules})
     if gpu:
         groups.append(
             {
@@ -388,7 +401,7 @@ def stack_values(
                                     "seccompProfile": {"type": "RuntimeDefault"}},  # fmt: skip
             }
         )
-    return {
+    values: dict[str, Any] = {
         "commonLabels": labels,
         "prometheus": {
             "prometheusSpec": {
@@ -415,6 +428,35 @@ def stack_values(
         "prometheusOperator": {"resources": kx.resources("100m", "256Mi", cpu_limit="500m", memory_limit="512Mi")},
         "kube-state-metrics": {"resources": kx.resources("50m", "128Mi", cpu_limit="200m", memory_limit="256Mi")},
         "prometheus-node-exporter": {"resources": kx.resources("50m", "64Mi", cpu_limit="200m", memory_limit="128Mi")},
+        **(eks_control_plane_values() if ctx.aws else {}),
+    }
+    return values
+
+
+# EKS runs the control plane out of the cluster's reach: controller-manager, scheduler and etcd
+# cannot be scraped, and kube-proxy binds its metrics to 127.0.0.1:10249 there. The chart enables
+# all four and their rule groups by default (88.5.3 values.yaml), which pages TargetDown forever.
+EKS_UNSCRAPABLE = ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy")
+EKS_UNSCRAPABLE_RULES = ("kubeControllerManager", "kubeSchedulerAlerting", "kubeSchedulerRecording", "etcd", "kubeProxy")
+
+
+def eks_control_plane_values() -> dict[str, Any]:
+    return {
+        **{k: {"enabled": False} for k in EKS_UNSCRAPABLE},
+        "defaultRules": {"rules": {k: False for k in EKS_UNSCRAPABLE_RULES}},
+    }
+
+
+def dcgm_values(ctx: Context) -> dict[str, Any]:
+    """dcgm-exporter chart values. `honorLabels`: the exporter labels each GPU with the pod using
+    it (`pod`, `namespace`); without it Prometheus renames them `exported_*` and puts the
+    exporter's own pod there, so per-pod GPU panels show the exporter."""
+    return {
+        "serviceMonitor": {"enabled": True, "interval": "30s", "honorLabels": True},
+        "tolerations": [dict(kx.GPU_TOLERATION)],
+        "nodeSelector": {"nvidia.com/gpu.present": "true"},
+        "resources": kx.resources("50m", "128Mi", cpu_limit="200m", memory_limit="512Mi"),
+        "podLabels": ctx.k8s_labels(COMPONENT, "dcgm-exporter"),
     }
 
 
@@ -561,13 +603,7 @@ class Monitoring(pulumi.ComponentResource):
                 version=DCGM_VERSION,
                 repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=DCGM_REPO),
                 namespace=ns_name,
-                values={
-                    "serviceMonitor": {"enabled": True, "interval": "30s"},
-                    "tolerations": [dict(kx.GPU_TOLERATION)],
-                    "nodeSelector": {"nvidia.com/gpu.present": "true"},
-                    "resources": kx.resources("50m", "128Mi", cpu_limit="200m", memory_limit="512Mi"),
-                    "podLabels": ctx.k8s_labels(COMPONENT, "dcgm-exporter"),
-                },
+                values=dcgm_values(ctx),
                 opts=kx.k8s_opts(cluster, self, crd_ready),
             )
 
@@ -672,7 +708,8 @@ class Monitoring(pulumi.ComponentResource):
 
 
 __all__ = [
-    "Monitoring", "MonitoringArgs", "ScrapeTarget", "alert_rules", "alertmanager_config", "dashboards",
+    "Monitoring", "MonitoringArgs", "ScrapeTarget", "alert_rules", "alertmanager_config", "dashboards", "dcgm_values",
+    "eks_control_plane_values",
     "drift_script", "gpu_dashboard", "monitor_spec", "network_access", "pipelines_dashboard", "scrape_targets",
     "serving_dashboard", "stack_values",
 ]  # fmt: skip

@@ -29,7 +29,7 @@ def aws():
 
 def test_stack_release_pinned_with_retention_and_storage(aws):
     rel = aws.named("monitoring-stack")
-    assert rel.inputs["chart"] == "kube-prometheus-stack" and rel.inputs["version"] == "65.1.1"
+    assert rel.inputs["chart"] == "kube-prometheus-stack" and rel.inputs["version"] == "88.5.3"
     ps = rel.inputs["values"]["prometheus"]["prometheusSpec"]
     assert ps["retention"] == "15d"
     assert ps["storageSpec"]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "100Gi"
