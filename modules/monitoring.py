@@ -708,8 +708,20 @@ class Monitoring(pulumi.ComponentResource):
 
 
 __all__ = [
-    "Monitoring", "MonitoringArgs", "ScrapeTarget", "alert_rules", "alertmanager_config", "dashboards", "dcgm_values",
+    "Monitoring",
+    "MonitoringArgs",
+    "ScrapeTarget",
+    "alert_rules",
+    "alertmanager_config",
+    "dashboards",
+    "dcgm_values",
+    "drift_script",
     "eks_control_plane_values",
-    "drift_script", "gpu_dashboard", "monitor_spec", "network_access", "pipelines_dashboard", "scrape_targets",
-    "serving_dashboard", "stack_values",
+    "gpu_dashboard",
+    "monitor_spec",
+    "network_access",
+    "pipelines_dashboard",
+    "scrape_targets",
+    "serving_dashboard",
+    "stack_values",
 ]  # fmt: skip
