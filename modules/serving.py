@@ -284,6 +284,22 @@ def seldon_predictors(
     return predictors
 
 
+SELDON_EXECUTOR_PORT = 8000  # the chart's executor.port: the predictor Service's HTTP port
+
+
+def seldon_endpoint(deployment: str, namespace: str) -> str:
+    """The Service the operator creates for the `main` predictor: `<deployment>-<predictor>`
+    (operator/apis/machinelearning.seldon.io/v1/seldondeployment_types.go, v1.17.1)."""
+    return f"http://{deployment}-main.{namespace}.svc.cluster.local:{SELDON_EXECUTOR_PORT}"
+
+
+def seldon_router_values(router: str | None) -> dict[str, Any]:
+    """Operator values that turn predictor weights into routes (ISTIO_ENABLED / AMBASSADOR_ENABLED)."""
+    if router is None:
+        return {}
+    return {router: {"enabled": True}}
+
+
 def rclone_env(bucket: BucketRef | None, aws: bool, region: str | None) -> dict[str, Any]:
     """Seldon's storage initializer (rclone) configuration for the `s3://` remote."""
     if aws or bucket is None or bucket.access_key is None:
@@ -472,6 +488,7 @@ class ModelServing(pulumi.ComponentResource):
                                                  "readOnlyRootFilesystem": True, "runAsNonRoot": True},
                 },  # fmt: skip
                 "executor": {"resources": {"cpuRequest": "100m", "cpuLimit": "500m", "memoryRequest": "128Mi", "memoryLimit": "512Mi"}},
+                **seldon_router_values(spec.traffic_router),
             },
             opts=kx.k8s_opts(cluster, self, deps[:1]),
         )
@@ -497,9 +514,7 @@ class ModelServing(pulumi.ComponentResource):
                 spec={"name": model.name, "predictors": seldon_predictors(ctx, model, labels, S3_SECRET)},
                 opts=kx.k8s_opts(cluster, self, [*deps, operator, rclone]),
             )
-            self.endpoints[model.name] = pulumi.Output.from_input(
-                f"http://{model.name}-model.{ns_name}.svc.cluster.local:8000"
-            )
+            self.endpoints[model.name] = pulumi.Output.from_input(seldon_endpoint(model.name, ns_name))
 
     # ------------------------------------------------------------------ bentoml
 
@@ -592,6 +607,7 @@ class ModelServing(pulumi.ComponentResource):
 
 __all__ = [
     "ModelServing", "ModelServingArgs", "bento_replicas", "bucket_arns_for", "gpu_tolerations", "kserve_annotations",
-    "kserve_predictor", "model_resources", "network_access", "resolve_uri", "seldon_predictors", "traffic_split",
+    "kserve_predictor", "model_resources", "network_access", "resolve_uri", "seldon_endpoint", "seldon_predictors",
+    "seldon_router_values", "traffic_split",
     "uri_bucket",
 ]  # fmt: skip

@@ -358,6 +358,11 @@ class Serving(Model):
     )
     version: str | None = None
     models: list[ServedModel] = Field(default_factory=list)
+    traffic_router: Literal["istio", "ambassador"] | None = Field(
+        default=None,
+        description="Seldon only: the Istio or Ambassador installation (a prerequisite mlplat does not "
+        "install) that applies predictor traffic weights; a Seldon canary needs one",
+    )
 
 
 class Prometheus(Model):

@@ -212,6 +212,22 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 tp = m.canary.traffic_percent
                 if not 0 <= tp <= 100:
                     yield base + ("canary", "traffic_percent"), f"must be between 0 and 100 (got {tp:g})"
+                if spec.serving.kind == "seldon" and spec.serving.traffic_router is None:
+                    # Seldon Core v1 turns predictor `traffic` into routes only through Istio
+                    # VirtualServices or Ambassador Mappings; without either, main and canary are
+                    # two unrelated Services and the split never happens.
+                    yield Finding(
+                        base + ("canary",),
+                        "a Seldon canary needs Istio or Ambassador to split traffic; set "
+                        "serving.traffic_router: istio|ambassador (installed beforehand), or drop the canary",
+                        (("serving", "traffic_router"),),
+                    )
+        if spec.serving.traffic_router is not None and spec.serving.kind != "seldon":
+            yield Finding(
+                ("serving", "traffic_router"),
+                f"traffic_router applies to seldon only, not {spec.serving.kind}",
+                (("serving", "kind"),),
+            )
             if aws and m.resources.gpu and not gpu_pool:
                 yield Finding(
                     base + ("resources", "gpu"),
