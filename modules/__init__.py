@@ -19,6 +19,7 @@ _EXPORTS = {
     "FeatureStore": "feature_store", "FeatureStoreArgs": "feature_store",
     "ModelServing": "serving", "ModelServingArgs": "serving",
     "Monitoring": "monitoring", "MonitoringArgs": "monitoring",
+    "ClusterOperators": "operators", "ClusterOperatorsArgs": "operators",
     "Context": "common", "COMPONENT_TYPES": "common",
 }  # fmt: skip
 
@@ -26,6 +27,8 @@ __all__ = [
     "COMPONENT_TYPES",
     "Cluster",
     "ClusterArgs",
+    "ClusterOperators",
+    "ClusterOperatorsArgs",
     "Context",
     "FeatureStore",
     "FeatureStoreArgs",

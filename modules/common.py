@@ -174,6 +174,9 @@ class ClusterRef:
     oidc_issuer: pulumi.Input[str] | None = None  # issuer URL without https://
     node_security_group_id: pulumi.Input[str] | None = None
     gpu: bool = False
+    # Cluster-wide operators in the plan (modules/operators.py), by chart name: custom resources
+    # of theirs depend on the release, so the CRDs exist first.
+    operators: dict[str, pulumi.Resource] = field(default_factory=dict)
 
 
 @dataclass

@@ -472,8 +472,10 @@ def secret_from_ref(
     - `{from_env: VAR}`: a Secret whose value is read from the environment of `mlplat up`
       (a Pulumi secret; empty when the variable is unset, e.g. offline previews).
     - `{secret_ref: "kubernetes/<secret>[/<key>]"}` (or `k8s/...`): an existing Secret, used as is.
-    - `{secret_ref: "<store>/<path>"}`: an External Secrets `ExternalSecret` syncing `<path>` from
-      the `ClusterSecretStore` named `<store>` (e.g. aws-secrets-manager, vault).
+    - `{secret_ref: "<store>/<path>[#<property>]"}`: an External Secrets `ExternalSecret` syncing
+      `<path>` from the `ClusterSecretStore` named `<store>` (e.g. aws-secrets-manager, vault).
+      `#<property>` picks one field of a structured secret (Vault returns the whole secret as
+      JSON without it); the External Secrets release in the plan is a dependency.
 
     `static`: non-secret keys stored beside the value (e.g. a user name); an existing Secret is
     expected to hold them already.
@@ -489,9 +491,12 @@ def secret_from_ref(
     if store in ("kubernetes", "k8s"):
         existing, _, existing_key = path.partition("/")
         return existing, existing_key or key
+    remote = external_remote_ref(path)
+    operator = cluster.operators.get("external-secrets")
     k8s.apiextensions.CustomResource(
         name,
-        api_version="external-secrets.io/v1beta1",
+        # v1 since ESO v0.17; v1beta1 is no longer served (external-secrets v2.9.0 CRDs).
+        api_version="external-secrets.io/v1",
         kind="ExternalSecret",
         metadata=wire(object_meta(ctx, component, secret_name, namespace_)),
         spec={
@@ -502,11 +507,17 @@ def secret_from_ref(
                 "creationPolicy": "Owner",
                 **({"template": {"mergePolicy": "Merge", "data": dict(static)}} if static else {}),
             },
-            "data": [{"secretKey": key, "remoteRef": {"key": path}}],
+            "data": [{"secretKey": key, "remoteRef": remote}],
         },
-        opts=k8s_opts(cluster, parent, depends_on),
+        opts=k8s_opts(cluster, parent, [*(depends_on or []), *([operator] if operator is not None else [])]),
     )
     return secret_name, key
+
+
+def external_remote_ref(path: str) -> dict[str, str]:
+    """`<path>[#<property>]` → an ExternalSecret `remoteRef` (`property` only when one is named)."""
+    key, sep, prop = path.partition("#")
+    return {"key": key, "property": prop} if sep and prop else {"key": key}
 
 
 def irsa_service_account(
@@ -565,4 +576,4 @@ def s3_access_policy(bucket_arns: Sequence[str], *, write: bool, kms_key_arns: S
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-__all__ = ["GPU_RESOURCE", "GPU_TOLERATION", "ImageNotPinned", "Obj", "container_security_context", "cronjob_spec", "deployment_spec", "env_secret", "env_value", "exec_probe", "hpa_spec", "http_probe", "image_tag", "irsa_service_account", "job_spec", "k8s_opts", "namespace_name", "object_meta", "opaque_secret", "pdb_spec", "pinned_image", "pod_security_context", "pod_spec", "pod_template", "quantity", "resources", "s3_access_policy", "secret_from_ref", "secure_container", "selector_labels", "service_account", "service_host", "service_spec", "tcp_probe", "wire"]
+__all__ = ["GPU_RESOURCE", "GPU_TOLERATION", "ImageNotPinned", "Obj", "container_security_context", "cronjob_spec", "deployment_spec", "env_secret", "env_value", "exec_probe", "external_remote_ref", "hpa_spec", "http_probe", "image_tag", "irsa_service_account", "job_spec", "k8s_opts", "namespace_name", "object_meta", "opaque_secret", "pdb_spec", "pinned_image", "pod_security_context", "pod_spec", "pod_template", "quantity", "resources", "s3_access_policy", "secret_from_ref", "secure_container", "selector_labels", "service_account", "service_host", "service_spec", "tcp_probe", "wire"]

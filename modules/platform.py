@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -96,7 +97,17 @@ class Platform(pulumi.ComponentResource):
         if "cluster" in components:
             from .cluster import Cluster, ClusterArgs
 
-            cluster = Cluster("cluster", ClusterArgs(ctx, spec.cluster, network), child).ref
+            cluster_component = Cluster("cluster", ClusterArgs(ctx, spec.cluster, network), child)
+            cluster = cluster_component.ref
+            from .operators import ClusterOperators, ClusterOperatorsArgs, operators_needed
+
+            needed = operators_needed(spec)
+            if needed:
+                ops = ClusterOperators(
+                    "cluster-operators", ClusterOperatorsArgs(ctx, cluster, needed),
+                    pulumi.ResourceOptions(parent=cluster_component),
+                )  # fmt: skip
+                cluster = dataclasses.replace(cluster, operators=ops.releases)
 
         buckets: dict[str, BucketRef] = {}
         if spec.storage is not None:

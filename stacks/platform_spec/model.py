@@ -41,7 +41,9 @@ class SecretRef(Model):
     """A credential reference: `{from_env: VAR}` or `{secret_ref: "<store>/<path>"}`. Never a literal."""
 
     from_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Env variable")
-    secret_ref: str | None = Field(default=None, pattern=r"^[a-z0-9-]+/.+$", description="<store>/<path>")
+    secret_ref: str | None = Field(
+        default=None, pattern=r"^[a-z0-9-]+/[^#]+(#[^#/]+)?$", description="<store>/<path>[#<property>]"
+    )
 
     @model_validator(mode="before")
     @classmethod
