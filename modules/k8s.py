@@ -533,20 +533,31 @@ def irsa_service_account(
     parent: pulumi.Resource,
     secrets: Sequence[str] = (),
     depends_on: Sequence[pulumi.Resource] | None = None,
+    write_prefix: tuple[BucketRef, str] | None = None,
 ) -> k8s.core.v1.ServiceAccount:
     """A ServiceAccount; on aws annotated with an IRSA role scoped to `buckets` (`{name}-irsa`).
+
+    `write_prefix`: (bucket, "prefix/") the account may also write under, and nowhere else
+    (e.g. read-only model servers that log requests into one prefix).
 
     Children: `{name}` (ServiceAccount) and, on aws with buckets, `{name}-irsa` (+ `-irsa-policy`).
     """
     role_arn: pulumi.Input[str] | None = None
-    if ctx.aws and buckets and cluster.oidc_provider_arn is not None:
+    if ctx.aws and (buckets or write_prefix) and cluster.oidc_provider_arn is not None:
         from .aws_iam import irsa_role
 
         arns = [b.arn for b in buckets]
         keys = [b.kms_key_arn for b in buckets if b.kms_key_arn is not None]
-        policy = pulumi.Output.all(pulumi.Output.all(*arns), pulumi.Output.all(*keys)).apply(
-            lambda a: json.dumps(s3_access_policy([str(x) for x in a[0]], write=write, kms_key_arns=[str(x) for x in a[1]]))
-        )
+        wb, wprefix = write_prefix if write_prefix is not None else (None, "")
+        extra = [wb.arn, *([wb.kms_key_arn] if wb.kms_key_arn is not None else [])] if wb is not None else []
+        policy = pulumi.Output.all(pulumi.Output.all(*arns), pulumi.Output.all(*keys), pulumi.Output.all(*extra)).apply(
+            lambda a: json.dumps(
+                s3_access_policy(
+                    [str(x) for x in a[0]], write=write, kms_key_arns=[str(x) for x in a[1]],
+                    prefix_writes=[(str(a[2][0]), wprefix, str(a[2][1]) if len(a[2]) > 1 else None)] if a[2] else (),
+                )
+            )
+        )  # fmt: skip
         role = irsa_role(ctx, component, f"{name}-irsa", sa_name, namespace_, policy, cluster, parent)
         role_arn = role.arn
     return service_account(
@@ -558,21 +569,36 @@ def irsa_service_account(
 # --------------------------------------------------------------------------- IRSA: scoped object-storage access
 
 
-def s3_access_policy(bucket_arns: Sequence[str], *, write: bool, kms_key_arns: Sequence[str] = ()) -> Obj:
+def s3_access_policy(
+    bucket_arns: Sequence[str],
+    *,
+    write: bool,
+    kms_key_arns: Sequence[str] = (),
+    prefix_writes: Sequence[tuple[str, str, str | None]] = (),
+) -> Obj:
     """An IAM policy limited to `bucket_arns`: List + Get (read) and Put (write), nothing else.
 
     With SSE-KMS buckets, the matching kms:Decrypt (read) / kms:GenerateDataKey (write) on the key.
+    `prefix_writes`: (bucket ARN, "prefix/", its KMS key ARN or None): Put under that prefix only.
     """
     arns = sorted(set(bucket_arns))
     object_actions = ["s3:GetObject", "s3:PutObject"] if write else ["s3:GetObject"]
-    statements: list[Obj] = [
-        {"Sid": "ListBuckets", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": arns},
-        {"Sid": "Objects", "Effect": "Allow", "Action": object_actions, "Resource": [f"{a}/*" for a in arns]},
-    ]
+    statements: list[Obj] = []
+    if arns:
+        statements += [
+            {"Sid": "ListBuckets", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": arns},
+            {"Sid": "Objects", "Effect": "Allow", "Action": object_actions, "Resource": [f"{a}/*" for a in arns]},
+        ]
     keys = sorted(set(kms_key_arns))
     if keys:
         kms_actions = ["kms:Decrypt", "kms:GenerateDataKey"] if write else ["kms:Decrypt"]
         statements.append({"Sid": "BucketKey", "Effect": "Allow", "Action": kms_actions, "Resource": keys})
+    if prefix_writes:
+        statements.append({"Sid": "PrefixWrites", "Effect": "Allow", "Action": ["s3:PutObject"],
+                           "Resource": sorted(f"{arn}/{prefix}*" for arn, prefix, _ in prefix_writes)})  # fmt: skip
+        pkeys = sorted({k for _, _, k in prefix_writes if k})
+        if pkeys:
+            statements.append({"Sid": "PrefixWritesKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey"], "Resource": pkeys})
     return {"Version": "2012-10-17", "Statement": statements}
 
 

@@ -158,7 +158,11 @@ class Platform(pulumi.ComponentResource):
         elif spec.serving is not None and cluster is not None:
             from .serving import ModelServing, ModelServingArgs
 
-            ModelServing("serving", ModelServingArgs(ctx, spec.serving, cluster, buckets), child)
+            # Request logs go where the drift-report job reads them (only when it runs).
+            drift = spec.monitoring is not None and spec.monitoring.drift_reports is not None
+            rb = report_bucket_name(r) if drift else None
+            logs = buckets.get(rb) if rb else None
+            ModelServing("serving", ModelServingArgs(ctx, spec.serving, cluster, buckets, logs), child)
 
         if spec.monitoring is not None and cluster is not None:
             from .monitoring import Monitoring, MonitoringArgs

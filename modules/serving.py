@@ -1,11 +1,17 @@
 """ModelServing: KServe, Seldon Core or BentoML, one serving object per declared model.
 
-- KServe: the operator (`kserve-crd` + `kserve` charts, pinned, `helm.v3.Release`) and one
-  `serving.kserve.io/v1beta1` InferenceService per model (model format, storageUri, min/max
-  replicas, resources incl. `nvidia.com/gpu` and the GPU toleration). A canary is KServe's
-  canary rollout: the predictor's `storageUri` is the canary's, `canaryTrafficPercent` its share
-  (10 → the new revision gets 10 %, the last ready revision — the stable model — keeps 90 %).
-  Canary rollouts need KServe's Serverless mode (Knative Serving), the chart's default.
+- KServe in Standard mode (raw Deployments + HPA; "RawDeployment" before v0.17): cert-manager
+  (modules/operators.py, the chart's webhooks need a Certificate), then the pinned charts
+  `kserve-crd`, `kserve-resources` and `kserve-runtime-configs` (the ClusterServingRuntimes),
+  and one `serving.kserve.io/v1beta1` InferenceService per model (model format, storageUri,
+  min/max replicas, HPA on cpu, resources incl. `nvidia.com/gpu` and the GPU toleration).
+  Standard mode needs no Knative, Istio or Kourier. A canary is v0.20's `spec.canary`: KServe
+  runs the canary predictor as its own Deployment (fixed replicas, ceil(stable min × percent))
+  beside the stable one; mlplat's `<model>-endpoint` Service selects the pods of both, so
+  requests spread over the revisions in proportion to their ready replicas.
+  With drift reports on, the predictor `logger` sends every request/response to
+  `s3://<report bucket>/inference-logs/<model>/` (KServe agent, JSON per record), where the
+  Evidently report job reads them.
 - Seldon Core: the operator release and one SeldonDeployment per model; with a canary, two
   predictors (`main`, `canary`) whose `traffic` is the split.
 - BentoML: first-party Deployment + Service + HPA per model (`oci://` bento images); a canary is a
@@ -34,8 +40,13 @@ COMPONENT = "serving"
 SERVICE_ACCOUNT = "model-server"
 S3_SECRET = "model-storage"
 
-KSERVE_VERSION = "v0.13.1"
+# kserve/kserve tag v0.20.0: charts kserve-crd, kserve-resources (named `kserve` before v0.17) and
+# kserve-runtime-configs, published to ghcr.io/kserve/charts (.github/workflows/helm-publish.yml).
+KSERVE_VERSION = "v0.20.0"
 KSERVE_CHARTS = "oci://ghcr.io/kserve/charts"
+KSERVE_MODE = "Standard"  # pkg/constants/constants.go: Standard | Knative (RawDeployment/Serverless before)
+INFERENCE_LOG_PREFIX = "inference-logs"  # s3://<bucket>/inference-logs/<model>/… (read by the drift job)
+KSERVE_AGENT_PORT = 9081  # the logger agent in front of the model server (InferenceServiceDefaultAgentPort)
 SELDON_VERSION = "1.17.1"
 SELDON_REPO = "https://storage.googleapis.com/seldon-charts"
 SELDON_CHART = "seldon-core-operator"
@@ -59,7 +70,7 @@ SELDON_SERVERS = {
 }  # fmt: skip
 # Python model servers that run with a read-only root filesystem (scratch on /tmp).
 READ_ONLY_SERVERS = {"sklearn", "xgboost", "lightgbm", "mlflow"}
-INGRESS_NAMESPACES = ("ingress-nginx", "istio-system", "knative-serving")
+INGRESS_NAMESPACES = ("ingress-nginx", "istio-system")
 
 # --------------------------------------------------------------------------- pure
 
@@ -147,10 +158,8 @@ def _readiness_path(model: ServedModel) -> str:
     return "/v2/health/ready"
 
 
-def kserve_predictor(ctx: Context, model: ServedModel, pod_labels: dict[str, str]) -> dict[str, Any]:
-    """The predictor of an InferenceService for `model` (canary: the new revision's URI + percent)."""
-    declared = declared_buckets(ctx)
-    split = traffic_split(model)
+def _kserve_model(ctx: Context, model: ServedModel, uri: str, declared: set[str]) -> tuple[str, Any]:
+    """(field, body) of one predictor revision: `model` (format + storageUri) or `containers`."""
     container: dict[str, Any] = {
         "name": "kserve-container",
         "resources": model_resources(model),
@@ -161,44 +170,66 @@ def kserve_predictor(ctx: Context, model: ServedModel, pod_labels: dict[str, str
         "volumeMounts": [{"name": kx.TMP_VOLUME, "mountPath": "/tmp"}],
     }
     if model.format == "custom":
-        container["image"] = oci_image(model.canary.uri if model.canary else model.uri)
+        container["image"] = oci_image(uri)
         container["imagePullPolicy"] = "IfNotPresent"
-        component_key = "containers"
-        body: Any = [container]
-    else:
-        uri = model.canary.uri if model.canary else model.uri
-        container.update({"modelFormat": {"name": KSERVE_FORMATS[model.format]}, "storageUri": resolve_uri(ctx, uri, declared)})
-        component_key = "model"
-        body = container
+        return "containers", [container]
+    container.update({"modelFormat": {"name": KSERVE_FORMATS[model.format]}, "storageUri": resolve_uri(ctx, uri, declared)})
+    return "model", container
+
+
+def inference_log_url(bucket: str, model: str) -> str:
+    return f"s3://{bucket}/{INFERENCE_LOG_PREFIX}/{model}"
+
+
+def kserve_predictor(
+    ctx: Context, model: ServedModel, pod_labels: dict[str, str], log_bucket: str | None = None
+) -> dict[str, Any]:
+    """The stable predictor of an InferenceService for `model` (always the stable URI)."""
+    key, body = _kserve_model(ctx, model, model.uri, declared_buckets(ctx))
     predictor: dict[str, Any] = {
         "serviceAccountName": SERVICE_ACCOUNT,
         "minReplicas": model.replicas.min,
         "maxReplicas": max(model.replicas.max, model.replicas.min, 1),
+        # Standard mode scales with an HPA (autoscalerClass hpa): cpu|memory; Knative's KPA
+        # would reject cpu ("[cpu] is not a supported metric", inference_service_validation.go).
         "scaleMetric": "cpu",
         "scaleTarget": 75,
         "labels": dict(pod_labels),
         "securityContext": kx.pod_security_context(),
         "volumes": [{"name": kx.TMP_VOLUME, "emptyDir": {"sizeLimit": "1Gi"}}],
-        component_key: body,
+        key: body,
     }
-    if "canary" in split:
-        predictor["canaryTrafficPercent"] = split["canary"]
+    if log_bucket is not None:
+        predictor["logger"] = {"mode": "all", "url": inference_log_url(log_bucket, model.name)}
     tolerations = gpu_tolerations(model)
     if tolerations:
         predictor["tolerations"] = tolerations
     return predictor
 
 
+def kserve_canary(ctx: Context, model: ServedModel) -> list[dict[str, Any]]:
+    """v0.20 `spec.canary`: the new revision as a named predictor with its share of traffic.
+
+    Only the model changes; KServe copies the rest from the stable predictor and runs the
+    canary with fixed replicas (no scale fields allowed), ceil(stable min × percent / 100).
+    """
+    if model.canary is None:
+        return []
+    assert model.canary is not None
+    key, body = _kserve_model(ctx, model, model.canary.uri, declared_buckets(ctx))
+    return [{"predictor": {"name": "canary", key: body}, "trafficPercent": traffic_split(model)["canary"]}]
+
+
 def kserve_annotations(ctx: Context, model: ServedModel) -> dict[str, str]:
-    ann = {
-        "serving.kserve.io/deploymentMode": "Serverless",
-        "serving.kserve.io/enable-prometheus-scraping": "true",
+    return {
+        "serving.kserve.io/deploymentMode": KSERVE_MODE,
         SPLIT_ANNOTATION: split_annotation(traffic_split(model)),
     }
-    if model.canary is not None:
-        # The revision the remaining traffic stays on (KServe keeps the last ready revision).
-        ann["mlplat.io/stable-storage-uri"] = model.uri
-    return ann
+
+
+def kserve_endpoint_service(model: str) -> str:
+    """mlplat's Service in front of every revision of `model` (stable + canary pods)."""
+    return f"{model}-endpoint"
 
 
 def seldon_graph(ctx: Context, model: ServedModel, uri: str, secret_name: str | None) -> dict[str, Any]:
@@ -330,7 +361,7 @@ def nginx_canary_annotations(weight: int) -> dict[str, str]:
 
 
 def network_access(kind: str) -> tenancy.NetworkAccess:
-    ports = {"kserve": (MODEL_PORT, 8012, 8013), "seldon": (8000, 9000, MODEL_PORT), "bentoml": (BENTO_PORT,)}[kind]
+    ports = {"kserve": (MODEL_PORT, KSERVE_AGENT_PORT), "seldon": (8000, 9000, MODEL_PORT), "bentoml": (BENTO_PORT,)}[kind]
     webhooks = {"kserve": (9443,), "seldon": (4443, 9443), "bentoml": ()}[kind]
     return tenancy.NetworkAccess(
         platform_ingress_ports=ports,
@@ -350,6 +381,8 @@ class ModelServingArgs:
     spec: Serving
     cluster: ClusterRef
     buckets: dict[str, BucketRef]
+    # Where KServe's request logger writes (`inference-logs/<model>/`); None: no request logging.
+    log_bucket: BucketRef | None = None
 
 
 class ModelServing(pulumi.ComponentResource):
@@ -378,9 +411,11 @@ class ModelServing(pulumi.ComponentResource):
         if minio is not None and spec.kind == "kserve":
             deps.append(self._kserve_s3_secret(name, ctx, cluster, ns_name, minio, [ns]))
             secrets.append(S3_SECRET)
+        logs = args.log_bucket if spec.kind == "kserve" else None
         sa = kx.irsa_service_account(
             ctx, COMPONENT, f"{name}-sa", SERVICE_ACCOUNT, ns_name, read, write=False, cluster=cluster, parent=self,
             secrets=secrets, depends_on=deps,
+            write_prefix=(logs, f"{INFERENCE_LOG_PREFIX}/") if logs is not None else None,
         )  # fmt: skip
         deps.append(sa)
 
@@ -421,6 +456,7 @@ class ModelServing(pulumi.ComponentResource):
         ctx, spec, cluster = args.ctx, args.spec, args.cluster
         version = spec.version or KSERVE_VERSION
         version = version if version.startswith("v") else f"v{version}"
+        cert_manager = [cluster.operators["cert-manager"]] if "cert-manager" in cluster.operators else []
         crds = k8s.helm.v3.Release(
             f"{name}-kserve-crd",
             name="kserve-crd",
@@ -433,24 +469,40 @@ class ModelServing(pulumi.ComponentResource):
         operator = k8s.helm.v3.Release(
             f"{name}-kserve",
             name="kserve",
-            chart=f"{KSERVE_CHARTS}/kserve",
+            chart=f"{KSERVE_CHARTS}/kserve-resources",
             version=version,
             namespace=ns_name,
             values={
                 "kserve": {
                     "controller": {
-                        "deploymentMode": "Serverless",
+                        "deploymentMode": KSERVE_MODE,
                         "resources": kx.resources("100m", "300Mi", cpu_limit="500m", memory_limit="600Mi"),
                         "labels": ctx.k8s_labels(COMPONENT, "kserve-controller"),
                     },
-                    "metricsaggregator": {"enableMetricAggregation": "true", "enablePrometheusScraping": "true"},
+                    # The webhook Certificate's self-signed Issuer (cert-manager is in the plan).
+                    "certManager": {"enabled": True},
                 }
             },
-            opts=kx.k8s_opts(cluster, self, [*deps[:1], crds]),
+            opts=kx.k8s_opts(cluster, self, [*deps[:1], crds, *cert_manager]),
         )
+        runtimes = k8s.helm.v3.Release(
+            f"{name}-kserve-runtimes",
+            name="kserve-runtime-configs",
+            chart=f"{KSERVE_CHARTS}/kserve-runtime-configs",
+            version=version,
+            namespace=ns_name,
+            # The ClusterServingRuntimes (sklearn, xgboost, mlserver, triton …) that `modelFormat` picks.
+            values={"kserve": {"servingruntime": {"enabled": True}}},
+            opts=kx.k8s_opts(cluster, self, [*deps[:1], operator]),
+        )
+        log_bucket = ctx.name(args.log_bucket.name) if args.log_bucket is not None else None
         for model in spec.models:
             labels = {**ctx.k8s_labels(COMPONENT, model.name), "mlplat.io/model": model.name}
-            k8s.apiextensions.CustomResource(
+            isvc_spec: dict[str, Any] = {"predictor": kserve_predictor(ctx, model, labels, log_bucket)}
+            canary = kserve_canary(ctx, model)
+            if canary:
+                isvc_spec["canary"] = canary
+            isvc = k8s.apiextensions.CustomResource(
                 f"{name}-{model.name}",
                 api_version="serving.kserve.io/v1beta1",
                 kind="InferenceService",
@@ -458,11 +510,23 @@ class ModelServing(pulumi.ComponentResource):
                     kx.object_meta(ctx, COMPONENT, model.name, ns_name, app=model.name,
                                    labels={"mlplat.io/model": model.name}, annotations=kserve_annotations(ctx, model))
                 ),  # fmt: skip
-                spec={"predictor": kserve_predictor(ctx, model, labels)},
-                opts=kx.k8s_opts(cluster, self, [*deps, operator]),
+                spec=isvc_spec,
+                opts=kx.k8s_opts(cluster, self, [*deps, operator, runtimes]),
             )
+            # Stable and canary pods both carry the predictor labels (KServe copies the stable
+            # predictor into the canary), so one Service spreads requests over both revisions.
+            # With the logger on, requests go through the agent port so that they are logged.
+            target = KSERVE_AGENT_PORT if log_bucket is not None else MODEL_PORT
+            svc = kserve_endpoint_service(model.name)
+            k8s.core.v1.Service(
+                f"{name}-{model.name}-endpoint",
+                metadata=kx.wire(kx.object_meta(ctx, COMPONENT, svc, ns_name, app=svc, labels={"mlplat.io/model": model.name})),
+                spec=kx.wire({"selector": {"mlplat.io/model": model.name, "mlplat.io/component": COMPONENT},
+                              "ports": [{"name": "http", "port": 80, "targetPort": target, "protocol": "TCP"}]}),
+                opts=kx.k8s_opts(cluster, self, [*deps[:1], isvc]),
+            )  # fmt: skip
             self.endpoints[model.name] = pulumi.Output.from_input(
-                f"http://{model.name}.{ns_name}.svc.cluster.local/v1/models/{model.name}"
+                f"http://{svc}.{ns_name}.svc.cluster.local/v1/models/{model.name}"
             )
 
     # ------------------------------------------------------------------ seldon
@@ -606,8 +670,8 @@ class ModelServing(pulumi.ComponentResource):
 
 
 __all__ = [
-    "ModelServing", "ModelServingArgs", "bento_replicas", "bucket_arns_for", "gpu_tolerations", "kserve_annotations",
-    "kserve_predictor", "model_resources", "network_access", "resolve_uri", "seldon_endpoint", "seldon_predictors",
-    "seldon_router_values", "traffic_split",
+    "ModelServing", "ModelServingArgs", "bento_replicas", "bucket_arns_for", "gpu_tolerations", "inference_log_url",
+    "kserve_annotations", "kserve_canary", "kserve_endpoint_service", "kserve_predictor", "model_resources",
+    "network_access", "resolve_uri", "seldon_endpoint", "seldon_predictors", "seldon_router_values", "traffic_split",
     "uri_bucket",
 ]  # fmt: skip

@@ -212,6 +212,22 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 tp = m.canary.traffic_percent
                 if not 0 <= tp <= 100:
                     yield base + ("canary", "traffic_percent"), f"must be between 0 and 100 (got {tp:g})"
+                if spec.serving.kind == "kserve" and m.format == "custom":
+                    # KServe v0.20 rejects spec.canary without a `model` on the stable predictor.
+                    yield Finding(
+                        base + ("canary",),
+                        "KServe canaries need a model format (a stable predictor with a model); "
+                        "a custom oci:// image cannot have a canary on kserve (use bentoml)",
+                        (base + ("format",),),
+                    )
+                elif spec.serving.kind == "kserve" and m.replicas.min < 1:
+                    # The canary runs ceil(stable minReplicas × percent / 100) fixed pods.
+                    yield Finding(
+                        base + ("canary",),
+                        "a KServe canary runs ceil(replicas.min × traffic_percent / 100) pods: with "
+                        "replicas.min 0 it runs none; set replicas.min >= 1",
+                        (base + ("replicas", "min"),),
+                    )
                 if spec.serving.kind == "seldon" and spec.serving.traffic_router is None:
                     # Seldon Core v1 turns predictor `traffic` into routes only through Istio
                     # VirtualServices or Ambassador Mappings; without either, main and canary are

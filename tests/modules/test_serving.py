@@ -39,21 +39,29 @@ def isvc(plan, model):
 
 def test_kserve_operator_pinned(kserve):
     rel = kserve.named("serving-kserve")
-    assert rel.inputs["chart"] == "oci://ghcr.io/kserve/charts/kserve" and rel.inputs["version"] == "v0.13.1"
+    # v0.17+ publishes the controller chart as kserve-resources (kserve v0.20.0 Chart.yaml).
+    assert rel.inputs["chart"] == "oci://ghcr.io/kserve/charts/kserve-resources" and rel.inputs["version"] == "v0.20.0"
     assert kserve.named("serving-kserve-crd").urn in rel.dependencies
+    runtimes = kserve.named("serving-kserve-runtimes")
+    assert runtimes.inputs["chart"] == "oci://ghcr.io/kserve/charts/kserve-runtime-configs"
+    assert runtimes.inputs["values"] == {"kserve": {"servingruntime": {"enabled": True}}}
+    assert rel.urn in runtimes.dependencies
 
 
 def test_canary_split_90_10(kserve):
     r = isvc(kserve, "churn-classifier")
     assert r.type == "kubernetes:serving.kserve.io/v1beta1:InferenceService"
     p = r.inputs["spec"]["predictor"]
-    assert p["canaryTrafficPercent"] == 10
-    assert p["model"]["storageUri"] == "s3://churn-prod-artifacts/models/churn-classifier/v4"
+    assert "canaryTrafficPercent" not in p  # read by the Knative reconciler only
+    assert p["model"]["storageUri"] == "s3://churn-prod-artifacts/models/churn-classifier/v3"  # stable stays
+    (canary,) = r.inputs["spec"]["canary"]
+    assert canary["trafficPercent"] == 10 and canary["predictor"]["name"] == "canary"
+    assert canary["predictor"]["model"]["storageUri"] == "s3://churn-prod-artifacts/models/churn-classifier/v4"
     ann = r.inputs["metadata"]["annotations"]
+    assert ann["serving.kserve.io/deploymentMode"] == "Standard"  # spec.canary is accepted in Standard only
     assert ann["mlplat.io/traffic-split"] == "stable=90,canary=10"
-    assert ann["mlplat.io/stable-storage-uri"] == "s3://churn-prod-artifacts/models/churn-classifier/v3"
     assert (p["minReplicas"], p["maxReplicas"]) == (2, 10)
-    assert "canaryTrafficPercent" not in isvc(kserve, "churn-explainer").inputs["spec"]["predictor"]
+    assert "canary" not in isvc(kserve, "churn-explainer").inputs["spec"]
 
 
 def test_gpu_requests_and_toleration(kserve):

@@ -41,8 +41,11 @@ def test_kserve_predictor_canary_and_gpu():
         canary={"uri": "s3://churn-prod-artifacts/m/v4", "traffic_percent": 10},
     )  # fmt: skip
     p = s.kserve_predictor(ctx(), m, {"app": "x"})
-    assert p["canaryTrafficPercent"] == 10
-    assert p["model"]["storageUri"] == "s3://churn-prod-artifacts/m/v4"  # the new revision
+    assert "canaryTrafficPercent" not in p
+    assert p["model"]["storageUri"] == "s3://churn-prod-artifacts/m/v3"  # the stable revision
+    (canary,) = s.kserve_canary(ctx(), m)
+    assert canary == {"predictor": {"name": "canary", "model": {**p["model"], "storageUri": "s3://churn-prod-artifacts/m/v4"}},
+                      "trafficPercent": 10}  # fmt: skip
     assert p["model"]["modelFormat"] == {"name": "pytorch"}
     assert (p["minReplicas"], p["maxReplicas"]) == (1, 3)
     res = p["model"]["resources"]
@@ -50,7 +53,7 @@ def test_kserve_predictor_canary_and_gpu():
     assert p["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
     assert p["model"]["securityContext"]["allowPrivilegeEscalation"] is False
     assert "livenessProbe" in p["model"] and "readinessProbe" in p["model"]
-    assert s.kserve_annotations(ctx(), m)["mlplat.io/stable-storage-uri"] == "s3://churn-prod-artifacts/m/v3"
+    assert s.kserve_annotations(ctx(), m)["serving.kserve.io/deploymentMode"] == "Standard"
 
 
 def test_cpu_model_has_no_gpu_toleration():
