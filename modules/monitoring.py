@@ -195,15 +195,19 @@ def pipelines_dashboard(ctx: Context, kind: str) -> dict[str, Any]:
     if kind == "kubeflow-pipelines":
         panels = [
             _panel(1, "Runs created", [("sum(rate(run_server_create_requests[1h])) * 3600", "runs/h")], "short", 0, 0),
-            _panel(2, "Run status", [('sum by (status) (resource_manager_workflow_runs_total)', "{{status}}")], "short", 12, 0),
+            # KFP 2.3 has no *_runs_total: the API server keeps two gauges (resource_manager.go).
+            _panel(2, "Run status", [("sum(resource_manager_workflow_runs_success)", "succeeded"),
+                                     ("sum(resource_manager_workflow_runs_failed)", "failed")], "short", 12, 0),  # fmt: skip
         ]
     else:
         panels = [
-            _panel(1, "DAG runs succeeded", [("sum by (dag_id) (increase(airflow_dagrun_duration_success_count[1h]))", "{{dag_id}}")],
+            # The chart's statsd mappings (chart/files/statsd-mappings.yml) name the dagrun timers
+            # airflow_dagrun_duration{dag_id} (success) and airflow_dagrun_failed{dag_id}: summaries.
+            _panel(1, "DAG runs succeeded", [("sum by (dag_id) (increase(airflow_dagrun_duration_count[1h]))", "{{dag_id}}")],
                    "short", 0, 0),  # fmt: skip
-            _panel(2, "DAG runs failed", [("sum by (dag_id) (increase(airflow_dagrun_duration_failed_count[1h]))", "{{dag_id}}")],
+            _panel(2, "DAG runs failed", [("sum by (dag_id) (increase(airflow_dagrun_failed_count[1h]))", "{{dag_id}}")],
                    "short", 12, 0),  # fmt: skip
-            _panel(3, "DAG run duration (p90)", [('max by (dag_id) (airflow_dagrun_duration_success{quantile="0.9"})', "{{dag_id}}")],
+            _panel(3, "DAG run duration (p90)", [('max by (dag_id) (airflow_dagrun_duration{quantile="0.9"})', "{{dag_id}}")],
                    "ms", 0, 8),  # fmt: skip
             _panel(4, "Task failures", [("sum(rate(airflow_ti_failures[5m]))", "failures/s")], "short", 12, 8),
         ]
@@ -299,9 +303,11 @@ def alert_rules(
             {
                 "name": "mlplat.pipelines",
                 "rules": [
-                    _rule("MlplatDagRunsFailing", "sum(increase(airflow_dagrun_duration_failed_count[1h])) > 0", "0m",
+                    _rule("MlplatDagRunsFailing", "sum(increase(airflow_dagrun_failed_count[1h])) > 0", "0m",
                           "warning", "Airflow DAG runs failed in the last hour"),  # fmt: skip
-                    _rule("MlplatSchedulerHeartbeatMissing", "sum(rate(airflow_scheduler_heartbeat[5m])) == 0", "10m",
+                    # `or absent(…)`: a scheduler (or statsd exporter) that is gone reports nothing.
+                    _rule("MlplatSchedulerHeartbeatMissing",
+                          "sum(rate(airflow_scheduler_heartbeat[5m])) == 0 or absent(airflow_scheduler_heartbeat)", "10m",
                           "critical", "the Airflow scheduler stopped heart-beating"),  # fmt: skip
                 ],
             }
