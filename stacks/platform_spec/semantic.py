@@ -238,6 +238,19 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                         "serving.traffic_router: istio|ambassador (installed beforehand), or drop the canary",
                         (("serving", "traffic_router"),),
                     )
+        kv = spec.serving.version
+        if spec.serving.kind == "kserve" and kv is not None:
+            import re
+
+            m_ = re.fullmatch(r"v?(\d+)\.(\d+)(\.\d+)?", kv)
+            # mlplat installs kserve-resources + kserve-runtime-configs (v0.17+) and writes
+            # spec.canary, which KServe accepts from v0.20 on.
+            if m_ is None or (int(m_.group(1)), int(m_.group(2))) < (0, 20):
+                yield (
+                    ("serving", "version"),
+                    f"KServe {kv!r} is not supported: mlplat installs KServe's v0.20+ charts "
+                    "(kserve-resources, kserve-runtime-configs) and Standard-mode canaries; use v0.20.0 or newer",
+                )
         if spec.serving.traffic_router is not None and spec.serving.kind != "seldon":
             yield Finding(
                 ("serving", "traffic_router"),

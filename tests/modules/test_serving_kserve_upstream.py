@@ -106,9 +106,21 @@ def test_validate_refuses_a_kserve_canary_that_would_run_no_pods(tmp_path):
 
 
 def test_validate_refuses_a_kserve_canary_of_a_custom_image(tmp_path):
-    spec, _, res = _validate(
+    _, _, res = _validate(
         tmp_path,
         "      format: sklearn\n      uri: s3://churn-prod-artifacts/models/churn-classifier/v3",
         "      format: custom\n      uri: oci://ghcr.io/acme/churn:3.0.0",
     )
     assert res.exit_code == 2 and "serving.models[0].canary: KServe canaries need a model format" in res.stderr, res.output
+
+
+@pytest.mark.parametrize("version", ["0.13.1", "v0.19.0", "latest"])
+def test_validate_refuses_kserve_versions_without_the_charts_mlplat_installs(tmp_path, version):
+    # kserve-resources exists from v0.17, spec.canary from v0.20 (kserve CHANGELOG / charts/).
+    _, _, res = _validate(tmp_path, "  kind: kserve\n", f"  kind: kserve\n  version: \"{version}\"\n")
+    assert res.exit_code == 2 and "serving.version: KServe" in res.stderr, res.output
+
+
+def test_validate_accepts_the_pinned_kserve_version(tmp_path):
+    _, _, res = _validate(tmp_path, "  kind: kserve\n", '  kind: kserve\n  version: "v0.20.0"\n')
+    assert res.exit_code == 0, res.output

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 UPSTREAM = Path(__file__).parent
+GOLDEN = UPSTREAM.parent / "golden"
 CRDS = UPSTREAM / "crds"
 CHARTS = UPSTREAM / "charts"
 METRICS = UPSTREAM / "metrics"
@@ -82,6 +83,20 @@ def crd_provider(plan: Any, res: Any) -> tuple[Any, Path | None] | None:
             if names.get("group") == group and names.get("names", {}).get("kind") == kind:
                 return dep, None
     return None
+
+
+def golden_names() -> list[str]:
+    """Every golden plan: both reference specs in every environment (tests/golden/*.plan.json)."""
+    names = sorted(p.name.removesuffix(".plan.json") for p in GOLDEN.glob("*.plan.json"))
+    assert len(names) >= 5, names
+    return names
+
+
+@cache
+def golden(name: str) -> Any:
+    from mlplat.stacks.plan.model import Plan
+
+    return Plan.load(GOLDEN / f"{name}.plan.json")
 
 
 @cache

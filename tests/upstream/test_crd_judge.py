@@ -6,8 +6,15 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft7Validator
 
-from tests.plans import reference, reference_cases
-from tests.upstream.judges import PLACEHOLDERS, api_of, crd_provider, is_custom_resource, load_json
+from tests.upstream.judges import (
+    PLACEHOLDERS,
+    api_of,
+    crd_provider,
+    golden,
+    golden_names,
+    is_custom_resource,
+    load_json,
+)
 
 
 def strict(schema: object) -> object:
@@ -33,9 +40,9 @@ def _violations(body: dict, schema: dict) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("spec,env", reference_cases())
-def test_every_custom_resource_matches_its_crd(spec, env):
-    _, plan = reference(spec, env)
+@pytest.mark.parametrize("name", golden_names())
+def test_every_custom_resource_matches_its_crd(name):
+    plan = golden(name)
     failures, judged = [], 0
     for res in plan.resources:
         if not is_custom_resource(res):

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.plans import reference, reference_cases
-from tests.upstream.judges import api_of, chart_of, crd_provider, is_custom_resource
+from tests.upstream.judges import api_of, chart_of, crd_provider, golden, golden_names, is_custom_resource
 
 DECLARED: dict[tuple[str, str], str] = {}
 
 
-@pytest.mark.parametrize("spec,env", reference_cases())
-def test_every_custom_resource_waits_for_its_crd(spec, env):
-    _, plan = reference(spec, env)
+@pytest.mark.parametrize("name", golden_names())
+def test_every_custom_resource_waits_for_its_crd(name):
+    plan = golden(name)
     missing, providers = [], {}
     for res in plan.resources:
         if not is_custom_resource(res):
@@ -40,13 +39,13 @@ def test_providers_are_the_operators_that_own_the_kinds():
     # Who installs what (literal, from the upstream charts): a CR that waited for some other
     # release would not be judged against the right CRD.
     expect = {
-        ("platform", "prod"): {"InferenceService": "kserve-crd", "ServiceMonitor": "kube-prometheus-stack",
+        "platform-prod": {"InferenceService": "kserve-crd", "ServiceMonitor": "kube-prometheus-stack",
                                "PodMonitor": "kube-prometheus-stack", "PrometheusRule": "kube-prometheus-stack"},
-        ("onprem", "prod"): {"SeldonDeployment": "seldon-core-operator", "ExternalSecret": "external-secrets",
+        "onprem-prod": {"SeldonDeployment": "seldon-core-operator", "ExternalSecret": "external-secrets",
                              "ServiceMonitor": "kube-prometheus-stack", "PrometheusRule": "kube-prometheus-stack"},
     }  # fmt: skip
-    for (spec, env), want in expect.items():
-        _, plan = reference(spec, env)
+    for name, want in expect.items():
+        plan = golden(name)
         got = {}
         for res in plan.resources:
             if is_custom_resource(res):

@@ -8,9 +8,8 @@ import json
 
 import pytest
 
-from tests.plans import reference, reference_cases
 from tests.upstream import promql
-from tests.upstream.judges import METRICS, RELEASE, chart_of, load_json, walk_exprs
+from tests.upstream.judges import METRICS, RELEASE, chart_of, golden, golden_names, load_json, walk_exprs
 
 
 def _has_release(plan, chart: str) -> bool:
@@ -53,9 +52,9 @@ def expressions(plan) -> list[tuple[str, str]]:
     return [(f"{r.name}:{where}", e) for r in plan.resources if r.is_kubernetes for where, e in walk_exprs(r.inputs, "")]
 
 
-@pytest.mark.parametrize("spec,env", reference_cases())
-def test_every_expression_parses_and_names_exported_metrics(spec, env):
-    _, plan = reference(spec, env)
+@pytest.mark.parametrize("name", golden_names())
+def test_every_expression_parses_and_names_exported_metrics(name):
+    plan = golden(name)
     exprs = expressions(plan)
     assert len(exprs) >= 8  # rules + dashboards
     have = exported(plan)
@@ -87,7 +86,7 @@ def test_every_metric_list_has_its_source():
 )
 def test_the_judge_sees_what_was_wrong_before(expr, problem):
     # The old KFP and Airflow panels named metrics their exporters never wrote.
-    _, plan = reference("onprem", "prod")
+    plan = golden("onprem-prod")
     have = set(exported(plan)) | set(load_json(METRICS / "airflow-statsd.json")["metrics"])
     try:
         missing = promql.metric_names(expr) - have

@@ -11,8 +11,7 @@ from __future__ import annotations
 import pytest
 from jsonschema.validators import validator_for
 
-from tests.plans import reference, reference_cases
-from tests.upstream.judges import CHARTS, PLACEHOLDERS, RELEASE, chart_of, load_json
+from tests.upstream.judges import CHARTS, PLACEHOLDERS, RELEASE, chart_of, golden, golden_names, load_json
 
 # Charts whose artifacts another branch adds. Each entry says who and is removed by the lead at
 # merge; nothing else is skipped.
@@ -83,9 +82,9 @@ def judge_release(release) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("spec,env", reference_cases())
-def test_every_release_sets_only_keys_its_chart_reads(spec, env):
-    _, plan = reference(spec, env)
+@pytest.mark.parametrize("name", golden_names())
+def test_every_release_sets_only_keys_its_chart_reads(name):
+    plan = golden(name)
     releases = plan.of_type(RELEASE)
     judged = [r for r in releases if chart_of(r)[0] not in PENDING]
     assert judged
@@ -94,7 +93,7 @@ def test_every_release_sets_only_keys_its_chart_reads(spec, env):
 
 
 def test_pending_charts_are_only_what_another_branch_delivers():
-    seen = {chart_of(r)[0] for spec, env in reference_cases() for r in reference(spec, env)[1].of_type(RELEASE)}
+    seen = {chart_of(r)[0] for name in golden_names() for r in golden(name).of_type(RELEASE)}
     # A pending entry for a chart no plan uses any more must go (the list cannot grow silently).
     assert set(PENDING) <= seen
 
