@@ -39,6 +39,12 @@ def is_custom_resource(res: Any) -> bool:
     return api is not None and api[0] not in BUILTIN_GROUPS and not api[0].endswith(".k8s.io")
 
 
+def on_kubernetes(plan: Any) -> bool:
+    """Whether the plan puts anything on Kubernetes (the managed SageMaker path does not: its
+    plans have nothing for these judges, and the minimum counts below apply to the others)."""
+    return any(r.is_kubernetes and not r.type.startswith("kubernetes:pulumi") for r in plan.resources)
+
+
 def chart_of(release: Any) -> tuple[str, str]:
     """(chart name, version): an `oci://…/<name>` chart is named by its last path segment."""
     return str(release.inputs["chart"]).rstrip("/").rsplit("/", 1)[-1], str(release.inputs.get("version"))

@@ -14,6 +14,7 @@ from tests.upstream.judges import (
     golden_names,
     is_custom_resource,
     load_json,
+    on_kubernetes,
 )
 
 
@@ -63,7 +64,8 @@ def test_every_custom_resource_matches_its_crd(name):
         failures += [f"{res.name}: {v}" for v in _violations(body, crd["openAPIV3Schema"])]
         judged += 1
     assert not failures, "\n".join(failures)
-    assert judged >= 4  # every plan has monitors, rules and serving objects
+    # every plan on Kubernetes has monitors, rules and serving objects
+    assert judged >= 4 if on_kubernetes(plan) else judged == 0
 
 
 def test_the_judge_sees_a_removed_api_version():

@@ -9,7 +9,16 @@ import json
 import pytest
 
 from tests.upstream import promql
-from tests.upstream.judges import METRICS, RELEASE, chart_of, golden, golden_names, load_json, walk_exprs
+from tests.upstream.judges import (
+    METRICS,
+    RELEASE,
+    chart_of,
+    golden,
+    golden_names,
+    load_json,
+    on_kubernetes,
+    walk_exprs,
+)
 
 
 def _has_release(plan, chart: str) -> bool:
@@ -56,7 +65,7 @@ def expressions(plan) -> list[tuple[str, str]]:
 def test_every_expression_parses_and_names_exported_metrics(name):
     plan = golden(name)
     exprs = expressions(plan)
-    assert len(exprs) >= 8  # rules + dashboards
+    assert len(exprs) >= 8 if on_kubernetes(plan) else not exprs  # rules + dashboards
     have = exported(plan)
     failures = []
     for where, expr in exprs:
