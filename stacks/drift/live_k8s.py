@@ -144,6 +144,16 @@ def _at(path: tuple[str, ...], transform: Any = None) -> Any:
     return read
 
 
+def _canary_reader(name: str, path: tuple[str, ...]) -> Any:
+    def read(live: dict[str, Any]) -> Any:
+        for c in _dig(live, ("spec", "canary")) or []:
+            if _dig(c, ("predictor", "name")) == name:
+                return _dig(c, path)
+        return None
+
+    return read
+
+
 def _container_reader(kind: str, field_: str, name: str, attr: str) -> Any:
     def read(live: dict[str, Any]) -> Any:
         value = (_containers(live, kind, field_).get(name) or {}).get(attr)
@@ -214,6 +224,15 @@ def _inference_service_checks(r: PlanResource) -> list[Check]:
         checks.append(Check("predictor.replicas", bounds, _at(("spec", "predictor"), lambda p: _pick(p, tuple(bounds)))))
     _value_check(checks, "predictor.canary_traffic_percent", pred.get("canaryTrafficPercent"),
                  ("spec", "predictor", "canaryTrafficPercent"))  # fmt: skip
+    # Standard-mode canaries (KServe v0.20 `spec.canary[]`), matched by predictor name.
+    for c in r.get("spec.canary") or []:
+        cname = _dig(c, ("predictor", "name"))
+        if not isinstance(cname, str):
+            continue
+        for attr, path in (("traffic_percent", ("trafficPercent",)), ("model.storage_uri", ("predictor", "model", "storageUri"))):
+            expected = _dig(c, path)
+            if expected is not None and known(expected):
+                checks.append(Check(f"canary.{cname}.{attr}", norm(expected), _canary_reader(cname, path)))
     for part in ("model", "transformer"):
         spec = pred.get(part) if isinstance(pred.get(part), dict) else None
         if spec is None:

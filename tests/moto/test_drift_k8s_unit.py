@@ -222,7 +222,7 @@ def test_reference_platform_serving_and_cronjobs() -> None:
     assert findings == [] and len(urns) == len(k8s_targets(plan))
 
     isvc = cluster.objects[("InferenceService", "churn-prod-serving", "churn-classifier")]
-    planned_uri = isvc["spec"]["predictor"]["model"]["storageUri"]  # the canary's, during a rollout
+    planned_uri = isvc["spec"]["predictor"]["model"]["storageUri"]  # the stable revision (the canary is spec.canary)
     isvc["spec"]["predictor"]["model"]["storageUri"] = "s3://elsewhere/model"
     isvc["spec"]["predictor"]["minReplicas"] = 0
     cron = cluster.objects[("CronJob", "churn-prod-monitoring", "drift-reports")]
@@ -248,3 +248,18 @@ def test_kubernetes_target_without_the_client_is_a_clear_cli_error(monkeypatch: 
     monkeypatch.setitem(sys.modules, "kubernetes", None)  # as if not installed
     res = CliRunner().invoke(cli, ["drift", str(EXAMPLES / "onprem.yaml"), "--env", "staging"])
     assert res.exit_code == 2 and "pip install kubernetes" in res.stderr and "Traceback" not in res.output
+
+
+def test_a_kserve_canary_share_changed_live_is_drift() -> None:
+    """KServe Standard-mode canaries live in spec.canary[] (issue 12): their share and model are checked."""
+    from ..plans import reference
+
+    _, plan = reference("platform", "prod")
+    cluster = applied(plan)
+    isvc = cluster.objects[("InferenceService", "churn-prod-serving", "churn-classifier")]
+    isvc["spec"]["canary"][0]["trafficPercent"] = 50
+    got = {(f.resource, f.attribute): (f.expected, f.actual) for f in compare_objects(plan, cluster, "churn", "prod")[0]}
+    assert got == {("churn-prod-serving/InferenceService/churn-classifier", "canary.canary.traffic_percent"): (10, 50)}
+    del isvc["spec"]["canary"]  # promoted or rolled back by hand
+    got = {f.attribute: f.actual for f in compare_objects(plan, cluster, "churn", "prod")[0]}
+    assert got == {"canary.canary.traffic_percent": None, "canary.canary.model.storage_uri": None}
