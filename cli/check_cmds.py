@@ -57,29 +57,60 @@ def check(spec: str, compare_to: str | None, summary: str | None, sarif: str | N
 
 @click.command()
 @SPEC_ARG
-@click.option("--from-env", "from_env", required=True, help="The environment promoted from (e.g. staging).")
-@click.option("--to-env", "to_env", required=True, help="The environment promoted to (e.g. prod).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def diff(spec: str, from_env: str, to_env: str, fmt: str) -> None:
-    """What promotion changes: the resolved specs and the offline plans of two environments.
+@click.option("--env", "-e", "env", default=None, help="Environment to compare with its baseline (with --compare-to).")
+@click.option("--compare-to", "compare_to", default=None, metavar="GIT_REF|FILE",
+              help="Baseline: a git revision of SPEC (read with `git show`, e.g. origin/main) or a spec file.")
+@click.option("--from-env", "from_env", default=None, help="Promotion form: the environment promoted from (e.g. staging).")
+@click.option("--to-env", "to_env", default=None, help="Promotion form: the environment promoted to (e.g. prod).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+def diff(spec: str, env: str | None, compare_to: str | None, from_env: str | None, to_env: str | None,
+         fmt: str) -> None:
+    """What a change does to the plan, resource by resource and property by property.
 
-    Resources are matched by name with the environment neutralised
-    (churn-staging-artifacts ≙ churn-prod-artifacts).
+    With --env and --compare-to: the offline plan of ENV at the baseline against the plan now.
+    Each changed resource gets an action (create, update, replace, delete; "update (may
+    replace)" where the provider's force-new data does not cover it) and its changed inputs
+    (wire names, e.g. scalingConfig.maxSize) with old and new values; secrets are masked.
+
+    With --from-env and --to-env: what promoting one environment to another changes (resolved
+    specs and plans, resources matched with the environment neutralised).
 
     \b
     Example:
+        mlplat diff platform.yaml --env prod --compare-to origin/main
+        mlplat diff platform.yaml --env prod --compare-to old-platform.yaml --format json
         mlplat diff platform.yaml --from-env staging --to-env prod
     """
-    from mlplat.stacks.review.diff import diff_environments, render_table
+    from .output import echo_json, out_console, progress_status
 
-    from .output import echo_json, err_console
+    if from_env or to_env:
+        if env or compare_to:
+            raise click.UsageError("use either --env/--compare-to or --from-env/--to-env, not both")
+        if not (from_env and to_env):
+            raise click.UsageError("--from-env and --to-env go together")
+        if fmt == "markdown":
+            raise click.UsageError("--format markdown needs --env/--compare-to")
+        from mlplat.stacks.review.diff import diff_environments, render_table
 
-    with err_console().status(f"comparing {from_env} → {to_env} offline…"):
-        result = diff_environments(spec, from_env, to_env)
-    if fmt == "json":
-        echo_json(result.to_dict())
+        with progress_status(f"comparing {from_env} → {to_env} offline…"):
+            result = diff_environments(spec, from_env, to_env)
+        if fmt == "json":
+            echo_json(result.to_dict())
+            return
+        render_table(result, out_console())
         return
-    render_table(result)
+    if not (env and compare_to):
+        raise click.UsageError("give --env ENV --compare-to GIT_REF|FILE (or --from-env/--to-env)")
+    from mlplat.stacks.review.diff import diff_against, render_revision_table, revision_markdown
+
+    with progress_status(f"planning {env} now and at {compare_to} offline…"):
+        rdiff = diff_against(spec, env, compare_to)
+    if fmt == "json":
+        echo_json(rdiff.to_dict())
+    elif fmt == "markdown":
+        click.echo(revision_markdown(rdiff), nl=False)
+    else:
+        render_revision_table(rdiff, out_console())
 
 
 @click.group()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -19,6 +21,19 @@ def out_console():
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def progress_status(message: str) -> Iterator[None]:
+    """A long step: a spinner on a terminal; one plain line on stderr when output is captured (CI
+    logs keep what ran, and no control characters)."""
+    console = err_console()
+    if console.is_terminal:
+        with console.status(message):
+            yield
+    else:
+        click.echo(message, err=True)
+        yield
 
 
 def print_diagnostics(diagnostics: list[Any]) -> None:

@@ -15,6 +15,7 @@ so only real differences remain.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -402,7 +403,269 @@ def render_table(d: PromotionDiff, console: Any = None, max_inputs: int = 8) -> 
     )
 
 
+
+# --------------------------------------------------------------------------- one environment against a baseline
+#
+# `mlplat diff SPEC --env E --compare-to REV|FILE`: the offline plan of E at the baseline against
+# the plan now, resource by resource (matched by URN: same environment, same stack), with the
+# action Pulumi would take. What `pulumi preview --diff` shows, without a cloud or a state.
+
+ACTIONS = ("create", "update", "replace", "delete")
+MASK = "<secret>"
+# Leaf names whose values are credentials whatever the plan says about them.
+_SECRET_KEY = re.compile(r"(password|passwd|secret|token|private_?key|credential)", re.IGNORECASE)
+
+
+@dataclass
+class PropertyChange:
+    path: str  # input wire names, dotted (scalingConfig.maxSize); [name] / [i] for list items
+    old: Any
+    new: Any
+    effect: str = "update"  # replace | may_replace | update (force_new.classify)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "old": _number(_plain(self.old)), "new": _number(_plain(self.new))}
+
+
+def _number(v: Any) -> Any:
+    # the engine carries every number as a float (wire format): max_size 4 reads 4, not 4.0
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+@dataclass
+class PlanChange:
+    urn: str
+    type: str
+    name: str
+    action: str  # create | update | replace | delete
+    component: str | None = None
+    protected: bool = False  # the resource is protected (prod safety): replacing or deleting it fails
+    may_replace: bool = False  # update whose replacement the force-new data cannot rule out
+    properties: list[PropertyChange] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return "update (may replace)" if self.action == "update" and self.may_replace else self.action
+
+    @property
+    def dangerous(self) -> bool:
+        """Replacing or deleting a protected resource: what a reviewer must see first."""
+        return self.protected and self.action in ("replace", "delete")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"urn": self.urn, "type": self.type, "name": self.name, "action": self.action,
+                               "properties": [p.to_dict() for p in self.properties]}
+        out["component"] = self.component
+        out["protected"] = self.protected
+        if self.action == "update":
+            out["may_replace"] = self.may_replace
+        if self.action == "replace":
+            out["replaced_by"] = [p.path for p in self.properties if p.effect == "replace"]
+        return out
+
+
+@dataclass
+class RevisionDiff:
+    platform: str
+    environment: str
+    baseline: str
+    changes: list[PlanChange]
+    note: str = ""  # e.g. "prod does not exist in origin/main": every resource is created
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def dangerous(self) -> list[PlanChange]:
+        return [c for c in self.changes if c.dangerous]
+
+    def summary(self) -> str:
+        if not self.changes:
+            return "no changes"
+        parts = [f"{self.count(a)} to {a}" for a in ("create", "update", "replace", "delete") if self.count(a)]
+        maybe = sum(1 for c in self.changes if c.action == "update" and c.may_replace)
+        return ", ".join(parts) + (f" ({maybe} may replace)" if maybe else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"environment": self.environment, "baseline": self.baseline,
+                               "changes": [c.to_dict() for c in self.changes]}
+        out["platform"] = self.platform
+        out["summary"] = {a: self.count(a) for a in ACTIONS}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+def _is_secret(type_token: str, path: str, *values: Any) -> bool:
+    if any(v == MASK for v in values):
+        return True
+    if type_token == "kubernetes:core/v1:Secret" and path.split(".")[0].split("[")[0] in ("data", "stringData"):
+        return True
+    leaf = re.split(r"[.#\[]", path.rstrip("]"))[-1]
+    return bool(_SECRET_KEY.search(leaf)) or type_token.startswith("random:index/randomPassword")
+
+
+def _masked(type_token: str, path: str, old: Any, new: Any) -> tuple[Any, Any]:
+    """Secrets never print: a changed secret shows that it changed, not its values."""
+    if not _is_secret(type_token, path, old, new):
+        return old, new
+    return (old if old is _MISSING else MASK), (new if new is _MISSING else MASK)
+
+
+def _whole(inputs: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The top-level inputs of a created or deleted resource (listed so the reviewer sees what goes)."""
+    return sorted(inputs.items())
+
+
+def _resource_change(before: Any, after: Any) -> PlanChange | None:
+    from mlplat.stacks.review.force_new import REPLACE, UPDATE, classify
+
+    ref = after if after is not None else before
+    protected = bool(getattr(after, "protect", False) or getattr(before, "protect", False))
+    base = {"urn": ref.urn, "type": ref.type, "name": ref.name, "component": ref.component, "protected": protected}
+    if before is None or after is None:
+        action = "create" if before is None else "delete"
+        props = []
+        for key, value in _whole(ref.inputs):
+            old, new = (_MISSING, value) if action == "create" else (value, _MISSING)
+            props.append(PropertyChange(key, *_masked(ref.type, key, old, new)))
+        return PlanChange(action=action, properties=props, **base)
+    raw = diff_flat(flatten(before.inputs, parse_json=True), flatten(after.inputs, parse_json=True))
+    if not raw:
+        return None
+    props = []
+    for c in raw:
+        old, new = _masked(ref.type, c.path, c.before, c.after)
+        props.append(PropertyChange(c.path, old, new, classify(ref.type, c.path)))
+    if any(p.effect == REPLACE for p in props):
+        return PlanChange(action="replace", properties=props, **base)
+    return PlanChange(action="update", properties=props, may_replace=any(p.effect != UPDATE for p in props), **base)
+
+
+_ORDER = {"replace": 0, "delete": 1, "update": 2, "create": 3}
+
+
+def compare_plans(before: Plan | None, after: Plan, baseline: str, note: str = "") -> RevisionDiff:
+    """Resource by resource, what applying `after` over `before` does (None: nothing exists yet)."""
+    old = {r.urn: r for r in before.custom_resources()} if before is not None else {}
+    new = {r.urn: r for r in after.custom_resources()}
+    changes = [c for urn in sorted(set(old) | set(new)) if (c := _resource_change(old.get(urn), new.get(urn)))]
+    changes.sort(key=lambda c: (not c.dangerous, _ORDER[c.action], c.component or "", c.type, c.name))
+    return RevisionDiff(after.platform, after.environment, baseline, changes, note)
+
+
+def diff_against(spec_path: str, env: str, compare_to: str) -> RevisionDiff:
+    """The plan of `env` now against its plan in the baseline (a spec FILE or a git revision of
+    the spec, read with `git show`): the library call behind `mlplat diff --compare-to`."""
+    from mlplat.stacks.errors import MlplatError
+    from mlplat.stacks.plan.offline import run_offline
+    from mlplat.stacks.platform_spec.baseline import SpecAbsentAtRevision, baseline_document
+    from mlplat.stacks.platform_spec.resolve import load_platform, resolve
+
+    current = load_platform(spec_path, env)
+    try:
+        doc, label = baseline_document(spec_path, compare_to)
+    except SpecAbsentAtRevision:
+        return compare_plans(None, run_offline(current), compare_to, f"{spec_path} does not exist at {compare_to}")
+    if env not in doc.environment_names():
+        return compare_plans(None, run_offline(current), label, f"{env} does not exist in {label}")
+    try:
+        base = resolve(doc, env)
+    except MlplatError as exc:
+        raise MlplatError(f"--compare-to {compare_to}: the baseline is not a valid spec for {env}:\n{exc}") from None
+    after = run_offline(current)
+    if _same_inputs(base, current):  # same resolved spec, same program: the same plan
+        return compare_plans(after, after, label)
+    return compare_plans(run_offline(base), after, label)
+
+
+def _same_inputs(a: ResolvedPlatform, b: ResolvedPlatform) -> bool:
+    return bool(a.spec.model_dump(mode="json") == b.spec.model_dump(mode="json")
+                and a.profile.model_dump(mode="json") == b.profile.model_dump(mode="json"))
+
+
+# --------------------------------------------------------------------------- rendering a revision diff
+
+_STYLE = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
+_SIGN = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
+
+
+def _prop_line(p: PropertyChange, width: int = 50) -> str:
+    mark = " (replaces)" if p.effect == "replace" else ""
+    if p.old is _MISSING:
+        return f"{p.path}: {_fmt(p.new, width)}{mark}"
+    if p.new is _MISSING:
+        return f"{p.path}: {_fmt(p.old, width)} → ∅{mark}"
+    return f"{p.path}: {_fmt(p.old, width)} → {_fmt(p.new, width)}{mark}"
+
+
+def render_revision_table(d: RevisionDiff, console: Any = None, max_props: int = 8) -> None:
+    from mlplat.stacks.plan.table import short_type
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = console or Console(highlight=False)
+    title = f"{d.platform} / {d.environment}: plan against {d.baseline}"
+    if d.note:
+        console.print(f"[dim]{escape(d.note)}[/]")
+    if d.empty:
+        console.print(f"[bold]{escape(title)}[/]: no changes")
+        return
+    t = Table(title=escape(title), title_justify="left", show_edge=False, pad_edge=False)
+    t.add_column("action", no_wrap=True)
+    t.add_column("resource", overflow="fold", ratio=1)
+    t.add_column("changes", overflow="fold", ratio=2)
+    for c in d.changes:
+        style = _STYLE[c.action]
+        label = f"[{style}]{_SIGN[c.action]} {escape(c.label)}[/]" + ("\n[bold red]protected[/]" if c.protected else "")
+        props = c.properties if c.action in ("update", "replace") else []
+        shown = [escape(_prop_line(p)) for p in props[:max_props]]
+        if len(props) > max_props:
+            shown.append(f"… {len(props) - max_props} more (--format json)")
+        t.add_row(label, f"{escape(c.name)}\n[dim]{escape(short_type(c.type))}[/]", "\n".join(shown))
+    console.print(t)
+    console.print(f"[bold]Plan:[/] {escape(d.summary())}")
+    for c in d.dangerous:
+        console.print(f"[bold red]![/] {c.action} of protected {escape(c.name)} ({escape(c.type)})")
+
+
+def _md_cell(text: str) -> str:
+    # Markdown tables: `|` ends a cell; `<` and `>` would read as HTML (`<secret>` would vanish)
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("|", "\\|").replace("\n", " ").replace("`", "'"))
+
+
+def revision_markdown(d: RevisionDiff, max_props: int = 8, max_rows: int = 200) -> str:
+    out = []
+    if d.note:
+        out += [f"_{_md_cell(d.note)}_", ""]
+    if d.empty:
+        return "\n".join(out + [f"No resource changes against `{_md_cell(d.baseline)}`."]) + "\n"
+    for c in d.dangerous:
+        out.append(f"> ❗ **{c.action} of protected** `{_md_cell(c.name)}` ({_md_cell(c.type)})")
+    if d.dangerous:
+        out.append("")
+    out += [f"**Plan against `{_md_cell(d.baseline)}`:** {_md_cell(d.summary())}", "",
+            "| action | resource | type | changes |", "|---|---|---|---|"]
+    for c in d.changes[:max_rows]:
+        props = c.properties if c.action in ("update", "replace") else []
+        cells = [_md_cell(_prop_line(p)) for p in props[:max_props]]
+        if len(props) > max_props:
+            cells.append(f"… {len(props) - max_props} more")
+        action = c.label + (" (protected)" if c.protected else "")
+        out.append(f"| {action} | `{_md_cell(c.name)}` | `{_md_cell(c.type)}` | {'<br>'.join(cells)} |")
+    if len(d.changes) > max_rows:
+        out.append(f"| … | {len(d.changes) - max_rows} more | | `mlplat diff --format json` |")
+    return "\n".join(out) + "\n"
+
 __all__ = [
-    "Change", "PromotionDiff", "ResourceChange", "diff_environments", "diff_values", "flatten", "neutralise",
-    "plan_diff", "profile_diff", "promotion_diff", "render_table", "spec_diff",
+    "ACTIONS", "Change", "PlanChange", "PromotionDiff", "PropertyChange", "ResourceChange",
+    "RevisionDiff", "compare_plans", "diff_against", "diff_environments", "diff_values", "flatten",
+    "neutralise", "plan_diff", "profile_diff", "promotion_diff", "render_revision_table", "render_table",
+    "revision_markdown", "spec_diff",
 ]  # fmt: skip
