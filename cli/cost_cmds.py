@@ -81,8 +81,9 @@ def cost(spec: str, env: str, fmt: str, compare_to: str | None, plan_file: str |
         for note in current.warnings:
             click.echo(f"warning: {note}", err=True)
     if not verdict.ok:
-        for why in verdict.reasons:
-            click.echo(f"over budget: {why}", err=True)
+        if fmt == "json" or output:  # table and markdown on stdout state the breach already: once is enough
+            for why in verdict.reasons:
+                click.echo(f"over budget: {why}", err=True)
         raise SystemExit(1)
 
 

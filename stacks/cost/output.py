@@ -16,9 +16,10 @@ def _md(text: str) -> str:
 
 
 def to_markdown(estimate: CostEstimate, diff: CostDiff | None = None, verdict: BudgetVerdict | None = None,
-                max_lines: int = 25) -> str:
+                max_lines: int = 25, reasons: bool = True) -> str:
     """A pull-request comment: totals, the per-component table (with diff arrows), the top
-    resources, what is not priced, and the assumptions."""
+    resources, what is not priced, and the assumptions. reasons=False leaves the budget verdict's
+    reasons out (`check` states them once, at the top of its summary)."""
     e = estimate
     verdict = verdict or budget_gate(e, diff)
     out: list[str] = []
@@ -41,7 +42,7 @@ def to_markdown(estimate: CostEstimate, diff: CostDiff | None = None, verdict: B
         out.append(f"Budget: {_money(e.budget_usd)} / month"
                    + (f", at most +{_num(e.max_increase_percent)}% per change" if e.max_increase_percent is not None
                       else ""))  # fmt: skip
-    for why in verdict.reasons:
+    for why in verdict.reasons if reasons else []:
         out.append("")
         out.append(f"> ❌ {_md(why)}")
     out.append("")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from mlplat.stacks.cost.estimate import BudgetVerdict, CostDiff
     from mlplat.stacks.cost.lines import CostEstimate
     from mlplat.stacks.platform_spec.resolve import ResolvedPlatform, SpecDocument
+    from mlplat.stacks.review.diff import RevisionDiff
 
 Progress = Callable[[str], None]
 
@@ -58,6 +59,7 @@ class EnvironmentResult:
     cost_diff: CostDiff | None = None
     baseline_note: str = ""  # why there is no cost diff, when there is none despite compare_to
     seconds: float = 0.0
+    plan_diff: RevisionDiff | None = None  # resource changes against the baseline (with compare_to)
 
     @property
     def findings(self) -> list[Any]:
@@ -85,6 +87,11 @@ class EnvironmentResult:
         out = [f"{self.environment}: {len(self.mandatory)} mandatory policy violation(s)"] if not self.policy_passed else []
         return out + list(self.budget.reasons)
 
+    @property
+    def failed_on(self) -> list[str]:
+        """Which gates this environment failed: `policy`, `budget` (empty when it passes)."""
+        return (["policy"] if not self.policy_passed else []) + (["budget"] if not self.budget.ok else [])
+
 
 @dataclass
 class CheckResult:
@@ -107,6 +114,18 @@ class CheckResult:
     @property
     def reasons(self) -> list[str]:
         return [why for r in self.environments.values() for why in r.reasons]
+
+    @property
+    def failed(self) -> list[EnvironmentResult]:
+        return [r for r in self.environments.values() if not r.passed]
+
+    def headline(self) -> str:
+        """`failed: 2 of 3 environments (prod: policy, budget; staging: budget)` or `passed: …`."""
+        n = len(self.environments)
+        if not self.failed:
+            return f"passed: {n} environment{'s' if n != 1 else ''}"
+        why = "; ".join(f"{r.environment}: {', '.join(r.failed_on)}" for r in self.failed)
+        return f"failed: {len(self.failed)} of {n} environment{'s' if n != 1 else ''} ({why})"
 
     # -- reports
     def summary_markdown(self) -> str:
@@ -145,6 +164,8 @@ class CheckResult:
                     "monthly_usd": round(r.estimate.monthly_usd, 2),
                     "budget": r.budget.to_dict(),
                     "diff_monthly_usd": round(r.cost_diff.diff_monthly_usd, 2) if r.cost_diff else None,
+                    "failed_on": r.failed_on,
+                    "plan_changes": r.plan_diff.to_dict()["summary"] if r.plan_diff is not None else None,
                 }
                 for env, r in self.environments.items()
             },
@@ -246,18 +267,24 @@ def evaluate_planned(planned: PlannedEnvironment, checkov: bool = True,
     progress(f"{r.environment}: cost")
     estimate = cost.estimate(r, plan)
     label = planned.baseline_label or ""
+    from mlplat.stacks.review.diff import compare_plans
+
     diff = None
+    plan_diff = None
     if planned.baseline == "new":
         diff = cost.compare(estimate, None, label)
+        plan_diff = compare_plans(None, plan, label, planned.note)
     elif planned.baseline == "same":
         diff = cost.compare(estimate, estimate, label)
+        plan_diff = compare_plans(plan, plan, label)
     elif planned.baseline == "planned":
         assert planned.base_resolved is not None
         diff = cost.compare(estimate, cost.estimate(planned.base_resolved, planned.base_plan), label)
+        plan_diff = compare_plans(planned.base_plan, plan, label)
     return EnvironmentResult(
         environment=r.environment, resources=len(plan.custom_resources()), policy=policy, estimate=estimate,
         budget=cost.budget_gate(estimate, diff), cost_diff=diff, baseline_note=planned.note,
-        seconds=planned.seconds + time.perf_counter() - t0,
+        seconds=planned.seconds + time.perf_counter() - t0, plan_diff=plan_diff,
     )  # fmt: skip
 
 
@@ -553,21 +580,43 @@ SUMMARY_MAX_CHARS = 60_000  # GitHub rejects comments over 65,536 characters
 
 def summary_markdown(result: CheckResult, *, cost_details: bool = True, top: int = TOP_FINDINGS) -> str:
     """The pull-request comment: one table over the environments, then details per environment.
-    Shrinks itself (no per-resource cost tables, fewer findings) to stay under a comment's limit."""
-    text = _summary(result, cost_details, top)
-    if len(text) > SUMMARY_MAX_CHARS and cost_details:
-        text = _summary(result, False, top)
-    if len(text) > SUMMARY_MAX_CHARS:
-        text = _summary(result, False, 1)
+    Shrinks itself (shorter plan diffs, no per-resource cost tables, fewer findings) to stay under
+    a comment's limit."""
+    for details, plan_rows, n in ((cost_details, 200, top), (cost_details, 25, top), (False, 10, top), (False, 0, 1)):
+        text = _summary(result, details, n, plan_rows)
+        if len(text) <= SUMMARY_MAX_CHARS:
+            break
     return text
 
 
-def _summary(result: CheckResult, cost_details: bool, top: int) -> str:
+CALLOUT_MAX = 10  # replacements / protected deletions listed at the top of the summary
+
+
+def _callouts(result: CheckResult) -> list[str]:
+    """Replacements, and deletions of protected resources: what a reviewer must not miss."""
+    out = []
+    for r in result.environments.values():
+        if r.plan_diff is None:
+            continue
+        for c in r.plan_diff.changes:
+            if c.action == "replace" or c.dangerous:
+                what = f"{'protected ' if c.protected else ''}`{_md(c.name)}` ({_md(c.type)})"
+                out.append(f"> {'❗' if c.dangerous else '⚠️'} **{r.environment}**: {c.action} of {what}")
+    if len(out) > CALLOUT_MAX:
+        out = out[:CALLOUT_MAX] + [f"> … {len(out) - CALLOUT_MAX} more (see the plan changes below)"]
+    return out
+
+
+def _summary(result: CheckResult, cost_details: bool, top: int, plan_rows: int = 200) -> str:
     from mlplat.stacks import cost
+    from mlplat.stacks.review.diff import revision_markdown
 
     envs = list(result.environments.values())
-    head = "✅ passed" if result.passed else "❌ failed"
-    out = [SUMMARY_MARKER, f"## mlplat check {head}", ""]
+    head = "✅ " + result.headline() if result.passed else "❌ " + result.headline()
+    out = [SUMMARY_MARKER, f"## mlplat check {_md(head)}", ""]
+    callouts = _callouts(result)
+    if callouts:
+        out += callouts + [""]
     sub = f"`{_md(result.spec)}` · {len(envs)} environment(s)"
     if result.compare_to:
         sub += f" · cost compared with `{_md(result.compare_to)}`"
@@ -597,7 +646,7 @@ def _summary(result: CheckResult, cost_details: bool, top: int) -> str:
         out.append(row)
     if result.reasons:
         out.append("")
-        out += [f"> ❌ {_md(why)}" for why in result.reasons]
+        out += [f"> ❌ {_md(why)}" for why in result.reasons]  # each reason once, here
     for r in envs:
         out += ["", f"### {'✅' if r.passed else '❌'} {r.environment}", ""]
         if r.mandatory:
@@ -609,8 +658,6 @@ def _summary(result: CheckResult, cost_details: bool, top: int) -> str:
             out += ["", f"<details><summary>Advisory findings ({len(r.advisory)})</summary>", ""]
             out += _findings_table(r.advisory, top)
             out += ["", "</details>"]
-        for why in r.budget.reasons:
-            out += ["", f"> ❌ {_md(why)}"]
         if r.baseline_note:
             out += ["", f"<sub>{_md(r.baseline_note)}</sub>"]
         total = f"{_money(r.estimate.monthly_usd)}/month"
@@ -618,10 +665,19 @@ def _summary(result: CheckResult, cost_details: bool, top: int) -> str:
             total += f", {_signed(r.cost_diff.diff_monthly_usd)} vs `{_md(result.compare_to)}`"
         if cost_details:
             out += ["", f"<details><summary>Cost of {r.environment}: {total}</summary>", ""]
-            body = cost.to_markdown(r.estimate, r.cost_diff, r.budget, max_lines=10).rstrip("\n")
+            body = cost.to_markdown(r.estimate, r.cost_diff, r.budget, max_lines=10, reasons=False).rstrip("\n")
             out += [body, "", "</details>"]
         else:
             out += ["", f"Cost of {r.environment}: {total} (details: `mlplat cost SPEC --env {r.environment}`)"]
+        if r.plan_diff is not None:
+            d = r.plan_diff
+            label = f"Plan changes of {r.environment} vs `{_md(d.baseline)}`: {_md(d.summary())}"
+            if d.empty or plan_rows == 0:
+                out += ["", label + ("" if d.empty else f" (details: `mlplat diff SPEC --env {r.environment} "
+                                                         f"--compare-to {_md(d.baseline)}`)")]
+            else:
+                body = revision_markdown(d, max_rows=plan_rows).rstrip("\n")
+                out += ["", f"<details><summary>{label}</summary>", "", body, "", "</details>"]
     out += ["", f"<sub>mlplat {_version()} · {result.seconds:.1f}s ({result.mode})</sub>", ""]
     return "\n".join(out)
 
@@ -718,27 +774,35 @@ def _relative_uri(path: str) -> str:
 
 
 def print_verdict(result: CheckResult, console: Any) -> None:
-    """The closing lines on stderr: one per environment, then the verdict."""
+    """The closing lines on stderr: one per environment (each failure reason once), then the verdict."""
+    from rich.markup import escape
+
     for r in result.environments.values():
         mark = "[green]✓[/]" if r.passed else "[red]✗[/]"
         diff = ""
         if r.cost_diff is not None:
             d = r.cost_diff.diff_monthly_usd
-            diff = f" ({'+' if d >= 0 else '−'}${abs(d):,.2f} vs {result.compare_to})"
+            diff = f" ({'+' if d >= 0 else '−'}${abs(d):,.2f} vs {escape(str(result.compare_to))})"
         budget = "" if r.budget.budget_usd is None else f" / ${r.budget.budget_usd:,.2f}"
         console.print(
             f"{mark} {r.environment:<10} policy: {len(r.mandatory)} mandatory, {len(r.advisory)} advisory · "
             f"cost ${r.estimate.monthly_usd:,.2f}{budget}/month{diff}"
         )
+        if r.plan_diff is not None:
+            console.print(f"    plan vs {escape(r.plan_diff.baseline)}: {escape(r.plan_diff.summary())}")
+            for c in r.plan_diff.changes:
+                if c.action == "replace" or c.dangerous:
+                    prot = "protected " if c.protected else ""
+                    console.print(f"    [magenta]{c.action}[/] of {prot}{escape(c.name)} ({escape(c.type)})")
         for why in r.reasons:
-            console.print(f"    [red]{why}[/]")
+            console.print(f"    [red]{escape(why)}[/]")
         for f in r.mandatory[:5]:
             where = f" ({f.location})" if getattr(f, "location", "") else ""
-            console.print(f"    [red]{f.policy}[/] {f.resource}: {f.message}{where}")
+            console.print(f"    [red]{escape(str(f.policy))}[/] {escape(f'{f.resource}: {f.message}{where}')}")
         if len(r.mandatory) > 5:
             console.print(f"    … {len(r.mandatory) - 5} more (see --summary / --sarif)")
     verdict = "[bold green]check passed[/]" if result.passed else "[bold red]check failed[/]"
-    console.print(f"{verdict}: {len(result.environments)} environment(s) in {result.seconds:.1f}s ({result.mode})")
+    console.print(f"{verdict}: {escape(result.headline().split(': ', 1)[1])} in {result.seconds:.1f}s ({result.mode})")
 
 
 __all__ = [
