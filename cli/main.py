@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "orphans": "mlplat.cli.drift_cmds:orphans",
     "check": "mlplat.cli.check_cmds:check",
     "diff": "mlplat.cli.check_cmds:diff",
+    "report": "mlplat.cli.check_cmds:report",
     "ci": "mlplat.cli.check_cmds:ci",
     "up": "mlplat.cli.engine_cmds:up",
     "destroy": "mlplat.cli.engine_cmds:destroy",

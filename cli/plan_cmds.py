@@ -102,20 +102,30 @@ def render(spec: str, env: str, out: str, force: bool) -> None:
 @SPEC_ARG
 @ENV_OPTION
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+@click.option("--level", type=click.Choice(["resource", "component"]), default="resource", show_default=True,
+              help="resource: every resource, grouped by component; component: one node per component and "
+                   "the dependencies between components (readable at a glance).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
-def graph(spec: str, env: str, fmt: str, output: str | None) -> None:
-    """Draw the resource graph: components as groups, dependencies as edges.
+def graph(spec: str, env: str, fmt: str, level: str, output: str | None) -> None:
+    """Draw the platform: components and their dependencies, or every resource.
 
     \b
     Example:
+        mlplat graph platform.yaml --env prod --level component
         mlplat graph platform.yaml --env dev --format mermaid > graph.mmd
         mlplat graph platform.yaml --env dev --format dot | dot -Tsvg > graph.svg
     """
-    from mlplat.stacks.plan.graph import to_dot, to_mermaid
+    from mlplat.stacks.plan.graph import component_dot, component_graph, component_mermaid, to_dot, to_mermaid
     from mlplat.stacks.plan.offline import run_offline
     from mlplat.stacks.platform_spec.resolve import load_platform
 
-    from .output import write_output
+    from .output import progress_status, write_output
 
-    plan = run_offline(load_platform(spec, env))
-    write_output(to_mermaid(plan) if fmt == "mermaid" else to_dot(plan), output)
+    resolved = load_platform(spec, env)
+    with progress_status(f"expanding {resolved.prefix} offline…"):
+        plan = run_offline(resolved)
+    if level == "component":
+        g = component_graph(plan)
+        write_output(component_mermaid(g) if fmt == "mermaid" else component_dot(g), output)
+    else:
+        write_output(to_mermaid(plan) if fmt == "mermaid" else to_dot(plan), output)

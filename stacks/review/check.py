@@ -60,6 +60,7 @@ class EnvironmentResult:
     baseline_note: str = ""  # why there is no cost diff, when there is none despite compare_to
     seconds: float = 0.0
     plan_diff: RevisionDiff | None = None  # resource changes against the baseline (with compare_to)
+    graph: Any = None  # mlplat.stacks.plan.graph.ComponentGraph (small: the report's picture)
 
     @property
     def findings(self) -> list[Any]:
@@ -285,7 +286,22 @@ def evaluate_planned(planned: PlannedEnvironment, checkov: bool = True,
         environment=r.environment, resources=len(plan.custom_resources()), policy=policy, estimate=estimate,
         budget=cost.budget_gate(estimate, diff), cost_diff=diff, baseline_note=planned.note,
         seconds=planned.seconds + time.perf_counter() - t0, plan_diff=plan_diff,
+        graph=_component_graph(plan, plan_diff),
     )  # fmt: skip
+
+
+def _component_graph(plan: Any, plan_diff: RevisionDiff | None) -> Any:
+    """The component graph, components the change touches marked (`replaced` outranks `changed`)."""
+    from mlplat.stacks.plan.graph import component_graph
+
+    g = component_graph(plan)
+    for c in plan_diff.changes if plan_diff is not None else []:
+        comp = c.component or "platform"
+        if c.action in ("replace", "delete"):
+            g.marks[comp] = "replaced"
+        else:
+            g.marks.setdefault(comp, "changed")
+    return g
 
 
 def evaluate_environment(
