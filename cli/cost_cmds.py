@@ -45,10 +45,10 @@ def cost(spec: str, env: str, fmt: str, compare_to: str | None, plan_file: str |
     from mlplat.stacks.cost.estimate import baseline_estimate, budget_gate, compare, estimate
     from mlplat.stacks.platform_spec.resolve import load_platform
 
-    from .output import err_console
+    from .output import progress_status
 
     resolved = load_platform(spec, env)
-    with err_console().status(f"pricing {resolved.prefix}…"):
+    with progress_status(f"pricing {resolved.prefix}…"):
         if plan_file:
             from mlplat.stacks.plan.model import Plan
 

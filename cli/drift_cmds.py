@@ -38,11 +38,11 @@ def drift(spec: str, env: str, fmt: str, kube_context: str | None, state_file: s
     from mlplat.stacks.drift.detect import detect_drift
     from mlplat.stacks.platform_spec.resolve import load_platform
 
-    from .output import echo_json, err_console
+    from .output import echo_json, progress_status
 
     resolved = load_platform(spec, env)
     state: Path | bool | None = False if no_state else (Path(state_file) if state_file else None)
-    with err_console().status(f"reading {resolved.prefix} live…"):
+    with progress_status(f"reading {resolved.prefix} live…"):
         report = detect_drift(resolved, kube_context=kube_context, state_path=state)
     if fmt == "json":
         echo_json(report.to_dict())

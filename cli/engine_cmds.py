@@ -15,6 +15,8 @@ import click
 from .options import SPEC_ARG, env_option
 
 ENV_OPTION = env_option("Environment to deploy (e.g. dev, prod).")
+DESTROY_ENV_OPTION = env_option("Environment to tear down (e.g. dev); prod asks you to type its name.")
+REFRESH_ENV_OPTION = env_option("Environment whose state to refresh from the cloud (e.g. prod).")
 BACKEND_OPTION = click.option(
     "--backend", default=None, metavar="URL",
     help="Pulumi state backend: file://DIR, s3://BUCKET, azblob://…, gs://…, https://api.pulumi.com. "
@@ -157,7 +159,7 @@ def up(spec: str, env: str, yes: bool, targets: tuple[str, ...], backend: str | 
 
 @click.command()
 @SPEC_ARG
-@ENV_OPTION
+@DESTROY_ENV_OPTION
 @YES_OPTION
 @click.option("--allow-protected", is_flag=True,
               help="With --yes: destroy an environment whose profile protects data (protected resources are kept).")
@@ -252,7 +254,7 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
 
 @click.command()
 @SPEC_ARG
-@ENV_OPTION
+@REFRESH_ENV_OPTION
 @YES_OPTION
 @BACKEND_OPTION
 @SECRETS_OPTION

@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "validate": "mlplat.cli.spec_cmds:validate",
     "schema": "mlplat.cli.spec_cmds:schema",
     "init": "mlplat.cli.spec_cmds:init",
+    "completion": "mlplat.cli.spec_cmds:completion",
     "preview": "mlplat.cli.plan_cmds:preview",
     "cost": "mlplat.cli.cost_cmds:cost",
     "render": "mlplat.cli.plan_cmds:render",

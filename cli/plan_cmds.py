@@ -46,9 +46,9 @@ def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend
         return
     from mlplat.stacks.plan.offline import run_offline
 
-    from .output import echo_json, err_console
+    from .output import echo_json, progress_status
 
-    with err_console().status(f"expanding {resolved.prefix} offline…"):
+    with progress_status(f"expanding {resolved.prefix} offline…"):
         plan = run_offline(resolved)
     if out:
         from pathlib import Path
@@ -88,8 +88,11 @@ def render(spec: str, env: str, out: str, force: bool) -> None:
     from mlplat.stacks.plan.render import render as render_project
     from mlplat.stacks.platform_spec.resolve import load_platform
 
+    from .output import progress_status
+
     resolved = load_platform(spec, env)
-    plan = run_offline(resolved)
+    with progress_status(f"expanding {resolved.prefix} offline…"):
+        plan = run_offline(resolved)
     written = render_project(resolved, plan, out, force=force)
     manifests = sum(1 for p in written if "manifests" in p.parts)
     if resolved.provider == "compose":

@@ -81,7 +81,7 @@ def run(
     from mlplat.policies import evaluate
     from mlplat.stacks.platform_spec.resolve import load_platform
 
-    from .output import err_console
+    from .output import progress_status
 
     resolved = load_platform(spec, env)
     plan = None
@@ -98,9 +98,9 @@ def run(
     else:
         from mlplat.stacks.plan.offline import run_offline
 
-        with err_console().status(f"expanding {resolved.prefix} offline…"):
+        with progress_status(f"expanding {resolved.prefix} offline…"):
             plan = run_offline(resolved)
-    with err_console().status("evaluating policies…"):
+    with progress_status("evaluating policies…"):
         result = evaluate(resolved, plan, checkov=not no_checkov)
     _emit(result, fmt, output, mandatory_only)
     if not result.passed:

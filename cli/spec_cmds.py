@@ -104,3 +104,24 @@ def init(directory: str, name: str | None, provider: str, ci_provider: str) -> N
     spec = next((p for p in created if p.name == SPEC_FILE), None)
     if spec is not None:
         click.echo(f"next: mlplat validate {spec} && mlplat preview {spec} --env dev", err=True)
+
+
+@click.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for mlplat (commands, options, choices, files).
+
+    \b
+    Example:
+        mlplat completion bash > ~/.local/share/bash-completion/completions/mlplat
+        mlplat completion zsh > "${fpath[1]}/_mlplat"
+        mlplat completion fish > ~/.config/fish/completions/mlplat.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    from .main import cli
+
+    cls = get_completion_class(shell)
+    assert cls is not None  # click ships bash, zsh and fish
+    # The script calls `mlplat` back with _MLPLAT_COMPLETE set; click answers from the live command tree.
+    click.echo(cls(cli, {}, "mlplat", "_MLPLAT_COMPLETE").source())

@@ -303,9 +303,8 @@ def render_table(results: Any, console: Console | None = None, advisory: bool = 
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console(
-        highlight=False, soft_wrap=False, width=int(os.environ.get("COLUMNS", "160"))
-    )
+    # The terminal's width (COLUMNS, else 80 when captured): the columns wrap to fit, none is cut.
+    console = console or Console(highlight=False, soft_wrap=False)
     for r in _many(results):
         fs = [f for f in r.findings if advisory or f.level == "mandatory"]
         verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
@@ -319,14 +318,16 @@ def render_table(results: Any, console: Console | None = None, advisory: bool = 
             console.print(title)
             continue
         table = Table(title=title, title_justify="left", show_lines=False, expand=False)
-        table.add_column("level")
+        table.add_column("level", no_wrap=True)
         table.add_column("policy", no_wrap=True)
-        table.add_column("resource", overflow="fold")
-        table.add_column("message", overflow="fold")
-        table.add_column("spec", no_wrap=True)
+        table.add_column("resource", overflow="fold", ratio=2)
+        table.add_column("message", ratio=4)  # wraps at words
+        table.add_column("spec", overflow="fold", ratio=1, min_width=8)
         for f in fs:
             style = "red" if f.level == "mandatory" else "yellow"
-            table.add_row(f"[{style}]{f.level}[/{style}]", f.policy, f.resource, f.message, f.location)
+            # the file's name and line: the full path is in JSON and SARIF, here it would take a column
+            where = f"{os.path.basename(f.file)}:{f.line}" if f.file and f.line else f.location
+            table.add_row(f"[{style}]{f.level}[/{style}]", f.policy, f.resource, f.message, where)
         console.print(table)
 
 

@@ -43,10 +43,12 @@ def plan_table(plan: Plan, resolved: ResolvedPlatform | None = None, console: An
         title=f"{plan.platform} / {plan.environment}{profile}: {total} resources to create",
         title_justify="left", show_edge=False, pad_edge=False, expand=False,
     )
-    table.add_column("", width=1)
-    table.add_column("type", no_wrap=True, style="dim")
-    table.add_column("name", no_wrap=True)
-    table.add_column("", no_wrap=True)
+    # The action and `protected` columns never wrap or shrink; type and name wrap instead, so a
+    # narrow terminal (or captured output, 80 columns) keeps every column rather than cutting one.
+    table.add_column("", width=1, min_width=1, no_wrap=True)
+    table.add_column("type", style="dim", overflow="fold", ratio=2)
+    table.add_column("name", overflow="fold", ratio=3)
+    table.add_column("", no_wrap=True, min_width=len("protected"))
     for comp, items in groups.items():
         table.add_section()
         table.add_row("", f"[bold cyan]{comp}[/] ({len(items)})", "", "")
