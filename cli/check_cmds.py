@@ -172,7 +172,13 @@ def ci() -> None:
 @click.option("--env", "environments", multiple=True,
               help="Environments to deploy, in promotion order (default: the spec's).")
 @click.option("--branch", default="main", show_default=True, help="Branch whose merges deploy.")
-def ci_init(provider: str, directory: str, spec: str, environments: tuple[str, ...], branch: str) -> None:
+@click.option("--mlplat-requirement", "mlplat_requirement", default=None, metavar="VERSION|GIT_URL@TAG|PATH",
+              help="The mlplat CI installs: a version (0.2.0), a requirement (mlplat>=0.2), a Git URL with a tag "
+                   "(git+https://…/mlplat@v0.2.0), a ./path in the repository or a wheel file (vendored). "
+                   "Default: this mlplat, from where it was installed (a wheel vendored under .mlplat/wheels/ "
+                   "when it is a source checkout).")
+def ci_init(provider: str, directory: str, spec: str, environments: tuple[str, ...], branch: str,
+            mlplat_requirement: str | None) -> None:
     """Generate CI workflows: PR gate, apply on merge with promotion, nightly drift, teardown.
 
     Refuses to overwrite existing files.
@@ -181,14 +187,20 @@ def ci_init(provider: str, directory: str, spec: str, environments: tuple[str, .
     Example:
         mlplat ci init --provider github
         mlplat ci init --provider gitlab --dir my-platform
+        mlplat ci init --provider github --mlplat-requirement 0.2.0
     """
     from mlplat.stacks.repo.ci import make_context, write_workflows
+    from mlplat.stacks.repo.requirement import default_requirement, parse_requirement
 
+    req = parse_requirement(mlplat_requirement) if mlplat_requirement else default_requirement()
     written = write_workflows(directory, provider, spec=spec, environments=list(environments) or None,
-                              branch=branch)
+                              branch=branch, requirement=req)  # fmt: skip
     for path in written:
         click.echo(f"created {path}")
-    ctx = make_context(directory, spec=spec, environments=list(environments) or None, branch=branch)
+    click.echo(f"CI installs mlplat with: {req.install_command}" + (f" ({req.note}; commit it)" if req.note else ""),
+               err=True)  # fmt: skip
+    ctx = make_context(directory, spec=spec, environments=list(environments) or None, branch=branch,
+                       requirement=req)  # fmt: skip
     approvals = ", ".join(e.name for e in ctx.environments if e.approval)
     if provider == "github":
         click.echo(

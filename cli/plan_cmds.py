@@ -70,7 +70,12 @@ def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend
 @ENV_OPTION
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Directory to write.")
 @click.option("--force", is_flag=True, help="Write into a non-empty directory.")
-def render(spec: str, env: str, out: str, force: bool) -> None:
+@click.option("--mlplat-requirement", "mlplat_requirement", default=None, metavar="VERSION|GIT_URL@TAG|PATH",
+              help="The mlplat requirements.txt installs: a version (0.2.0), a requirement (mlplat>=0.2), a Git URL with a tag "
+                   "(git+https://…/mlplat@v0.2.0), a ./path in the repository or a wheel file (vendored). "
+                   "Default: this mlplat, from where it was installed (a wheel vendored under wheels/ "
+                   "when it is a source checkout).")
+def render(spec: str, env: str, out: str, force: bool, mlplat_requirement: str | None) -> None:
     """Write a standalone Pulumi project and the plan's Kubernetes manifests.
 
     The project (Pulumi.yaml, __main__.py, requirements.txt, Pulumi.<env>.yaml and a
@@ -93,7 +98,11 @@ def render(spec: str, env: str, out: str, force: bool) -> None:
     resolved = load_platform(spec, env)
     with progress_status(f"expanding {resolved.prefix} offline…"):
         plan = run_offline(resolved)
-    written = render_project(resolved, plan, out, force=force)
+    from mlplat.stacks.repo.requirement import default_requirement, parse_requirement
+
+    req = (parse_requirement(mlplat_requirement) if mlplat_requirement else default_requirement()).relocated("wheels")
+    written = render_project(resolved, plan, out, force=force, mlplat_requirement=req.pip_arg)
+    written += req.materialise(out)
     manifests = sum(1 for p in written if "manifests" in p.parts)
     if resolved.provider == "compose":
         click.echo(f"wrote {len(written)} files to {out}: a docker compose project (run `docker compose up -d` there)")

@@ -86,7 +86,12 @@ def schema(output: str | None) -> None:
     show_default=True,
     help="CI system the repository will use.",
 )
-def init(directory: str, name: str | None, provider: str, ci_provider: str) -> None:
+@click.option("--mlplat-requirement", "mlplat_requirement", default=None, metavar="VERSION|GIT_URL@TAG|PATH",
+              help="The mlplat CI installs: a version (0.2.0), a requirement (mlplat>=0.2), a Git URL with a tag "
+                   "(git+https://…/mlplat@v0.2.0), a ./path in the repository or a wheel file (vendored). "
+                   "Default: this mlplat, from where it was installed (a wheel vendored under .mlplat/wheels/ "
+                   "when it is a source checkout).")
+def init(directory: str, name: str | None, provider: str, ci_provider: str, mlplat_requirement: str | None) -> None:
     """Scaffold a platform repository: a commented spec that validates, its JSON Schema, a README.
 
     Refuses to overwrite existing files (nothing is written then).
@@ -96,9 +101,11 @@ def init(directory: str, name: str | None, provider: str, ci_provider: str) -> N
         mlplat init my-platform --provider aws
         mlplat validate my-platform/platform.yaml
     """
+    from mlplat.stacks.repo.requirement import parse_requirement
     from mlplat.stacks.repo.scaffold import SPEC_FILE, scaffold
 
-    created = scaffold(directory, name=name, provider=provider, ci_provider=ci_provider)
+    req = parse_requirement(mlplat_requirement) if mlplat_requirement else None
+    created = scaffold(directory, name=name, provider=provider, ci_provider=ci_provider, requirement=req)
     for path in created:
         click.echo(f"created {path}")
     spec = next((p for p in created if p.name == SPEC_FILE), None)

@@ -60,8 +60,11 @@ def manifest_path(res: PlanResource) -> str:
     return f"manifests/{comp}/{res.inputs['kind'].lower()}-{res.name}.yaml"
 
 
-def render(resolved: ResolvedPlatform, plan: Plan, out: str | Path, *, force: bool = False) -> list[Path]:
-    """Write the project; refuses a non-empty directory unless `force`."""
+def render(resolved: ResolvedPlatform, plan: Plan, out: str | Path, *, force: bool = False,
+           mlplat_requirement: str | None = None) -> list[Path]:
+    """Write the project; refuses a non-empty directory unless `force`.
+
+    `mlplat_requirement` is requirements.txt's mlplat line (default `mlplat==<this version>`)."""
     import yaml
     from mlplat import __version__
 
@@ -84,6 +87,7 @@ def render(resolved: ResolvedPlatform, plan: Plan, out: str | Path, *, force: bo
         "kube_context": getattr(target, "context", None),
         "packages": [(p, _installed(p)) for p in _PINNED if _installed(p)],
         "manifest_count": len(objects),
+        "mlplat_requirement": mlplat_requirement or f"mlplat=={__version__}",
     }
     env = _env()
     written: list[Path] = []

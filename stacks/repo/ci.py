@@ -11,7 +11,9 @@ What is generated (DESIGN 5, issue 8):
 - a nightly drift job per environment that fails and alerts on drift;
 - teardown of one environment on demand.
 
-The mlplat version is pinned to the running one, so CI runs the gate this repository was set up with.
+CI installs the mlplat that generated the files (`stacks/repo/requirement.py`: a release, a Git URL
+at a commit, or a wheel vendored into the repository before any release exists), or what
+`--mlplat-requirement` says, so CI runs the gate this repository was set up with.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from mlplat import __version__
 from mlplat.stacks.errors import MlplatError
+from mlplat.stacks.repo.requirement import MlplatRequirement, default_requirement
 
 PROVIDERS = ("github", "gitlab")
 PACKAGE = "mlplat"
@@ -69,7 +72,13 @@ class CiContext:
     drift_cron: str = DEFAULT_DRIFT_CRON
     version: str = __version__
     package: str = PACKAGE
+    install: str = f"python -m pip install {PACKAGE}=={__version__}"  # the shell line CI runs
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def install_yaml(self) -> str:
+        # a JSON string is a YAML double-quoted scalar: the line goes in as data, whatever it holds
+        return json.dumps(self.install)
 
     @property
     def spec_q(self) -> str:
@@ -180,6 +189,7 @@ def workflow_files(
     target: str = "aws",
     region: str = "us-east-1",
     branch: str = "main",
+    requirement: MlplatRequirement | None = None,
 ) -> dict[str, str]:
     """{relative path: content} of the CI files for `provider` (github | gitlab | none), without
     writing anything: the hook `mlplat init` uses (stacks/scaffold.py `ci_files`).
@@ -197,7 +207,9 @@ def workflow_files(
 
         doc = SpecDocument(Path(spec), parse_yaml(spec_text, spec))
     envs, target, region = _environments(doc, environments, target, region)
-    ctx = CiContext(spec=spec, environments=envs, provider=target, region=region, branch=branch)
+    req = requirement or default_requirement()
+    ctx = CiContext(spec=spec, environments=envs, provider=target, region=region, branch=branch,
+                    install=req.install_command)  # fmt: skip
     return render_workflows(provider, ctx)
 
 
@@ -209,11 +221,13 @@ def make_context(
     branch: str = "main",
     python_version: str = "3.11",
     drift_cron: str = DEFAULT_DRIFT_CRON,
+    requirement: MlplatRequirement | None = None,
 ) -> CiContext:
     envs, provider, region = environments_of(Path(directory) / spec, environments)
+    req = requirement or default_requirement()
     return CiContext(
         spec=spec, environments=envs, provider=provider, region=region, branch=branch,
-        python_version=python_version, drift_cron=drift_cron,
+        python_version=python_version, drift_cron=drift_cron, install=req.install_command,
     )  # fmt: skip
 
 
@@ -269,24 +283,28 @@ def write_workflows(
     branch: str = "main",
     python_version: str = "3.11",
     drift_cron: str = DEFAULT_DRIFT_CRON,
+    requirement: MlplatRequirement | None = None,
 ) -> list[Path]:
     """Write the CI workflows for `provider` (github | gitlab | none) under `directory`.
 
     `spec` is the spec's path relative to `directory` (the repository root): environments,
     target provider and region are read from it when it exists. Refuses to overwrite any
-    existing file (nothing is written then). Returns the paths written.
+    existing file (nothing is written then). A vendored mlplat wheel (the default before any
+    release) is put under `.mlplat/wheels/`. Returns the paths written.
     """
     if provider == "none":
         return []
+    req = requirement or default_requirement()
     ctx = make_context(
         directory, spec=spec, environments=environments, branch=branch,
-        python_version=python_version, drift_cron=drift_cron,
+        python_version=python_version, drift_cron=drift_cron, requirement=req,
     )  # fmt: skip
     files = render_workflows(provider, ctx)
     root = Path(directory)
     existing = [str(root / rel) for rel in files if (root / rel).exists()]
     if existing:
         raise MlplatError(f"refusing to overwrite existing file(s): {', '.join(existing)}")
+    vendored = req.materialise(root)  # first: a failed wheel build leaves no workflow pointing at nothing
     written = []
     for rel, text in files.items():
         path = root / rel
@@ -294,7 +312,7 @@ def write_workflows(
         with open(path, "x", encoding="utf-8") as fh:  # "x": never clobber, even in a race
             fh.write(text)
         written.append(path)
-    return written
+    return written + vendored
 
 
 __all__ = [

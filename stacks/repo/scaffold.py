@@ -14,8 +14,12 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlplat.stacks.errors import MlplatError
+
+if TYPE_CHECKING:
+    from mlplat.stacks.repo.requirement import MlplatRequirement
 
 PROVIDERS = ("aws", "kubernetes")
 CI_PROVIDERS = ("github", "gitlab", "none")
@@ -46,14 +50,15 @@ def platform_name(directory: str | Path) -> str:
     return name or "platform"
 
 
-def ci_files(ctx: ScaffoldContext) -> dict[str, str]:
+def ci_files(ctx: ScaffoldContext, requirement: MlplatRequirement | None = None) -> dict[str, str]:
     """CI workflow files for `ctx.ci_provider`, as {relative path: content} (none for "none")."""
     from mlplat.stacks.repo.ci import workflow_files
 
-    return workflow_files(ctx.ci_provider, spec=SPEC_FILE, target=ctx.provider, region=ctx.region)
+    return workflow_files(ctx.ci_provider, spec=SPEC_FILE, target=ctx.provider, region=ctx.region,
+                          requirement=requirement)  # fmt: skip
 
 
-def render(ctx: ScaffoldContext) -> dict[str, str]:
+def render(ctx: ScaffoldContext, requirement: MlplatRequirement | None = None) -> dict[str, str]:
     """{relative path: content} of every file `init` would write."""
     import jinja2
 
@@ -72,7 +77,7 @@ def render(ctx: ScaffoldContext) -> dict[str, str]:
         ".gitignore": env.get_template("gitignore.j2").render(values),
         SCHEMA_FILE: _schema_text(),
     }
-    files.update(ci_files(ctx))
+    files.update(ci_files(ctx, requirement))
     return files
 
 
@@ -82,6 +87,7 @@ def scaffold(
     name: str | None = None,
     provider: str = "aws",
     ci_provider: str = "github",
+    requirement: MlplatRequirement | None = None,
 ) -> list[Path]:
     """Write a new platform repository into `directory`; returns the files created.
 
@@ -103,7 +109,11 @@ def scaffold(
         )
     ctx = ScaffoldContext(name=name, provider=provider, ci_provider=ci_provider,
                           budget=3000 if provider == "aws" else 1000, context=name)  # fmt: skip
-    files = render(ctx)
+    if ci_provider != "none":
+        from mlplat.stacks.repo.requirement import default_requirement
+
+        requirement = requirement or default_requirement()
+    files = render(ctx, requirement)
     _check_rendered_spec(files[SPEC_FILE], root / SPEC_FILE)
 
     existing = sorted(rel for rel in files if (root / rel).exists())
@@ -124,6 +134,8 @@ def scaffold(
         raise MlplatError(f"refusing to overwrite {exc.filename}, which appeared while writing") from None
     except OSError as exc:
         raise MlplatError(f"cannot write {exc.filename or root}: {exc.strerror or exc}") from None
+    if requirement is not None and ci_provider != "none":
+        created += requirement.materialise(root)  # the vendored mlplat wheel the CI files install
     return created
 
 

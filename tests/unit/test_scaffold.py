@@ -79,7 +79,7 @@ def test_ci_provider_is_recorded(tmp_path):
 
 def test_ci_files_hook_is_written_under_the_same_rules(tmp_path, monkeypatch):
     monkeypatch.setattr(
-        scaffold_mod, "ci_files", lambda ctx: {f".github/workflows/{ctx.name}.yml": f"# {ctx.ci_provider}\n"}
+        scaffold_mod, "ci_files", lambda ctx, *_: {f".github/workflows/{ctx.name}.yml": f"# {ctx.ci_provider}\n"}
     )
     created = scaffold(tmp_path / "repo", name="acme")
     workflow = tmp_path / "repo" / ".github" / "workflows" / "acme.yml"
