@@ -100,9 +100,13 @@ def render(spec: str, env: str, out: str, force: bool, mlplat_requirement: str |
         plan = run_offline(resolved)
     from mlplat.stacks.repo.requirement import default_requirement, parse_requirement
 
-    req = (parse_requirement(mlplat_requirement) if mlplat_requirement else default_requirement()).relocated("wheels")
-    written = render_project(resolved, plan, out, force=force, mlplat_requirement=req.pip_arg)
-    written += req.materialise(out)
+    if resolved.provider == "compose":  # a docker compose project: no Python, nothing to install
+        written = render_project(resolved, plan, out, force=force)
+    else:
+        req = parse_requirement(mlplat_requirement) if mlplat_requirement else default_requirement()
+        req = req.relocated("wheels")  # a vendored wheel sits in the project's wheels/
+        written = render_project(resolved, plan, out, force=force, mlplat_requirement=req.pip_arg)
+        written += req.materialise(out)
     manifests = sum(1 for p in written if "manifests" in p.parts)
     if resolved.provider == "compose":
         click.echo(f"wrote {len(written)} files to {out}: a docker compose project (run `docker compose up -d` there)")
