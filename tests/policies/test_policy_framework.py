@@ -53,7 +53,7 @@ def test_at_least_thirty_rules_one_per_file_named_after_the_class() -> None:
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.id)
 def test_rule_metadata(rule) -> None:
-    assert re.match(r"^MLP-(STO|NET|CLU|DB|WRK|SRV|SEC|TAG|BUD|MON|GOV)-\d{3}$", rule.id)
+    assert re.fullmatch(r"MLP-(STO|NET|CLU|DB|WRK|SRV|SEC|TAG|BUD|MON|GOV|SM)-\d{3}", rule.id)  # SM: managed services
     assert rule.name.startswith("Ensure "), rule.name
     assert rule.default_level in LEVELS
     assert rule.remediation.strip()
