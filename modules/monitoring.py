@@ -58,17 +58,24 @@ class ScrapeTarget:
     # A pod port without a name (KServe's runtimes declare `containerPort: 8080` unnamed) is
     # selected by number (PodMonitor `portNumber`).
     port_number: int | None = None
+    # (Secret, username key, password key) for endpoints behind basic auth. prometheus-operator
+    # reads that Secret from the monitor's own namespace, so such a monitor lives beside the target.
+    basic_auth: tuple[str, str, str] | None = None
 
 
 def scrape_targets(
-    ctx: Context, components: list[str], *, serving_kind: str | None = None, orchestrator_kind: str | None = None
-) -> list[ScrapeTarget]:
+    ctx: Context, components: list[str], *, serving_kind: str | None = None, orchestrator_kind: str | None = None,
+    tracking_auth: bool = False,
+) -> list[ScrapeTarget]:  # fmt: skip
     """What Prometheus scrapes for each deployed mlplat component (selectors match our labels)."""
     ns = lambda c: kx.namespace_name(ctx, c)
     out: list[ScrapeTarget] = []
     if "tracking" in components:
+        # With basic auth on, MLflow protects /metrics too: scrape with the credentials the
+        # TrackingServer keeps in `mlflow-metrics-auth`.
+        auth = ("mlflow-metrics-auth", "username", "password") if tracking_auth else None
         out.append(ScrapeTarget("tracking", "ServiceMonitor", "mlflow", ns("tracking"),
-                                kx.selector_labels(ctx, "tracking", "mlflow"), "http"))  # fmt: skip
+                                kx.selector_labels(ctx, "tracking", "mlflow"), "http", basic_auth=auth))  # fmt: skip
     if "orchestrator" in components:
         if orchestrator_kind == "kubeflow-pipelines":
             out.append(ScrapeTarget("orchestrator", "ServiceMonitor", "kfp-api", "kubeflow",
@@ -101,6 +108,12 @@ def monitor_spec(t: ScrapeTarget) -> dict[str, Any]:
         endpoint["portNumber"] = t.port_number
     else:
         endpoint["port"] = t.port
+    if t.basic_auth is not None:
+        secret_name, user_key, password_key = t.basic_auth
+        endpoint["basicAuth"] = {
+            "username": {"name": secret_name, "key": user_key},
+            "password": {"name": secret_name, "key": password_key},
+        }
     key = "endpoints" if t.kind == "ServiceMonitor" else "podMetricsEndpoints"
     return {
         "namespaceSelector": {"matchNames": [t.namespace]},
@@ -613,12 +626,16 @@ class Monitoring(pulumi.ComponentResource):
                 opts=kx.k8s_opts(cluster, self, crd_ready),
             )
 
-        for t in scrape_targets(ctx, components, serving_kind=serving_kind, orchestrator_kind=orchestrator_kind):
+        tracking_auth = bool(rspec is not None and rspec.tracking is not None and rspec.tracking.auth is not None
+                             and rspec.tracking.auth.kind == "basic")  # fmt: skip
+        for t in scrape_targets(ctx, components, serving_kind=serving_kind, orchestrator_kind=orchestrator_kind,
+                                tracking_auth=tracking_auth):  # fmt: skip
             k8s.apiextensions.CustomResource(
                 f"{name}-{t.kind.lower()}-{t.component.replace('_', '-')}",
                 api_version="monitoring.coreos.com/v1",
                 kind=t.kind,
-                metadata=kx.wire(kx.object_meta(ctx, COMPONENT, f"{t.component.replace('_', '-')}-{t.name}", ns_name,
+                metadata=kx.wire(kx.object_meta(ctx, COMPONENT, f"{t.component.replace('_', '-')}-{t.name}",
+                                                t.namespace if t.basic_auth else ns_name,
                                                 labels={"mlplat.io/scrapes": t.component.replace("_", "-")})),  # fmt: skip
                 spec=monitor_spec(t),
                 opts=kx.k8s_opts(cluster, self, crd_ready),

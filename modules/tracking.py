@@ -8,6 +8,20 @@
 - Deployment `mlflow` (image pinned from `spec.version`), Service, PodDisruptionBudget, HPA
   (min = replicas, max = 2 × replicas)
 
+Why these server flags (evidence in tests/upstream/mlflow/ and tests/upstream/cli/mlflow/):
+- the image is upstream's `-full` variant (`pip install mlflow[extras,db,auth,…]`): the plain
+  `ghcr.io/mlflow/mlflow:vX` image has no psycopg2 (the backend is `postgresql://`), no boto3
+  (artifacts on S3) and no prometheus-flask-exporter (`--expose-prometheus`). `-full` is
+  published from MLflow 3.9.0 on, so validate refuses older versions.
+- artifacts are proxied (`--serve-artifacts --artifacts-destination s3://…`): clients without
+  cloud credentials (Airflow workers, KFP steps, notebooks) log models through the server.
+- MLflow 3 rejects requests whose Host header is not allowed (403): `--allowed-hosts` lists the
+  Service's DNS names and the private pod-IP ranges Prometheus scrapes on.
+- basic auth: `basic_auth.ini` is read by ConfigParser, which interpolates `%`, so every value is
+  escaped (`%` → `%%`); `MLFLOW_FLASK_SERVER_SECRET_KEY` (required by the auth app) comes from a
+  generated Secret shared by all replicas; Prometheus authenticates with a Secret in this
+  namespace (`/metrics` is protected when auth is on).
+
 The platform's other services (Airflow, Feast) share this Postgres server, each with its own
 database: `.database` is the server endpoint they receive.
 """
@@ -36,20 +50,37 @@ BACKEND_SECRET = "mlflow-backend-store"
 BACKEND_KEY = "MLFLOW_BACKEND_STORE_URI"
 AUTH_SECRET = "mlflow-auth"
 AUTH_CONFIG_PATH = "/etc/mlflow-auth/basic_auth.ini"
+FLASK_SECRET = "mlflow-flask-secret"
+FLASK_SECRET_KEY = "MLFLOW_FLASK_SERVER_SECRET_KEY"
+METRICS_AUTH_SECRET = "mlflow-metrics-auth"
+ADMIN_USERNAME = "admin"
+# The first release that publishes the `-full` image (upstream docker/README.md).
+FULL_IMAGE_SINCE = (3, 9, 0)
+# RFC 1918 private ranges: pod IPs Prometheus uses as the Host header when scraping.
+POD_IP_HOSTS = ("10.*", *(f"172.{i}.*" for i in range(16, 32)), "192.168.*")
 
 # --------------------------------------------------------------------------- pure
 
 
 def mlflow_image(version: str) -> str:
-    """The pinned MLflow image for `version` (`2.16.2` → `ghcr.io/mlflow/mlflow:v2.16.2`)."""
+    """The pinned MLflow image for `version` (`3.18.0` → `ghcr.io/mlflow/mlflow:v3.18.0-full`)."""
     v = version.strip().removeprefix("v")
-    if not v or v == "latest":
-        raise ValueError(f"tracking.version must be a pinned MLflow version, got {version!r}")
-    return kx.pinned_image(f"{IMAGE_REPO}:v{v}")
+    parts = v.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"tracking.version must be a pinned MLflow version like 3.18.0, got {version!r}")
+    if tuple(int(p) for p in parts) < FULL_IMAGE_SINCE:
+        raise ValueError(f"tracking.version {version!r}: the -full image exists from MLflow 3.9.0 on")
+    return kx.pinned_image(f"{IMAGE_REPO}:v{v}-full")
 
 
 def artifact_root(bucket: str) -> str:
     return f"s3://{bucket}/mlflow"
+
+
+def allowed_hosts(namespace: str) -> list[str]:
+    """Host headers MLflow 3 accepts: the Service's DNS names (with and without the port) and pod IPs."""
+    names = [APP, f"{APP}.{namespace}", f"{APP}.{namespace}.svc", kx.service_host(APP, namespace)]
+    return [h for n in names for h in (n, f"{n}:{PORT}")] + ["localhost", f"localhost:{PORT}", *POD_IP_HOSTS]
 
 
 def hpa_bounds(replicas: int) -> tuple[int, int]:
@@ -57,29 +88,40 @@ def hpa_bounds(replicas: int) -> tuple[int, int]:
     return replicas, 2 * replicas
 
 
-def server_args(artifact_root_uri: Any, auth: bool, workers: int = 2) -> list[Any]:
+def server_args(artifacts_destination: Any, auth: bool, hosts: Sequence[str], workers: int = 2) -> list[Any]:
+    """`mlflow server` arguments: proxied artifacts, Prometheus metrics, the Host allow-list."""
     args: list[Any] = [
         "server",
         "--host", "0.0.0.0",
         "--port", str(PORT),
         "--backend-store-uri", f"$({BACKEND_KEY})",
-        "--default-artifact-root", artifact_root_uri,
+        "--serve-artifacts",
+        "--artifacts-destination", artifacts_destination,
         "--workers", str(workers),
         "--expose-prometheus", "/tmp/prometheus",
+        "--allowed-hosts", ",".join(hosts),
     ]  # fmt: skip
     if auth:
         args += ["--app-name", "basic-auth"]
     return args
 
 
-def basic_auth_ini(database_uri: str, admin_password: str, admin_username: str = "admin") -> str:
+def _ini_value(value: str) -> str:
+    # MLflow reads the file with configparser.ConfigParser (BasicInterpolation): a bare `%` (a
+    # percent-encoded password in the database URI) raises InterpolationSyntaxError at start.
+    if "\n" in value or "\r" in value:
+        raise ValueError("basic-auth config values must be single-line")
+    return value.replace("%", "%%")
+
+
+def basic_auth_ini(database_uri: str, admin_password: str, admin_username: str = ADMIN_USERNAME) -> str:
     """MLflow's basic-auth config (users live in their own database on the platform server)."""
     return (
         "[mlflow]\n"
         "default_permission = READ\n"
-        f"database_uri = {database_uri}\n"
-        f"admin_username = {admin_username}\n"
-        f"admin_password = {admin_password}\n"
+        f"database_uri = {_ini_value(database_uri)}\n"
+        f"admin_username = {_ini_value(admin_username)}\n"
+        f"admin_password = {_ini_value(admin_password)}\n"
     )
 
 
@@ -175,8 +217,9 @@ class TrackingServer(pulumi.ComponentResource):
                 "oauth2-proxy in front); use kind: basic or none"
             )
         if auth:
-            waits.append(self._basic_auth(name, args, ns_name, after_ns, sslmode))
+            waits += self._basic_auth(name, args, ns_name, after_ns, sslmode)
             env.append(kx.env_value("MLFLOW_AUTH_CONFIG_PATH", AUTH_CONFIG_PATH))
+            env.append(kx.env_secret(FLASK_SECRET_KEY, FLASK_SECRET, FLASK_SECRET_KEY))
             volumes.append({"name": "auth", "secret": {"secretName": AUTH_SECRET, "defaultMode": 0o440}})
             mounts.append({"name": "auth", "mountPath": "/etc/mlflow-auth", "readOnly": True})
 
@@ -186,7 +229,7 @@ class TrackingServer(pulumi.ComponentResource):
             mlflow_image(spec.version),
             ports={"http": PORT},
             command=["mlflow"],
-            args=server_args(root, auth),
+            args=server_args(root, auth, allowed_hosts(ns_name)),
             env=env,
             cpu="250m",
             memory="1Gi",
@@ -239,8 +282,9 @@ class TrackingServer(pulumi.ComponentResource):
 
     def _basic_auth(
         self, name: str, args: TrackingServerArgs, ns_name: str, after_ns: Sequence[pulumi.Resource], sslmode: str | None
-    ) -> pulumi.Resource:
-        """The basic-auth config Secret: users in their own database, admin password from the spec ref."""
+    ) -> list[pulumi.Resource]:
+        """The basic-auth config Secret (users in their own database, admin password from the spec
+        ref), the Flask secret key every replica shares, and Prometheus' scrape credentials."""
         ctx, cluster, auth = args.ctx, args.cluster, args.spec.auth
         assert auth is not None
         auth_db, job = data_services.database_for(
@@ -263,13 +307,25 @@ class TrackingServer(pulumi.ComponentResource):
         ini = pulumi.Output.all(data_services.database_url(auth_db, sslmode=sslmode), password).apply(
             lambda a: basic_auth_ini(str(a[0]), str(a[1]))
         )
-        return kx.opaque_secret(
+        config = kx.opaque_secret(
             ctx, COMPONENT, f"{name}-auth", AUTH_SECRET, ns_name, {"basic_auth.ini": ini}, cluster, self,
             depends_on=[*after_ns, job],
         )  # fmt: skip
+        flask = kx.opaque_secret(
+            ctx, COMPONENT, f"{name}-flask-secret", FLASK_SECRET, ns_name,
+            {FLASK_SECRET_KEY: data_services.generated_password(f"{name}-flask-secret-key", self, length=48)},
+            cluster, self, depends_on=after_ns,
+        )  # fmt: skip
+        # The ServiceMonitor that scrapes /metrics lives in this namespace and reads this Secret
+        # (prometheus-operator only resolves basicAuth Secrets in the monitor's own namespace).
+        metrics = kx.opaque_secret(
+            ctx, COMPONENT, f"{name}-metrics-auth", METRICS_AUTH_SECRET, ns_name,
+            {"username": ADMIN_USERNAME, "password": password}, cluster, self, depends_on=after_ns,
+        )  # fmt: skip
+        return [config, flask, metrics]
 
 
 __all__ = [
-    "TrackingServer", "TrackingServerArgs", "artifact_root", "basic_auth_ini", "hpa_bounds", "mlflow_image",
+    "TrackingServer", "TrackingServerArgs", "allowed_hosts", "artifact_root", "basic_auth_ini", "hpa_bounds", "mlflow_image",
     "network_access", "server_args", "tracking_uri",
 ]  # fmt: skip

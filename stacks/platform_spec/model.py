@@ -244,7 +244,10 @@ class Tracking(Model):
     size: Literal["Small", "Medium", "Large"] | None = Field(
         default=None, description="sagemaker-mlflow only: tracking server size (default Small)"
     )
-    version: str = Field(default="2.16.2", description="MLflow version; pins the image tag")
+    version: str = Field(
+        default="3.18.0",
+        description="MLflow version; kind mlflow: 3.9.0 or newer, pins the image ghcr.io/mlflow/mlflow:v<version>-full",
+    )
     replicas: int = Field(default=1, ge=1, le=20)
     database: Database = Field(default_factory=Database)
     artifact_bucket: str | None = Field(default=None, description="Name of a declared bucket")

@@ -17,6 +17,10 @@ from mlplat.stacks.platform_spec.model import PlatformSpec
 SpecPath = tuple[str | int, ...]
 Issue = tuple[SpecPath, str]
 SUPPORTED_K8S = tuple(f"1.{m}" for m in range(28, 34))
+# MLflow runs from upstream's `-full` image (psycopg2, boto3, prometheus-flask-exporter, Flask-WTF),
+# published from 3.9.0 on; major 4 is not known yet.
+MLFLOW_MIN = (3, 9, 0)
+MLFLOW_MAJORS = (3,)
 
 
 class Finding(NamedTuple):
@@ -160,6 +164,8 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 "tracking needs an artifact bucket: set artifact_bucket or declare a bucket with purpose: artifacts",
                 (("storage", "buckets"),),
             )
+        if t.kind == "mlflow":
+            yield from _mlflow_version(t.version)
         if t.auth is not None and t.auth.kind == "oidc":
             for field in ("issuer_url", "client_id", "client_secret"):
                 if getattr(t.auth, field) is None:
@@ -408,9 +414,23 @@ def compose_left_out(resolved_spec: Any) -> list[tuple[str, str]]:
     return out
 
 
+def _mlflow_version(version: str) -> Iterator[Issue]:
+    path = ("tracking", "version")
+    parts = version.strip().removeprefix("v").split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        yield path, f"pin a full MLflow release like '3.18.0', got {version!r}"
+        return
+    v = tuple(int(p) for p in parts)
+    if v < MLFLOW_MIN or v[0] not in MLFLOW_MAJORS:
+        yield path, (
+            f"MLflow {version} is not supported: mlplat runs ghcr.io/mlflow/mlflow:v<version>-full (it carries "
+            "psycopg2, boto3 and prometheus-flask-exporter), published from 3.9.0 on; pin a 3.x release >= 3.9.0, "
+            "e.g. '3.18.0'"
+        )
+
 
 def _purpose(spec: PlatformSpec, purpose: str) -> bool:
     return bool(spec.storage and any(b.purpose == purpose for b in spec.storage.buckets))
 
 
-__all__ = ["SUPPORTED_K8S", "Finding", "check", "findings"]
+__all__ = ["MLFLOW_MIN", "SUPPORTED_K8S", "Finding", "check", "findings"]

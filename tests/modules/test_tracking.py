@@ -51,11 +51,13 @@ def test_deployment_pinned_hardened_probed(aws):
     h.assert_labelled(plan)
     dep = plan.named("tracking-deployment")
     c = dep.get("spec.template.spec.containers.0")
-    assert c["image"] == "ghcr.io/mlflow/mlflow:v2.16.2"
+    assert c["image"] == "ghcr.io/mlflow/mlflow:v3.18.0-full"  # the variant with psycopg2/boto3/prometheus
     assert c["livenessProbe"]["httpGet"]["path"] == "/health"
     assert dep.get("spec.replicas") == 2
     args = c["args"]
-    assert args[args.index("--default-artifact-root") + 1] == "s3://churn-prod-artifacts/mlflow"
+    assert args[args.index("--artifacts-destination") + 1] == "s3://churn-prod-artifacts/mlflow"
+    assert "--serve-artifacts" in args and "--default-artifact-root" not in args
+    assert "mlflow.churn-prod-tracking.svc.cluster.local:5000" in args[args.index("--allowed-hosts") + 1].split(",")
     env = {e["name"]: e for e in c["env"]}
     assert env["MLFLOW_BACKEND_STORE_URI"]["valueFrom"]["secretKeyRef"] == {
         "name": "mlflow-backend-store", "key": "MLFLOW_BACKEND_STORE_URI"
@@ -138,3 +140,24 @@ def test_basic_auth_generates_admin_password():
     assert plan.named("tracking-auth-db").inputs["kind"] == "Job"
     c = plan.named("tracking-deployment").get("spec.template.spec.containers.0")
     assert c["args"][-2:] == ["--app-name", "basic-auth"]
+
+
+def test_basic_auth_shares_a_flask_secret_key_and_scrape_credentials():
+    from mlplat.stacks.platform_spec.model import TrackingAuth
+
+    plan, _ = _plan(True, auth=TrackingAuth(kind="basic"))
+    dep = plan.named("tracking-deployment")
+    env = {e["name"]: e for e in dep.get("spec.template.spec.containers.0.env")}
+    # Required by MLflow's basic-auth app (2.22+/3.x); one value for every replica (CSRF tokens).
+    assert env["MLFLOW_FLASK_SERVER_SECRET_KEY"]["valueFrom"]["secretKeyRef"] == {
+        "name": "mlflow-flask-secret", "key": "MLFLOW_FLASK_SERVER_SECRET_KEY"
+    }  # fmt: skip
+    flask = plan.named("tracking-flask-secret")
+    assert flask.get("metadata.name") == "mlflow-flask-secret" and flask.inputs["stringData"] == "<secret>"
+    assert plan.named("tracking-flask-secret-key").type == "random:index/randomPassword:RandomPassword"
+    # Prometheus' basicAuth Secret sits in the tracking namespace (where its ServiceMonitor is).
+    metrics = plan.named("tracking-metrics-auth")
+    assert metrics.get("metadata.namespace") == "churn-prod-tracking"
+    assert metrics.inputs["stringData"] == "<secret>"
+    deps = set(dep.dependencies)
+    assert {plan.named("tracking-flask-secret").urn, plan.named("tracking-auth").urn} <= deps

@@ -82,3 +82,14 @@ def test_stack_values_retention_storage_and_grafana_secret():
 
 def test_drift_script_compiles():
     compile(m.drift_script(), "drift_report.py", "exec")
+
+
+def test_tracking_scraped_with_basic_auth_from_its_own_namespace():
+    targets = m.scrape_targets(ctx(), ["tracking"], tracking_auth=True)
+    spec = m.monitor_spec(targets[0])
+    # MLflow's auth app protects /metrics (only /health, /static, /favicon.ico are open).
+    assert spec["endpoints"][0]["basicAuth"] == {
+        "username": {"name": "mlflow-metrics-auth", "key": "username"},
+        "password": {"name": "mlflow-metrics-auth", "key": "password"},
+    }
+    assert "basicAuth" not in m.monitor_spec(m.scrape_targets(ctx(), ["tracking"])[0])["endpoints"][0]
