@@ -9,7 +9,14 @@ https://airflow.apache.org), chart version pinned from the Airflow version, with
 - webserver secret key and Fernet key generated (`pulumi_random`, Pulumi secrets) and passed by
   Secret name; the chart's default admin user (a literal password) disabled;
 - restricted security contexts for every Airflow pod, resources, NetworkPolicies in the chart;
-- `MLFLOW_TRACKING_URI` in every Airflow container.
+- `MLFLOW_TRACKING_URI` in every Airflow container;
+- the database migration and user jobs as plain Jobs, not Helm hooks (`useHelmHooks: false`,
+  `applyCustomEnv: false`): `helm.v3.Release` waits for the release to be ready, like
+  `helm --wait`, and the chart documents that the post-install migration hook never runs
+  before the pods that wait for it in that mode;
+- DAGs through git-sync from `spec.dags.git` (an SSH deploy key only by reference);
+- task logs shipped to `s3://<logs bucket>/airflow/logs` (remote logging; IRSA on aws, MinIO
+  keys on kubernetes targets), since KubernetesExecutor pods and their local logs go away.
 
 Kubeflow Pipelines — the upstream standalone manifests (`cluster-scoped-resources` then
 `env/platform-agnostic`) as `kustomize.v2.Directory` resources pinned to the release tag; they
@@ -21,17 +28,20 @@ Both get a `platform-endpoints` ConfigMap (tracking URI) for pipeline steps to `
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
+from mlplat.stacks.platform_spec.catalog import AIRFLOW_CHARTS
+from mlplat.stacks.platform_spec.model import DagsGit
 from mlplat.stacks.platform_spec.model import Orchestrator as OrchestratorSpec
 
 from . import data_services, tenancy
 from . import k8s as kx
-from .common import ClusterRef, Context, DatabaseEndpoint, secret
+from .common import BucketRef, ClusterRef, Context, DatabaseEndpoint, secret
 
 COMPONENT = "orchestrator"
 
@@ -41,15 +51,20 @@ AIRFLOW_IMAGE = "apache/airflow"
 AIRFLOW_DEFAULT_VERSION = "2.10.3"
 AIRFLOW_UID = 50000
 AIRFLOW_WEB_PORT = 8080
-# Airflow minor version → the official chart release that ships it as default (or supports it).
-AIRFLOW_CHARTS: dict[str, str] = {
-    "2.6": "1.10.0",
-    "2.7": "1.11.0",
-    "2.8": "1.13.1",
-    "2.9": "1.15.0",
-    "2.10": "1.16.0",
-    "3.0": "1.18.0",
+# Chart parts whose pods write (workers, triggerer) or read (webserver) task logs, and the
+# ServiceAccount the chart creates for each (`<release>-<suffix>`, release "airflow"): on aws each
+# gets an IRSA role scoped to the logs bucket, by annotation, so the chart's RBAC stays as it is.
+LOG_ACCESS: dict[str, tuple[str, bool]] = {
+    "workers": ("airflow-worker", True),
+    "triggerer": ("airflow-triggerer", True),
+    "webserver": ("airflow-webserver", False),
 }
+GIT_SSH_SECRET = "airflow-git-ssh"
+GIT_SSH_KEY = "gitSshKey"  # the key the chart's git-sync container reads from sshKeySecret
+S3_SECRET = "airflow-s3"
+# Airflow's S3 task handler asks for this connection; when it does not exist the amazon provider
+# falls back to boto3's default credentials (IRSA web identity, or the AWS_* env from S3_SECRET).
+LOG_CONN_ID = "aws_default"
 EXECUTORS = {"kubernetes": "KubernetesExecutor", "celery": "CeleryExecutor", "local": "LocalExecutor"}
 METADATA_SECRET = "airflow-metadata"
 WEBSERVER_SECRET = "airflow-webserver-secret-key"
@@ -105,6 +120,26 @@ def _res(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, 
     return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
 
 
+def logs_folder(bucket: str) -> str:
+    return f"s3://{bucket}/airflow/logs"
+
+
+def git_sync_values(git: DagsGit, ssh_secret: str = GIT_SSH_SECRET) -> dict[str, Any]:
+    """`dags.gitSync` values: the repository, branch and folder; the SSH key only by Secret name
+    (the chart reads key `gitSshKey` from it, so an existing Secret must hold that key)."""
+    values: dict[str, Any] = {
+        "enabled": True,
+        "repo": git.repo,
+        "branch": git.branch,
+        "rev": "HEAD",
+        "depth": 1,
+        "subPath": git.subpath,
+    }
+    if git.ssh:
+        values["sshKeySecret"] = ssh_secret
+    return values
+
+
 def airflow_values(
     ctx: Context,
     version: str,
@@ -112,12 +147,22 @@ def airflow_values(
     *,
     replicas: int,
     tracking_uri: Any = None,
+    dags: DagsGit | None = None,
+    git_ssh_secret: str = GIT_SSH_SECRET,
+    logs_bucket: Any = None,
+    log_roles: dict[str, Any] | None = None,
+    s3_endpoint: Any = None,
+    s3_secret: str | None = None,
 ) -> dict[str, Any]:
     """Values for the official chart. Credentials are only referenced by Secret name."""
     sc = airflow_security_contexts()
     env: list[dict[str, Any]] = []
     if tracking_uri is not None:
         env.append({"name": "MLFLOW_TRACKING_URI", "value": tracking_uri})
+    if s3_endpoint is not None:
+        env.append({"name": "AWS_ENDPOINT_URL", "value": s3_endpoint})
+    if ctx.aws and ctx.region:
+        env.append({"name": "AWS_DEFAULT_REGION", "value": ctx.region})
     labels = ctx.k8s_labels(COMPONENT)
     ex = executor_name(executor)
     values: dict[str, Any] = {
@@ -162,10 +207,35 @@ def airflow_values(
                 },
             },
         },
-        "migrateDatabaseJob": {"resources": _res("100m", "512Mi", "1", "1Gi")},
-        "createUserJob": {"resources": _res("100m", "256Mi", "500m", "512Mi")},
+        # Plain Jobs, not hooks: a waiting installer never runs post-install hooks before the
+        # pods that wait for the migration (chart docs: "--wait" needs useHelmHooks: false).
+        "migrateDatabaseJob": {
+            "useHelmHooks": False,
+            "applyCustomEnv": False,
+            "resources": _res("100m", "512Mi", "1", "1Gi"),
+        },
+        "createUserJob": {
+            "useHelmHooks": False,
+            "applyCustomEnv": False,
+            "resources": _res("100m", "256Mi", "500m", "512Mi"),
+        },
         "logs": {"persistence": {"enabled": False}},
     }
+    if dags is not None:
+        values["dags"] = {"persistence": {"enabled": False}, "gitSync": git_sync_values(dags, git_ssh_secret)}
+    if logs_bucket is not None:
+        values["config"]["logging"] = {
+            "remote_logging": "True",
+            "remote_base_log_folder": logs_bucket,
+            "remote_log_conn_id": LOG_CONN_ID,
+        }
+    for part, role_arn in (log_roles or {}).items():
+        values[part]["serviceAccount"] = {"annotations": {"eks.amazonaws.com/role-arn": role_arn}}
+    if s3_secret is not None:
+        values["secret"] = [
+            {"envName": key, "secretName": s3_secret, "secretKey": key}
+            for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+        ]
     return values
 
 
@@ -179,10 +249,23 @@ def kfp_directories(version: str) -> list[tuple[str, str]]:
     ]
 
 
-def network_access(ctx: Context, kind: str, vpc_cidr: str | None) -> tenancy.NetworkAccess:
+def _log_policy(write: bool) -> Any:
+    """(bucket ARN, *KMS key ARNs) → the IAM policy JSON for reading (and writing) task logs."""
+
+    def build(arns: list[Any]) -> str:
+        return json.dumps(kx.s3_access_policy([str(arns[0])], write=write, kms_key_arns=[str(x) for x in arns[1:]]))
+
+    return build
+
+
+def network_access(ctx: Context, kind: str, vpc_cidr: str | None, git_ssh: bool = False) -> tenancy.NetworkAccess:
     cidr = ((vpc_cidr, (data_services.POSTGRES_PORT,)),) if ctx.aws and vpc_cidr else ()
     if kind == "airflow":
-        return tenancy.NetworkAccess(ingress_controller_ports=(AIRFLOW_WEB_PORT,), cidr_egress=cidr, kube_api=True)
+        # git-sync over SSH needs port 22 out; HTTPS (443) is open for every namespace.
+        internet = (443, 22) if git_ssh else (443,)
+        return tenancy.NetworkAccess(
+            ingress_controller_ports=(AIRFLOW_WEB_PORT,), cidr_egress=cidr, kube_api=True, internet_egress_ports=internet
+        )
     return tenancy.NetworkAccess(
         ingress_controller_ports=(KFP_UI_PORT,), platform_ingress_ports=KFP_API_PORTS, cidr_egress=cidr, kube_api=True
     )
@@ -198,6 +281,7 @@ class OrchestratorArgs:
     cluster: ClusterRef
     database: DatabaseEndpoint | None = None
     tracking_uri: pulumi.Input[str] | None = None
+    logs_bucket: BucketRef | None = None
 
 
 class Orchestrator(pulumi.ComponentResource):
@@ -242,7 +326,8 @@ class Orchestrator(pulumi.ComponentResource):
         # because not every chart container exposes every restricted field.
         ns = tenancy.namespace(
             ctx, COMPONENT, name, cluster, self, tenancy.cluster_quota(ctx),
-            access=network_access(ctx, "airflow", self._vpc_cidr(ctx)), pod_security=tenancy.PSA_BASELINE,
+            access=network_access(ctx, "airflow", self._vpc_cidr(ctx), git_ssh=spec.dags is not None and spec.dags.git.ssh),
+            pod_security=tenancy.PSA_BASELINE,
         )  # fmt: skip
 
         db = args.database
@@ -274,6 +359,34 @@ class Orchestrator(pulumi.ComponentResource):
             {"fernet-key": secret(fernet_id.b64_url.apply(fernet_key))}, cluster, self, depends_on=[ns],
         )  # fmt: skip
         self._endpoints(name, args, ns_name, [ns])
+        extra: list[pulumi.Resource] = []
+        git = spec.dags.git if spec.dags is not None else None
+        ssh_secret = GIT_SSH_SECRET
+        if git is not None and git.ssh_key is not None:
+            ssh_secret, _ = kx.secret_from_ref(
+                ctx, COMPONENT, f"{name}-git-ssh", git.ssh_key, secret_name=GIT_SSH_SECRET, key=GIT_SSH_KEY,
+                namespace_=ns_name, cluster=cluster, parent=self, depends_on=[ns],
+            )  # fmt: skip
+        logs = args.logs_bucket
+        logs_folder_uri: Any = None
+        s3_secret: str | None = None
+        log_roles: dict[str, Any] = {}
+        if logs is not None:
+            if ctx.aws and cluster.oidc_provider_arn is not None:
+                from .aws_iam import irsa_role
+
+                for part, (sa_name, write) in LOG_ACCESS.items():
+                    policy = pulumi.Output.all(logs.arn, *([logs.kms_key_arn] if logs.kms_key_arn else [])).apply(
+                        _log_policy(write)
+                    )
+                    role = irsa_role(ctx, COMPONENT, f"{name}-logs-{sa_name}", sa_name, ns_name, policy, cluster, self)
+                    log_roles[part] = role.arn
+                    extra.append(role)
+            s3_secret = data_services.s3_credentials_secret(
+                ctx, COMPONENT, f"{name}-s3", logs, namespace_=ns_name, cluster=cluster, parent=self,
+                secret_name=S3_SECRET, depends_on=[ns],
+            )  # fmt: skip
+            logs_folder_uri = pulumi.Output.from_input(logs.bucket).apply(logs_folder)
 
         replicas = ctx.resolved.profile.min_replicas if ctx.resolved is not None else 1
         self.release = k8s.helm.v3.Release(
@@ -287,8 +400,12 @@ class Orchestrator(pulumi.ComponentResource):
             atomic=False,
             timeout=900,
             max_history=5,
-            values=airflow_values(ctx, version, spec.executor, replicas=max(1, replicas), tracking_uri=args.tracking_uri),
-            opts=kx.k8s_opts(cluster, self, [*waits, metadata, web, fernet]),
+            values=airflow_values(
+                ctx, version, spec.executor, replicas=max(1, replicas), tracking_uri=args.tracking_uri, dags=git,
+                git_ssh_secret=ssh_secret,
+                logs_bucket=logs_folder_uri, log_roles=log_roles, s3_endpoint=logs.endpoint if logs is not None else None, s3_secret=s3_secret,
+            ),  # fmt: skip
+            opts=kx.k8s_opts(cluster, self, [*waits, metadata, web, fernet, *extra]),
         )
 
     # ------------------------------------------------------------------ kubeflow pipelines
@@ -316,5 +433,5 @@ class Orchestrator(pulumi.ComponentResource):
 
 __all__ = [
     "AIRFLOW_CHARTS", "Orchestrator", "OrchestratorArgs", "airflow_chart_version", "airflow_security_contexts",
-    "airflow_values", "executor_name", "fernet_key", "kfp_directories", "network_access",
+    "airflow_values", "executor_name", "fernet_key", "git_sync_values", "logs_folder", "kfp_directories", "network_access",
 ]  # fmt: skip

@@ -57,6 +57,18 @@ def capture_bucket_name(resolved: ResolvedPlatform, explicit: str | None) -> str
     return explicit or artifact_bucket_name(resolved)
 
 
+def logs_bucket_name(resolved: ResolvedPlatform) -> str | None:
+    """orchestrator.logs_bucket, else a bucket with purpose: logs, else the artifact bucket."""
+    spec = resolved.spec
+    if spec.orchestrator is not None and spec.orchestrator.logs_bucket:
+        return spec.orchestrator.logs_bucket
+    if spec.storage is not None:
+        found = next((b.name for b in spec.storage.buckets if b.purpose == "logs"), None)
+        if found:
+            return found
+    return artifact_bucket_name(resolved)
+
+
 def deployed_components(resolved: ResolvedPlatform) -> list[str]:
     spec = resolved.spec
     from mlplat.stacks.platform_spec.semantic import managed
@@ -140,7 +152,11 @@ class Platform(pulumi.ComponentResource):
         elif spec.orchestrator is not None and cluster is not None:
             from .orchestrator import Orchestrator, OrchestratorArgs
 
-            Orchestrator("orchestrator", OrchestratorArgs(ctx, spec.orchestrator, cluster, database, tracking_uri), child)
+            lb = logs_bucket_name(r) if spec.orchestrator.kind == "airflow" else None
+            logs = buckets.get(lb) if lb else None
+            Orchestrator(
+                "orchestrator", OrchestratorArgs(ctx, spec.orchestrator, cluster, database, tracking_uri, logs), child
+            )
 
         if spec.feature_store is not None and cluster is not None:
             from .feature_store import FeatureStore, FeatureStoreArgs
@@ -182,5 +198,5 @@ class Platform(pulumi.ComponentResource):
 
 __all__ = [
     "Platform", "PlatformArgs", "artifact_bucket_name", "capture_bucket_name", "dag_bucket_name", "deployed_components",
-    "report_bucket_name",
+    "logs_bucket_name", "report_bucket_name",
 ]  # fmt: skip

@@ -118,7 +118,20 @@ def suggest_instance_type(name: str) -> list[str]:
     return difflib.get_close_matches(name, list(INSTANCE_TYPES), n=3, cutoff=0.6)
 
 
+# Airflow minor → the official chart release that ships it as its default (or supports it). Airflow
+# 3 replaces the webserver with an API server, which mlplat's chart values do not configure yet;
+# charts >= 1.20 need Airflow 2.11+ (chart docs, helm-chart/1.20.0 "Supported Airflow version").
+AIRFLOW_CHARTS: dict[str, str] = {
+    "2.6": "1.10.0",
+    "2.7": "1.11.0",
+    "2.8": "1.13.1",
+    "2.9": "1.15.0",
+    "2.10": "1.16.0",
+}
+
+
 __all__ = [
+    "AIRFLOW_CHARTS",
     "GPU_FAMILIES",
     "INSTANCE_TYPES",
     "InstanceType",

@@ -254,6 +254,54 @@ class Tracking(Model):
     auth: TrackingAuth | None = None
 
 
+GIT_REPO = re.compile(r"^(https://[^\s@/]+/\S+|ssh://[^\s/]+/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$")
+GIT_BRANCH = re.compile(r"^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}$")
+
+
+class DagsGit(Model):
+    """Where Airflow's DAG files come from: a Git repository kept in sync by git-sync."""
+
+    repo: str = Field(
+        description="Repository URL: https://host/org/repo.git (public, or credentials in the URL are refused), "
+        "ssh://git@host/org/repo.git or git@host:org/repo.git (then ssh_key is required)"
+    )
+    branch: str = Field(default="main", description="Branch to follow")
+    subpath: str = Field(default="", description="Folder of the repository that holds the DAGs (relative)")
+    ssh_key: SecretRef | None = Field(default=None, description="Private SSH deploy key, for ssh repositories")
+
+    @field_validator("repo")
+    @classmethod
+    def _repo(cls, v: str) -> str:
+        if not GIT_REPO.fullmatch(v):
+            raise ValueError(
+                f"not a Git repository URL: {v!r} (use https://host/org/repo.git, ssh://git@host/org/repo.git "
+                "or git@host:org/repo.git)"
+            )
+        return v
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, v: str) -> str:
+        if not GIT_BRANCH.fullmatch(v):
+            raise ValueError(f"not a Git branch name: {v!r}")
+        return v
+
+    @field_validator("subpath")
+    @classmethod
+    def _subpath(cls, v: str) -> str:
+        if v.startswith("/") or ".." in v.split("/") or not re.fullmatch(r"[A-Za-z0-9._/-]*", v):
+            raise ValueError(f"subpath must be a relative folder inside the repository, got {v!r}")
+        return v.strip("/")
+
+    @property
+    def ssh(self) -> bool:
+        return not self.repo.startswith("https://")
+
+
+class Dags(Model):
+    git: DagsGit = Field(description="git-sync from a repository")
+
+
 class Orchestrator(Model):
     kind: Literal["airflow", "kubeflow-pipelines", "mwaa"] = Field(
         description="airflow / kubeflow-pipelines on the cluster; mwaa: Amazon Managed Workflows for Apache Airflow"
@@ -266,6 +314,12 @@ class Orchestrator(Model):
     max_workers: int | None = Field(default=None, ge=1, le=25, description="mwaa only: autoscaling ceiling (default 10)")
     dag_bucket: str | None = Field(
         default=None, description="mwaa only: a declared bucket holding dags/ (default: the first bucket of purpose dags)"
+    )
+    dags: Dags | None = Field(default=None, description="airflow: where DAG files come from (git-sync)")
+    logs_bucket: str | None = Field(
+        default=None,
+        description="airflow: declared bucket for task logs (default: the bucket with purpose: logs, else the "
+        "artifact bucket); logs go to s3://<bucket>/airflow/logs",
     )
 
 
@@ -552,6 +606,8 @@ __all__ = [
     "ComposeTarget",
     "DataCapture",
     "Database",
+    "Dags",
+    "DagsGit",
     "DriftReports",
     "FeatureStore",
     "Gpu",

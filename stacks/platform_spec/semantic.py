@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from mlplat.stacks.platform_spec.catalog import GPU_FAMILIES, families, instance_type, suggest_instance_type
+from mlplat.stacks.platform_spec.catalog import AIRFLOW_CHARTS, GPU_FAMILIES, families, instance_type, suggest_instance_type
 from mlplat.stacks.platform_spec.model import PlatformSpec
 
 SpecPath = tuple[str | int, ...]
@@ -190,6 +190,25 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 f"executor applies to airflow only, not {o.kind}",
                 (("orchestrator", "kind"),),
             )
+        for key in ("dags", "logs_bucket"):
+            if getattr(o, key) is not None and o.kind != "airflow":
+                yield Finding(
+                    ("orchestrator", key), f"{key} applies to airflow only, not {o.kind}", (("orchestrator", "kind"),)
+                )
+        if o.kind == "airflow":
+            yield from ref(("orchestrator", "logs_bucket"), o.logs_bucket, "logs bucket")
+            if o.version is not None:
+                yield from _airflow_version(o.version)
+        if o.dags is not None:
+            git = o.dags.git
+            if git.ssh and git.ssh_key is None:
+                yield ("orchestrator", "dags", "git", "ssh_key"), "an ssh repository needs ssh_key (a deploy key reference)"
+            if not git.ssh and git.ssh_key is not None:
+                yield Finding(
+                    ("orchestrator", "dags", "git", "ssh_key"),
+                    "ssh_key is only used with ssh repositories (ssh://… or git@host:…); this repo is https",
+                    (("orchestrator", "dags", "git", "repo"),),
+                )
 
     # -- serving
     if spec.serving is not None:
@@ -412,6 +431,13 @@ def compose_left_out(resolved_spec: Any) -> list[tuple[str, str]]:
     if tr is not None and tr.kind == "mlflow" and tr.auth is not None and tr.auth.kind != "none":
         out.append(("tracking.auth", "MLflow listens on 127.0.0.1 only and runs without a login"))
     return out
+
+def _airflow_version(version: str) -> Iterator[Issue]:
+    parts = version.split(".")
+    minor = ".".join(parts[:2])
+    if len(parts) != 3 or not all(p.isdigit() for p in parts) or minor not in AIRFLOW_CHARTS:
+        known = ", ".join(f"{m}.x" for m in AIRFLOW_CHARTS)
+        yield ("orchestrator", "version"), f"pin a full Airflow release of {known}, got {version!r}"
 
 
 def _mlflow_version(version: str) -> Iterator[Issue]:

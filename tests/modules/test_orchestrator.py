@@ -8,13 +8,15 @@ from mlplat.modules.orchestrator import Orchestrator, OrchestratorArgs
 from tests.modules import workload_harness as h
 
 
-def _plan(aws: bool, database: bool = True, spec=None):
+def _plan(aws: bool, database: bool = True, spec=None, logs: bool = False):
     ctx = h.context("platform" if aws else "onprem", "prod")
     spec = spec or ctx.resolved.spec.orchestrator
 
     def program() -> None:
+        bucket = h.bucket(ctx, "logs", minio=not aws) if logs else None
         Orchestrator("orchestrator", OrchestratorArgs(ctx, spec, h.cluster(aws), h.database() if database else None,
-                                                      "http://mlflow.churn-prod-tracking.svc.cluster.local:5000"))
+                                                      "http://mlflow.churn-prod-tracking.svc.cluster.local:5000",
+                                                      bucket))
 
     return h.run(program)
 
@@ -88,3 +90,76 @@ def test_kubeflow_pipelines_pinned():
     cm = plan.named("orchestrator-endpoints")
     assert cm.inputs["data"]["MLFLOW_TRACKING_URI"].startswith("http://mlflow.")
     h.assert_labelled(plan)
+
+
+def _airflow_spec(**git):
+    from mlplat.stacks.platform_spec.model import Orchestrator as Spec
+
+    dags = {"git": git} if git else None
+    return Spec.model_validate({"kind": "airflow", "version": "2.10.3", "dags": dags}, strict=False)
+
+
+def test_airflow_jobs_are_not_helm_hooks():
+    # helm.v3.Release waits for readiness; the chart's docs: installers that wait need the
+    # migration and user jobs as plain Jobs, or the pods waiting for migrations never start.
+    v = _plan(True).named("orchestrator-airflow").inputs["values"]
+    for job in ("migrateDatabaseJob", "createUserJob"):
+        assert v[job]["useHelmHooks"] is False and v[job]["applyCustomEnv"] is False, job
+
+
+def test_airflow_dags_from_git_with_a_referenced_deploy_key(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_DAGS_KEY", "-----BEGIN OPENSSH PRIVATE KEY-----x")
+    spec = _airflow_spec(repo="git@github.com:acme/dags.git", branch="release", subpath="pipelines/dags",
+                         ssh_key={"from_env": "AIRFLOW_DAGS_KEY"})  # fmt: skip
+    plan = _plan(True, spec=spec)
+    v = plan.named("orchestrator-airflow").inputs["values"]
+    sync = v["dags"]["gitSync"]
+    assert sync["enabled"] is True and sync["repo"] == "git@github.com:acme/dags.git"
+    assert (sync["branch"], sync["subPath"]) == ("release", "pipelines/dags")
+    key = plan.named("orchestrator-git-ssh")
+    assert sync["sshKeySecret"] == key.get("metadata.name")
+    assert key.inputs["stringData"] == "<secret>"  # never the key itself
+    assert "OPENSSH" not in repr(plan.to_dict())
+    # git over SSH needs port 22 out of the namespace.
+    egress = plan.named("orchestrator-netpol-allow-egress").get("spec.egress.0.ports")
+    assert {p["port"] for p in egress} == {443, 22, 6443}  # + the API server (KubernetesExecutor)
+
+
+def test_airflow_https_dags_need_no_key():
+    plan = _plan(True, spec=_airflow_spec(repo="https://github.com/acme/dags.git"))
+    sync = plan.named("orchestrator-airflow").inputs["values"]["dags"]["gitSync"]
+    assert "sshKeySecret" not in sync and sync["branch"] == "main"
+    assert not any(r.name == "orchestrator-git-ssh" for r in plan.resources)
+
+
+@pytest.mark.parametrize("aws", [True, False])
+def test_airflow_task_logs_go_to_the_bucket(aws):
+    plan = _plan(aws, logs=True, spec=_airflow_spec())
+    rel = plan.named("orchestrator-airflow")
+    v = rel.inputs["values"]
+    logging = v["config"]["logging"]
+    bucket = "churn-prod-logs" if aws else "research-prod-logs"
+    assert logging["remote_logging"] == "True"
+    assert logging["remote_base_log_folder"] == f"s3://{bucket}/airflow/logs"
+    if aws:  # IRSA roles on the chart's own ServiceAccounts, scoped to the logs bucket
+        import json
+
+        for part, sa, writes in (("workers", "airflow-worker", True), ("triggerer", "airflow-triggerer", True),
+                                 ("webserver", "airflow-webserver", False)):  # fmt: skip
+            role = plan.named(f"orchestrator-logs-{sa}")
+            assert role.urn in rel.dependencies
+            assert "eks.amazonaws.com/role-arn" in v[part]["serviceAccount"]["annotations"], part
+            trust = json.loads(role.inputs["assumeRolePolicy"])
+            assert f"system:serviceaccount:churn-prod-orchestrator:{sa}" in json.dumps(trust)
+            policy = json.loads(plan.named(f"orchestrator-logs-{sa}-policy").inputs["policy"])
+            actions = {a for st in policy["Statement"] for a in st["Action"]}
+            assert ("s3:PutObject" in actions) is writes, part
+            resources = {r for st in policy["Statement"] for r in st["Resource"]}
+            assert "arn:aws:s3:::churn-prod-logs/*" in resources
+        assert "serviceAccount" not in v["scheduler"]  # keeps its token for launching task pods
+        assert "secret" not in v
+    else:  # MinIO: keys by Secret reference, endpoint in the env
+        s3 = plan.named("orchestrator-s3")
+        assert {e["secretName"] for e in v["secret"]} == {s3.get("metadata.name")}
+        assert {e["envName"] for e in v["secret"]} == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+        assert {"name": "AWS_ENDPOINT_URL", "value": "http://minio.x.svc.cluster.local:9000"} in v["env"]

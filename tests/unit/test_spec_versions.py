@@ -38,3 +38,67 @@ def test_mlflow_version_must_be_a_full_release(tmp_path):
 def test_supported_mlflow_version_validates(tmp_path):
     text = edit("  artifact_bucket: artifacts\n", '  artifact_bucket: artifacts\n  version: "3.9.0"\n')
     validate(load_spec(write(tmp_path, text)))
+
+
+# --------------------------------------------------------------------------- orchestrator
+
+
+def test_airflow_version_without_a_chart_is_refused(tmp_path):
+    # Airflow 3 needs the chart's apiServer values, which mlplat does not write yet.
+    text = edit("  kind: airflow\n", '  kind: airflow\n  version: "3.0.2"\n')
+    msg = only(tmp_path, text)
+    where = at_value(text, 'version: "3.0.2"')
+    assert msg.startswith(f"platform.yaml:{where}: orchestrator.version: pin a full Airflow release of"), msg
+    assert "2.10.x" in msg
+
+
+def test_dags_from_an_ssh_repository_need_a_key(tmp_path):
+    text = edit("  kind: airflow\n", "  kind: airflow\n  dags:\n    git: {repo: 'git@github.com:acme/dags.git'}\n")
+    msg = only(tmp_path, text)
+    assert ": orchestrator.dags.git.ssh_key: an ssh repository needs ssh_key" in msg, msg
+
+
+def test_dags_repository_url_is_checked(tmp_path):
+    text = edit("  kind: airflow\n", "  kind: airflow\n  dags:\n    git: {repo: 'ftp://host/dags'}\n")
+    msg = only(tmp_path, text)
+    assert ": orchestrator.dags.git.repo: not a Git repository URL" in msg, msg
+
+
+def test_dags_subpath_stays_inside_the_repository(tmp_path):
+    text = edit(
+        "  kind: airflow\n",
+        "  kind: airflow\n  dags:\n    git: {repo: 'https://github.com/acme/dags.git', subpath: '../etc'}\n",
+    )
+    msg = only(tmp_path, text)
+    assert ": orchestrator.dags.git.subpath: must be a relative folder" in msg, msg
+
+
+def test_dags_and_logs_bucket_are_airflow_only(tmp_path):
+    text = edit("  kind: airflow\n", "  kind: kubeflow-pipelines\n  logs_bucket: artifacts\n")
+    msg = only(tmp_path, text)
+    assert ": orchestrator.logs_bucket: logs_bucket applies to airflow only" in msg, msg
+
+
+def test_logs_bucket_must_be_declared(tmp_path):
+    text = edit("  kind: airflow\n", "  kind: airflow\n  logs_bucket: logz\n")
+    msg = only(tmp_path, text)
+    assert ": orchestrator.logs_bucket: logs bucket 'logz' is not a declared bucket" in msg, msg
+
+
+def test_airflow_dags_over_https_validate(tmp_path):
+    text = edit(
+        "  kind: airflow\n",
+        "  kind: airflow\n  version: '2.10.3'\n  dags:\n    git: {repo: 'https://github.com/acme/dags.git', subpath: dags}\n",
+    )
+    validate(load_spec(write(tmp_path, text)))
+
+
+def test_json_schema_describes_the_dags_source():
+    from mlplat.stacks.platform_spec.schema import spec_json_schema
+
+    schema = spec_json_schema()
+    defs = schema.get("$defs") or schema.get("definitions")
+    git = defs["DagsGit"]
+    assert git["required"] == ["repo"] and git["additionalProperties"] is False
+    assert "git@host:org/repo.git" in git["properties"]["repo"]["description"]
+    assert "airflow" in defs["Orchestrator"]["properties"]["dags"]["description"]
