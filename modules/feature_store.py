@@ -8,7 +8,14 @@
   bucket on aws; MinIO keys on kubernetes targets)
 - `feature_store.yaml` as a ConfigMap; credentials only as `${ENV}` references Feast expands from
   a Secret
+- the feature repository (`spec.repo.git`, https) cloned into an emptyDir and applied to the
+  registry (`feast apply`) by a Job the feature server waits for, and again before every
+  materialization, so the registry follows the repository's branch
 - feature server Deployment + Service + PodDisruptionBudget + HPA, and the materialization CronJob
+  (only with a feature repository: an empty registry has nothing to materialize)
+
+The image is upstream's `quay.io/feastdev/feature-server:<version>` (published there from 0.47.0;
+`feast serve --metrics` exists from 0.41.0; the image carries git, feast[aws,postgres,redis]).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 from mlplat.stacks.platform_spec.model import FeatureStore as FeatureStoreSpec
+from mlplat.stacks.platform_spec.model import GitSource
 
 from . import data_services, tenancy
 from . import k8s as kx
@@ -29,13 +37,16 @@ from .common import BucketRef, CacheEndpoint, ClusterRef, Context, DatabaseEndpo
 COMPONENT = "feature_store"
 APP = "feast"
 SERVER = "feast-feature-server"
-IMAGE_REPO = "docker.io/feastdev/feature-server"
+IMAGE_REPO = "quay.io/feastdev/feature-server"
 PORT = 6566
 METRICS_PORT = 8000
 CONFIG_MAP = "feast-config"
 CREDENTIALS = "feast-credentials"
 SERVICE_ACCOUNT = "feast"
 DATABASE = "feast"
+CONFIG_DIR = "/feast"
+REPO_DIR = "/repo"
+APPLY_JOB = "feast-apply"
 
 # --------------------------------------------------------------------------- pure
 
@@ -92,6 +103,17 @@ def feature_store_yaml(project: str, online: dict[str, Any], offline_bucket: str
 
 def materialize_command() -> list[str]:
     return ["/bin/sh", "-c", 'exec feast materialize-incremental "$(date -u +%Y-%m-%dT%H:%M:%S)"']
+
+
+def clone_command(git: GitSource, dest: str = f"{REPO_DIR}/src") -> list[str]:
+    """A shallow clone of the branch (argument list: the URL is never shell text)."""
+    return ["git", "clone", "--depth", "1", "--single-branch", "--branch", git.branch, "--", git.repo, dest]
+
+
+def apply_command(git: GitSource, src: str = f"{REPO_DIR}/src") -> list[str]:
+    """`feast apply` of the cloned definitions against the platform's feature_store.yaml."""
+    folder = f"{src}/{git.subpath}" if git.subpath else src
+    return ["feast", "--chdir", folder, "--feature-store-yaml", f"{CONFIG_DIR}/feature_store.yaml", "apply"]
 
 
 def replica_bounds(min_replicas: int) -> tuple[int, int]:
@@ -221,10 +243,45 @@ class FeatureStore(pulumi.ComponentResource):
             if bucket.endpoint is not None:
                 env.append(kx.env_value("FEAST_S3_ENDPOINT_URL", bucket.endpoint))
             env += data_services.s3_credentials_env(BucketRef(bucket.name, bucket.bucket, bucket.arn, bucket.endpoint), s3_secret)
-        env_from = [{"secretRef": {"name": CREDENTIALS}}]
-        mounts = [{"name": "config", "mountPath": "/feast", "readOnly": True}]
-        volumes = [{"name": "config", "configMap": {"name": CONFIG_MAP}}]
+        env_from: list[kx.Obj] = [{"secretRef": {"name": CREDENTIALS}}]
+        mounts: list[kx.Obj] = [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}]
+        volumes: list[kx.Obj] = [{"name": "config", "configMap": {"name": CONFIG_MAP}}]
         image = feast_image(spec.version)
+        git = spec.repo.git if spec.repo is not None else None
+        repo_volumes = [*volumes, {"name": "repo", "emptyDir": {"sizeLimit": "1Gi"}}]
+        repo_mounts = [*mounts, {"name": "repo", "mountPath": REPO_DIR}]
+
+        def repo_steps() -> list[kx.Obj]:
+            """Init containers: clone the feature repository, then `feast apply` it."""
+            assert git is not None
+            clone = kx.secure_container(
+                "clone", image, command=clone_command(git), env=[kx.env_value("HOME", "/tmp")],
+                cpu="100m", memory="256Mi", cpu_limit="500m", memory_limit="512Mi",
+                volume_mounts=[{"name": "repo", "mountPath": REPO_DIR}], batch=True,
+            )  # fmt: skip
+            apply = kx.secure_container(
+                "apply", image, command=apply_command(git), env=env, env_from=env_from,
+                cpu="250m", memory="512Mi", cpu_limit="1", memory_limit="2Gi", volume_mounts=repo_mounts,
+                working_dir=CONFIG_DIR, batch=True,
+            )  # fmt: skip
+            return [clone, apply]
+
+        if git is not None:
+            # The registry gets the definitions before the server starts (Pulumi waits for the Job).
+            clone, apply = repo_steps()
+            apply_labels = ctx.k8s_labels(COMPONENT, APPLY_JOB)
+            apply_pod = kx.pod_spec(
+                [apply], service_account=SERVICE_ACCOUNT, volumes=repo_volumes, init_containers=[clone],
+                restart_policy="OnFailure",
+            )  # fmt: skip
+            waits.append(
+                k8s.batch.v1.Job(
+                    f"{name}-apply",
+                    metadata=kx.wire(kx.object_meta(ctx, COMPONENT, APPLY_JOB, ns_name, app=APPLY_JOB)),
+                    spec=kx.wire(kx.job_spec(kx.pod_template(apply_labels, apply_pod), backoff_limit=3, active_deadline=1800)),
+                    opts=kx.k8s_opts(cluster, self, list(waits)),
+                )
+            )
 
         server = kx.secure_container(
             SERVER,
@@ -240,7 +297,7 @@ class FeatureStore(pulumi.ComponentResource):
             liveness=kx.http_probe("/health", "http", initial_delay=30, period=20),
             readiness=kx.http_probe("/health", "http", initial_delay=10),
             volume_mounts=mounts,
-            working_dir="/feast",
+            working_dir=CONFIG_DIR,
         )
         selector = kx.selector_labels(ctx, COMPONENT, SERVER)
         labels = ctx.k8s_labels(COMPONENT, SERVER)
@@ -272,7 +329,18 @@ class FeatureStore(pulumi.ComponentResource):
             opts=kx.k8s_opts(cluster, self, [deployment]),
         )
 
-        # Materialization: offline → online on the spec's schedule.
+        if git is not None:
+            self._materialize(name, args, ns_name, image, env, env_from, mounts, repo_volumes, repo_steps(), waits)
+        self.endpoint = pulumi.Output.from_input(f"http://{kx.service_host(SERVER, ns_name)}:{PORT}")
+        self.register_outputs({"endpoint": self.endpoint, "namespace": ns_name, "online_store": spec.online_store})
+
+    def _materialize(
+        self, name: str, args: FeatureStoreArgs, ns_name: str, image: str, env: list[kx.Obj], env_from: list[kx.Obj],
+        mounts: list[kx.Obj], volumes: list[kx.Obj], steps: list[kx.Obj], waits: list[pulumi.Resource],
+    ) -> None:  # fmt: skip
+        ctx, spec, cluster = args.ctx, args.spec, args.cluster
+        # Materialization: offline → online on the spec's schedule, after re-applying the
+        # repository's definitions (new feature views get materialized from their first run).
         materializer = kx.secure_container(
             "materialize",
             image,
@@ -284,11 +352,14 @@ class FeatureStore(pulumi.ComponentResource):
             cpu_limit="2",
             memory_limit="4Gi",
             volume_mounts=mounts,
-            working_dir="/feast",
+            working_dir=CONFIG_DIR,
             batch=True,
         )
         job_labels = ctx.k8s_labels(COMPONENT, "feast-materialize")
-        job_pod = kx.pod_spec([materializer], service_account=SERVICE_ACCOUNT, volumes=volumes, restart_policy="OnFailure")
+        job_pod = kx.pod_spec(
+            [materializer], service_account=SERVICE_ACCOUNT, volumes=volumes, init_containers=steps,
+            restart_policy="OnFailure",
+        )  # fmt: skip
         k8s.batch.v1.CronJob(
             f"{name}-materialize",
             metadata=kx.wire(kx.object_meta(ctx, COMPONENT, "feast-materialize", ns_name, app="feast-materialize")),
@@ -302,11 +373,8 @@ class FeatureStore(pulumi.ComponentResource):
             opts=kx.k8s_opts(cluster, self, waits),
         )
 
-        self.endpoint = pulumi.Output.from_input(f"http://{kx.service_host(SERVER, ns_name)}:{PORT}")
-        self.register_outputs({"endpoint": self.endpoint, "namespace": ns_name, "online_store": spec.online_store})
-
 
 __all__ = [
-    "FeatureStore", "FeatureStoreArgs", "feast_image", "feature_store_yaml", "materialize_command",
-    "network_access", "online_store_config", "project_name", "replica_bounds",
+    "FeatureStore", "FeatureStoreArgs", "apply_command", "clone_command", "feast_image", "feature_store_yaml",
+    "materialize_command", "network_access", "online_store_config", "project_name", "replica_bounds",
 ]  # fmt: skip

@@ -36,7 +36,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 from mlplat.stacks.platform_spec.catalog import AIRFLOW_CHARTS
-from mlplat.stacks.platform_spec.model import DagsGit
+from mlplat.stacks.platform_spec.model import GitSource
 from mlplat.stacks.platform_spec.model import Orchestrator as OrchestratorSpec
 
 from . import data_services, tenancy
@@ -124,7 +124,7 @@ def logs_folder(bucket: str) -> str:
     return f"s3://{bucket}/airflow/logs"
 
 
-def git_sync_values(git: DagsGit, ssh_secret: str = GIT_SSH_SECRET) -> dict[str, Any]:
+def git_sync_values(git: GitSource, ssh_secret: str = GIT_SSH_SECRET) -> dict[str, Any]:
     """`dags.gitSync` values: the repository, branch and folder; the SSH key only by Secret name
     (the chart reads key `gitSshKey` from it, so an existing Secret must hold that key)."""
     values: dict[str, Any] = {
@@ -147,7 +147,7 @@ def airflow_values(
     *,
     replicas: int,
     tracking_uri: Any = None,
-    dags: DagsGit | None = None,
+    dags: GitSource | None = None,
     git_ssh_secret: str = GIT_SSH_SECRET,
     logs_bucket: Any = None,
     log_roles: dict[str, Any] | None = None,

@@ -258,15 +258,15 @@ GIT_REPO = re.compile(r"^(https://[^\s@/]+/\S+|ssh://[^\s/]+/\S+|[A-Za-z0-9._-]+
 GIT_BRANCH = re.compile(r"^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}$")
 
 
-class DagsGit(Model):
-    """Where Airflow's DAG files come from: a Git repository kept in sync by git-sync."""
+class GitSource(Model):
+    """Files from a Git repository (Airflow DAGs by git-sync, a Feast feature repository by clone)."""
 
     repo: str = Field(
         description="Repository URL: https://host/org/repo.git (public, or credentials in the URL are refused), "
         "ssh://git@host/org/repo.git or git@host:org/repo.git (then ssh_key is required)"
     )
     branch: str = Field(default="main", description="Branch to follow")
-    subpath: str = Field(default="", description="Folder of the repository that holds the DAGs (relative)")
+    subpath: str = Field(default="", description="Folder of the repository that holds the files (relative)")
     ssh_key: SecretRef | None = Field(default=None, description="Private SSH deploy key, for ssh repositories")
 
     @field_validator("repo")
@@ -299,7 +299,7 @@ class DagsGit(Model):
 
 
 class Dags(Model):
-    git: DagsGit = Field(description="git-sync from a repository")
+    git: GitSource = Field(description="git-sync from a repository")
 
 
 class Orchestrator(Model):
@@ -328,9 +328,20 @@ class Redis(Model):
     num_nodes: int = Field(default=1, ge=1, le=6)
 
 
+class FeatureRepo(Model):
+    git: GitSource = Field(description="The feature repository (Python definitions): cloned, then `feast apply`")
+
+
 class FeatureStore(Model):
     kind: Literal["feast"] = "feast"
-    version: str = "0.40.1"
+    version: str = Field(
+        default="0.66.0", description="Feast version, 0.47.0 or newer; pins quay.io/feastdev/feature-server:<version>"
+    )
+    repo: FeatureRepo | None = Field(
+        default=None,
+        description="Where the feature definitions live: applied to the registry before the feature server starts "
+        "and before every materialization",
+    )
     online_store: Literal["redis", "postgres"] = "redis"
     offline_bucket: str | None = None
     redis: Redis = Field(default_factory=Redis)
@@ -607,9 +618,10 @@ __all__ = [
     "DataCapture",
     "Database",
     "Dags",
-    "DagsGit",
     "DriftReports",
+    "FeatureRepo",
     "FeatureStore",
+    "GitSource",
     "Gpu",
     "KubernetesTarget",
     "Lifecycle",

@@ -21,6 +21,9 @@ SUPPORTED_K8S = tuple(f"1.{m}" for m in range(28, 34))
 # published from 3.9.0 on; major 4 is not known yet.
 MLFLOW_MIN = (3, 9, 0)
 MLFLOW_MAJORS = (3,)
+# Feast images live on quay.io/feastdev from 0.47.0 on (earlier ones on Docker Hub; `feast serve
+# --metrics` exists from 0.41.0).
+FEAST_MIN = (0, 47, 0)
 
 
 class Finding(NamedTuple):
@@ -175,9 +178,16 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                         (("tracking", "auth", "kind"),),
                     )
     if spec.feature_store is not None:
-        yield from ref(
-            ("feature_store", "offline_bucket"), spec.feature_store.offline_bucket, "offline bucket"
-        )
+        fs = spec.feature_store
+        yield from ref(("feature_store", "offline_bucket"), fs.offline_bucket, "offline bucket")
+        yield from _feast_version(fs.version)
+        if fs.repo is not None and fs.repo.git.ssh:
+            yield (
+                ("feature_store", "repo", "git", "repo"),
+                "the feature repository is cloned over https only (https://host/org/repo.git); ssh is not supported",
+            )
+        elif fs.repo is not None and fs.repo.git.ssh_key is not None:
+            yield ("feature_store", "repo", "git", "ssh_key"), "ssh_key is not used: the feature repository is https"
     if spec.monitoring is not None and spec.monitoring.drift_reports is not None:
         yield from ref(
             ("monitoring", "drift_reports", "bucket"), spec.monitoring.drift_reports.bucket, "report bucket"
@@ -438,6 +448,18 @@ def _airflow_version(version: str) -> Iterator[Issue]:
     if len(parts) != 3 or not all(p.isdigit() for p in parts) or minor not in AIRFLOW_CHARTS:
         known = ", ".join(f"{m}.x" for m in AIRFLOW_CHARTS)
         yield ("orchestrator", "version"), f"pin a full Airflow release of {known}, got {version!r}"
+
+
+def _feast_version(version: str) -> Iterator[Issue]:
+    path = ("feature_store", "version")
+    parts = version.strip().removeprefix("v").split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        yield path, f"pin a full Feast release like '0.66.0', got {version!r}"
+    elif tuple(int(p) for p in parts) < FEAST_MIN:
+        yield path, (
+            f"Feast {version} is not supported: mlplat runs quay.io/feastdev/feature-server:<version> (published "
+            "there from 0.47.0 on) with `feast serve --metrics`; pin 0.47.0 or newer, e.g. '0.66.0'"
+        )
 
 
 def _mlflow_version(version: str) -> Iterator[Issue]:

@@ -44,11 +44,13 @@ def test_registry_database_and_config(aws):
 
 
 def test_feature_server_and_cronjob_hardened(aws):
-    assert h.assert_hardened(aws) == 3  # feature server, materialization, registry DB job
+    # server; materialize + its clone and apply init containers; feast apply + its clone; registry DB job
+    assert h.assert_hardened(aws) == 7
     h.assert_labelled(aws)
     dep = aws.named("feature-store-server")
     c = dep.get("spec.template.spec.containers.0")
-    assert c["image"] == "docker.io/feastdev/feature-server:0.40.1"
+    assert c["image"] == "quay.io/feastdev/feature-server:0.66.0"
+    assert "--metrics" in c["command"]  # exists from feast 0.41.0
     assert c["readinessProbe"]["httpGet"]["path"] == "/health"
     assert c["envFrom"] == [{"secretRef": {"name": "feast-credentials"}}]
     assert dep.get("spec.replicas") == 2
@@ -82,4 +84,37 @@ def test_kubernetes_redis_online_store_in_cluster():
     assert plan.named("feature-store-db-statefulset") is not None  # registry without a platform database
     text = plan.named("feature-store-config").inputs["data"]["feature_store.yaml"]
     assert "redis.research-prod-feature-store.svc.cluster.local:6379,password=${FEAST_REDIS_PASSWORD}" in text
-    assert h.assert_hardened(plan) == 4
+    assert h.assert_hardened(plan) == 8  # server, redis, postgres, materialize (+2 init), apply (+1 init)
+
+
+def test_feature_repo_applied_before_the_server_and_each_materialization(aws):
+    job = aws.named("feature-store-apply")
+    assert job.inputs["kind"] == "Job"
+    pod = job.get("spec.template.spec")
+    clone, apply = pod["initContainers"][0], pod["containers"][0]
+    assert clone["command"][:2] == ["git", "clone"] and "https://github.com/acme/churn-features.git" in clone["command"]
+    assert apply["command"][-1] == "apply"
+    assert apply["command"][apply["command"].index("--chdir") + 1] == "/repo/src/feature_repo"
+    # The clone lands in a volume both containers mount; the config comes from the ConfigMap.
+    assert {"name": "repo", "mountPath": "/repo"} in clone["volumeMounts"]
+    assert {"name": "repo", "mountPath": "/repo"} in apply["volumeMounts"]
+    assert {"name": "repo", "emptyDir": {"sizeLimit": "1Gi"}} in pod["volumes"]
+    # The server starts (and the CronJob is created) only after the registry has the definitions.
+    assert job.urn in aws.named("feature-store-server").dependencies
+    assert job.urn in aws.named("feature-store-materialize").dependencies
+    cron_pod = aws.named("feature-store-materialize").get("spec.jobTemplate.spec.template.spec")
+    assert [c["command"][-1] for c in cron_pod["initContainers"]] == ["/repo/src", "apply"]
+
+
+def test_no_feature_repo_no_materialization():
+    ctx = h.context("platform", "prod")
+    spec = ctx.resolved.spec.feature_store.model_copy(update={"repo": None})
+
+    def program() -> None:
+        FeatureStore("feature-store", FeatureStoreArgs(ctx, spec, h.cluster(True), h.network(), h.database(),
+                                                       h.bucket(ctx, "features")))  # fmt: skip
+
+    plan = h.run(program)
+    names = {r.name for r in plan.resources}
+    assert "feature-store-server" in names
+    assert "feature-store-apply" not in names and "feature-store-materialize" not in names

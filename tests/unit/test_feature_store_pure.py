@@ -36,5 +36,24 @@ def test_replica_bounds_and_materialize():
     assert "materialize-incremental" in f.materialize_command()[-1]
 
 
-def test_image_is_pinned():
-    assert f.feast_image("0.40.1") == "docker.io/feastdev/feature-server:0.40.1"
+def test_image_is_pinned_on_quay():
+    import json
+    from pathlib import Path
+
+    # From 0.47.0 the release workflow pushes the feature server to quay.io/feastdev (publish_images.yml).
+    evidence = json.loads((Path(__file__).resolve().parents[1] / "upstream/feast/feature-server-0.66.0.json").read_text())
+    assert f.feast_image("0.66.0") == evidence["image"] == "quay.io/feastdev/feature-server:0.66.0"
+
+
+def test_clone_and_apply_commands_are_argument_lists():
+    from mlplat.stacks.platform_spec.model import GitSource
+
+    git = GitSource(repo="https://github.com/acme/features.git", branch="release/1", subpath="repo")
+    clone = f.clone_command(git)
+    # The URL follows `--`, so a URL can never be read as a git option.
+    assert clone == ["git", "clone", "--depth", "1", "--single-branch", "--branch", "release/1", "--",
+                     "https://github.com/acme/features.git", "/repo/src"]  # fmt: skip
+    assert f.apply_command(git) == [
+        "feast", "--chdir", "/repo/src/repo", "--feature-store-yaml", "/feast/feature_store.yaml", "apply"
+    ]  # fmt: skip
+    assert f.apply_command(GitSource(repo="https://h/r.git"))[2] == "/repo/src"

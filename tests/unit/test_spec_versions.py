@@ -98,7 +98,36 @@ def test_json_schema_describes_the_dags_source():
 
     schema = spec_json_schema()
     defs = schema.get("$defs") or schema.get("definitions")
-    git = defs["DagsGit"]
+    git = defs["GitSource"]
     assert git["required"] == ["repo"] and git["additionalProperties"] is False
     assert "git@host:org/repo.git" in git["properties"]["repo"]["description"]
     assert "airflow" in defs["Orchestrator"]["properties"]["dags"]["description"]
+
+
+# --------------------------------------------------------------------------- feature store
+
+
+@pytest.mark.parametrize("version", ["0.40.1", "0.46.0"])
+def test_feast_version_before_quay_is_refused(tmp_path, version):
+    # 0.40.1 has no `feast serve --metrics`; images before 0.47.0 are not on quay.io/feastdev.
+    text = edit("  offline_bucket: features\n", f'  offline_bucket: features\n  version: "{version}"\n')
+    msg = only(tmp_path, text)
+    where = at_value(text, 'version: "' + version + '"')
+    assert msg.startswith(f"platform.yaml:{where}: feature_store.version: Feast {version} is not supported"), msg
+
+
+def test_feature_repo_is_https_only(tmp_path):
+    text = edit(
+        "  offline_bucket: features\n",
+        "  offline_bucket: features\n  repo:\n    git: {repo: 'git@github.com:acme/f.git'}\n",
+    )
+    msg = only(tmp_path, text)
+    assert ": feature_store.repo.git.repo: the feature repository is cloned over https only" in msg, msg
+
+
+def test_feature_repo_over_https_validates(tmp_path):
+    text = edit(
+        "  offline_bucket: features\n",
+        "  offline_bucket: features\n  version: '0.66.0'\n  repo:\n    git: {repo: 'https://github.com/acme/f.git'}\n",
+    )
+    validate(load_spec(write(tmp_path, text)))
