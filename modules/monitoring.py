@@ -7,8 +7,10 @@
 - the NVIDIA DCGM exporter (pinned release) when the cluster has GPU pools: GPU metrics.
 - a ServiceMonitor/PodMonitor per deployed component, Grafana dashboards as ConfigMaps (serving
   latency/throughput, GPU utilisation, pipeline runs), PrometheusRule alert rules.
-- the Evidently drift-report CronJob (first-party, hardened) writing HTML/JSON reports to the
-  report bucket (IRSA write access to that bucket only, on aws).
+- the Evidently drift-report CronJob (first-party, hardened): reference data against the requests
+  the serving logger wrote (modules/drift_job.py has the data contract), HTML/JSON reports to the
+  report bucket (IRSA access to that bucket only, on aws). evidently[s3] is installed at start into
+  an emptyDir, or comes with `drift_reports.image`.
 
 Dashboards, rules and scrape targets are pure functions of the spec (tested without Pulumi).
 """
@@ -23,7 +25,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from mlplat.stacks.platform_spec.model import Monitoring as MonitoringSpec
 
-from . import data_services, tenancy
+from . import data_services, drift_job, tenancy
 from . import k8s as kx
 from .common import BucketRef, ClusterRef, Context
 
@@ -39,7 +41,6 @@ DCGM_VERSION = "4.8.2"  # NVIDIA/dcgm-exporter tag 4.5.3-4.8.2 (deployment/Chart
 DCGM_REPO = "https://nvidia.github.io/dcgm-exporter/helm-charts"
 GRAFANA_SECRET = "grafana-admin"
 DASHBOARD_LABEL = "grafana_dashboard"
-EVIDENTLY_IMAGE = "docker.io/evidently/evidently-service:0.4.33"
 DRIFT_APP = "drift-reports"
 SECRETS_DIR = "/etc/alertmanager/secrets"
 
@@ -480,41 +481,8 @@ def dcgm_values(ctx: Context) -> dict[str, Any]:
 
 
 def drift_script() -> str:
-    """The drift-report job: for each model, compare `reference.parquet` and `current.parquet`
-    under `s3://<bucket>/drift/<model>/` with Evidently and write the report next to them."""
-    return '''"""mlplat drift reports (Evidently): s3://$REPORT_BUCKET/drift/<model>/{reference,current}.parquet."""
-import datetime
-import os
-
-import pandas as pd
-from evidently.metric_preset import DataDriftPreset
-from evidently.report import Report
-
-bucket = os.environ["REPORT_BUCKET"]
-models = [m for m in os.environ.get("MODELS", "").split(",") if m]
-storage = {"client_kwargs": {"endpoint_url": os.environ["AWS_ENDPOINT_URL"]}} if os.environ.get("AWS_ENDPOINT_URL") else {}
-stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
-for model in models:
-    base = f"s3://{bucket}/drift/{model}"
-    try:
-        reference = pd.read_parquet(f"{base}/reference.parquet", storage_options=storage)
-        current = pd.read_parquet(f"{base}/current.parquet", storage_options=storage)
-    except FileNotFoundError:
-        print(f"{model}: no reference/current data under {base}; skipped")
-        continue
-    report = Report(metrics=[DataDriftPreset()])
-    report.run(reference_data=reference, current_data=current)
-    html, data = f"/tmp/{model}.html", f"/tmp/{model}.json"
-    report.save_html(html)
-    report.save_json(data)
-    import fsspec
-
-    fs = fsspec.filesystem("s3", **storage)
-    fs.put(html, f"{base}/reports/{stamp}.html")
-    fs.put(data, f"{base}/reports/{stamp}.json")
-    drift = report.as_dict()["metrics"][0]["result"].get("dataset_drift")
-    print(f"{model}: dataset_drift={drift}")
-'''
+    """The drift-report job's script (modules/drift_job.py)."""
+    return drift_job.drift_script()
 
 
 def network_access(orchestrator_kind: str | None = None) -> tenancy.NetworkAccess:
@@ -694,27 +662,45 @@ class Monitoring(pulumi.ComponentResource):
         env: list[kx.Obj] = [
             kx.env_value("REPORT_BUCKET", bucket.bucket),
             kx.env_value("MODELS", ",".join(models)),
+            kx.env_value("REQUEST_LOG_PREFIX", drift_job.REQUEST_LOG_PREFIX),
+            kx.env_value("WINDOW_HOURS", str(drift_job.WINDOW_HOURS)),
             kx.env_value("HOME", "/tmp"),
         ]
         if ctx.aws and ctx.region:
             env.append(kx.env_value("AWS_DEFAULT_REGION", ctx.region))
         env += data_services.s3_credentials_env(bucket, s3_secret)
+        prebuilt = args.spec.drift_reports.image
+        mounts: list[kx.Obj] = [{"name": "script", "mountPath": "/scripts", "readOnly": True}]
+        volumes: list[kx.Obj] = [{"name": "script", "configMap": {"name": f"{DRIFT_APP}-script"}}]
+        init: list[kx.Obj] = []
+        if prebuilt is None:
+            # The pinned library, installed into an emptyDir the report container imports from.
+            deps = {"name": "deps", "mountPath": drift_job.DEPS_DIR}
+            volumes.append({"name": "deps", "emptyDir": {"sizeLimit": "2Gi"}})
+            mounts.append({**deps, "readOnly": True})
+            env.append(kx.env_value("PYTHONPATH", drift_job.DEPS_DIR))
+            init.append(
+                kx.secure_container(
+                    "install", drift_job.PYTHON_IMAGE, command=drift_job.install_command(),
+                    env=[kx.env_value("HOME", "/tmp")], cpu="250m", memory="512Mi", cpu_limit="1", memory_limit="1Gi",
+                    volume_mounts=[deps], batch=True,
+                )  # fmt: skip
+            )
         container = kx.secure_container(
             "evidently",
-            EVIDENTLY_IMAGE,
+            prebuilt or drift_job.PYTHON_IMAGE,
             command=["python", "/scripts/drift_report.py"],
             env=env,
             cpu="500m",
             memory="1Gi",
             cpu_limit="2",
             memory_limit="4Gi",
-            volume_mounts=[{"name": "script", "mountPath": "/scripts", "readOnly": True}],
+            volume_mounts=mounts,
             batch=True,
         )
         labels = ctx.k8s_labels(COMPONENT, DRIFT_APP)
         pod = kx.pod_spec(
-            [container], service_account=DRIFT_APP, restart_policy="OnFailure",
-            volumes=[{"name": "script", "configMap": {"name": f"{DRIFT_APP}-script"}}],
+            [container], service_account=DRIFT_APP, restart_policy="OnFailure", volumes=volumes, init_containers=init,
         )  # fmt: skip
         k8s.batch.v1.CronJob(
             f"{name}-drift-reports",

@@ -449,6 +449,22 @@ class DriftReports(Model):
     kind: Literal["evidently"] = "evidently"
     schedule: str = "0 3 * * *"
     bucket: str | None = Field(default=None, description="Declared bucket for reports (default: artifacts)")
+    image: str | None = Field(
+        default=None,
+        description="Prebuilt job image with python and evidently[s3]==0.7.23 (air-gapped clusters); "
+        "default: python:3.12-slim-bookworm, installing evidently from PyPI at start",
+    )
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        last = v.rsplit("/", 1)[-1]
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/:@-]*", v) or ("@sha256:" not in v and (
+            ":" not in last or last.endswith(":latest"))):  # fmt: skip
+            raise ValueError(f"image must be pinned by tag (not latest) or digest, got {v!r}")
+        return v
 
     @field_validator("schedule")
     @classmethod

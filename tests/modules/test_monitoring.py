@@ -73,15 +73,26 @@ def test_dashboards_as_labelled_configmaps(aws):
 def test_drift_cronjob_hardened_with_scoped_irsa(aws):
     cron = aws.named("monitoring-drift-reports")
     assert cron.get("spec.schedule") == "0 */6 * * *"
-    c = cron.get("spec.jobTemplate.spec.template.spec.containers.0")
-    assert c["image"] == "docker.io/evidently/evidently-service:0.4.33"
+    pod = cron.get("spec.jobTemplate.spec.template.spec")
+    c = pod["containers"][0]
+    # The evidently-service image is the UI (no s3fs); the job runs plain Python with
+    # evidently[s3]==0.7.23 (→ s3fs) installed by the init container into a shared emptyDir.
+    assert c["image"] == "docker.io/library/python:3.12-slim-bookworm"
+    install = pod["initContainers"][0]
+    assert install["image"] == c["image"]
+    assert install["command"][-2:] == ["evidently[s3]==0.7.23", "pandas==2.3.3"]  # evidently 0.7.23 breaks on pandas 3
+    assert install["command"][install["command"].index("--target") + 1] == "/deps"
+    assert {"name": "deps", "mountPath": "/deps"} in install["volumeMounts"]
+    assert {"name": "deps", "mountPath": "/deps", "readOnly": True} in c["volumeMounts"]
     env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["PYTHONPATH"] == "/deps"
     assert env["REPORT_BUCKET"] == "churn-prod-artifacts" and env["MODELS"] == "churn-classifier,churn-explainer"
+    assert env["REQUEST_LOG_PREFIX"] == "inference-logs"  # where the KServe predictor logger writes
     policy = json.loads(aws.named("monitoring-drift-sa-irsa-policy").inputs["policy"])
     assert {r for s in policy["Statement"] for r in s["Resource"] if r.startswith("arn:aws:s3")} == {
         "arn:aws:s3:::churn-prod-artifacts", "arn:aws:s3:::churn-prod-artifacts/*"
     }  # fmt: skip
-    assert h.assert_hardened(aws) == 1
+    assert h.assert_hardened(aws) == 2  # the report container and its install init container
     h.assert_labelled(aws)
     assert h.assert_valid_manifests(aws) >= 10
 
@@ -112,3 +123,24 @@ def test_kubernetes_target_secret_ref_external_secret():
     assert plan.named("monitoring-servicemonitor-storage") is not None
     assert plan.named("monitoring-dcgm-exporter") is None  # no GPU pools
     assert plan.named("monitoring-drift-s3").inputs["stringData"] == "<secret>"
+
+
+def test_drift_job_with_a_prebuilt_image_installs_nothing():
+    from mlplat.stacks.platform_spec.model import Monitoring as MonitoringSpec
+
+    spec = MonitoringSpec.model_validate(
+        {"drift_reports": {"schedule": "0 3 * * *", "image": "registry.lab.example/drift@sha256:" + "a" * 64}}
+    )
+    plan = _plan(False, spec=spec)
+    pod = plan.named("monitoring-drift-reports").get("spec.jobTemplate.spec.template.spec")
+    assert pod["containers"][0]["image"] == "registry.lab.example/drift@sha256:" + "a" * 64
+    assert "initContainers" not in pod and all(v["name"] != "deps" for v in pod["volumes"])
+
+
+@pytest.mark.parametrize("image", ["python", "python:latest", "reg.example/x:latest"])
+def test_drift_job_image_must_be_pinned(image):
+    from mlplat.stacks.platform_spec.model import Monitoring as MonitoringSpec
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="pinned by tag"):
+        MonitoringSpec.model_validate({"drift_reports": {"image": image}})
