@@ -19,8 +19,10 @@ https://airflow.apache.org), chart version pinned from the Airflow version, with
   keys on kubernetes targets), since KubernetesExecutor pods and their local logs go away.
 
 Kubeflow Pipelines — the upstream standalone manifests (`cluster-scoped-resources` then
-`env/platform-agnostic`) as `kustomize.v2.Directory` resources pinned to the release tag; they
-install into the `kubeflow` namespace (the upstream manifests hard-code it), which gets our
+`env/platform-agnostic`), vendored as rendered YAML at the release tag (modules/kfp_manifests.py)
+and emitted as individual objects through `yaml.ConfigGroup`, so they install air-gapped and
+show in preview, render, graph, policy and cost. They install into the `kubeflow` namespace (the
+upstream manifests hard-code it), labelled as a platform namespace and given our
 NetworkPolicies. KFP 2.x keeps its metadata in the MySQL its manifests bring.
 
 Both get a `platform-endpoints` ConfigMap (tracking URI) for pipeline steps to `envFrom`.
@@ -71,9 +73,8 @@ WEBSERVER_SECRET = "airflow-webserver-secret-key"
 FERNET_SECRET = "airflow-fernet-key"
 ENDPOINTS_CONFIGMAP = "platform-endpoints"
 
-KFP_DEFAULT_VERSION = "2.3.0"
+KFP_DEFAULT_VERSION = "2.17.0"
 KFP_NAMESPACE = "kubeflow"
-KFP_MANIFESTS = "github.com/kubeflow/pipelines/manifests/kustomize"  # kustomize remote target, as upstream documents
 KFP_UI_PORT = 3000
 KFP_API_PORTS = (8888, 8887)
 
@@ -239,16 +240,6 @@ def airflow_values(
     return values
 
 
-def kfp_directories(version: str) -> list[tuple[str, str]]:
-    """(suffix, pinned kustomize directory) in apply order for Kubeflow Pipelines `version`."""
-    if not version or version == "latest" or version.count(".") != 2:
-        raise ValueError(f"orchestrator.version must pin a Kubeflow Pipelines release like 2.3.0, got {version!r}")
-    return [
-        ("kfp-cluster-scoped", f"{KFP_MANIFESTS}/cluster-scoped-resources?ref={version}"),
-        ("kfp", f"{KFP_MANIFESTS}/env/platform-agnostic?ref={version}"),
-    ]
-
-
 def _log_policy(write: bool) -> Any:
     """(bucket ARN, *KMS key ARNs) → the IAM policy JSON for reading (and writing) task logs."""
 
@@ -411,27 +402,40 @@ class Orchestrator(pulumi.ComponentResource):
     # ------------------------------------------------------------------ kubeflow pipelines
 
     def _kfp(self, name: str, args: OrchestratorArgs) -> None:
+        from .kfp_manifests import STAGES, manifests, resource_name, sdk_class, sdk_kwargs
+
         ctx, spec, cluster = args.ctx, args.spec, args.cluster
         version = spec.version or KFP_DEFAULT_VERSION
         self.namespace = KFP_NAMESPACE
-        previous: list[pulumi.Resource] = []
-        for suffix, directory in kfp_directories(version):
-            d = k8s.kustomize.v2.Directory(
-                f"{name}-{suffix}",
-                directory=directory,
-                opts=kx.k8s_opts(cluster, self, previous),
-            )
-            previous = [d]
-        self.release = previous[0]
-        # The upstream manifests create the `kubeflow` namespace: add our policies to it.
+        # Platform labels on the namespace: the other namespaces' NetworkPolicies admit pods from
+        # namespaces carrying them (tenancy.platform_namespace_selector).
+        ns_labels = tenancy.platform_namespace_selector(ctx, COMPONENT)["matchLabels"]
+        objects = manifests(version, ctx.k8s_labels(COMPONENT), ns_labels)
+
+        # Individual typed objects (not a ConfigGroup: its provider-side YAML decode is invisible to
+        # the offline plan): cluster-scoped first, then everything in the namespace after them.
+        created: dict[str, list[pulumi.Resource]] = {stage: [] for stage in STAGES}
+        namespace: list[pulumi.Resource] = []
+        for stage, obj in objects:
+            module, api, kind = sdk_class(obj["apiVersion"], obj["kind"])
+            cls = getattr(getattr(getattr(k8s, module), api), kind)
+            fields = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "status")}
+            # Namespaced objects wait for the Namespace (the first cluster-scoped object created).
+            deps = namespace if stage != STAGES[0] else []
+            res = cls(resource_name(f"{name}-kfp", obj), **sdk_kwargs(fields), opts=kx.k8s_opts(cluster, self, deps))
+            created[stage].append(res)
+            if obj["kind"] == "Namespace":
+                namespace = [res]
+        env = created[STAGES[1]]
+        self.release = env[0] if env else None
         tenancy.network_policies(
             ctx, COMPONENT, name, KFP_NAMESPACE, network_access(ctx, "kubeflow-pipelines", self._vpc_cidr(ctx)),
-            cluster, self, depends_on=previous,
+            cluster, self, depends_on=namespace,
         )  # fmt: skip
-        self._endpoints(name, args, KFP_NAMESPACE, previous)
+        self._endpoints(name, args, KFP_NAMESPACE, namespace)
 
 
 __all__ = [
     "AIRFLOW_CHARTS", "Orchestrator", "OrchestratorArgs", "airflow_chart_version", "airflow_security_contexts",
-    "airflow_values", "executor_name", "fernet_key", "git_sync_values", "logs_folder", "kfp_directories", "network_access",
+    "airflow_values", "executor_name", "fernet_key", "git_sync_values", "logs_folder", "network_access",
 ]  # fmt: skip

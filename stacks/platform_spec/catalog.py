@@ -129,9 +129,13 @@ AIRFLOW_CHARTS: dict[str, str] = {
     "2.10": "1.16.0",
 }
 
+# Kubeflow Pipelines releases whose rendered manifests mlplat ships (templates/kfp/<version>/).
+KFP_VERSIONS = ("2.3.0", "2.17.0")
+
 
 __all__ = [
     "AIRFLOW_CHARTS",
+    "KFP_VERSIONS",
     "GPU_FAMILIES",
     "INSTANCE_TYPES",
     "InstanceType",

@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from mlplat.stacks.platform_spec.catalog import AIRFLOW_CHARTS, GPU_FAMILIES, families, instance_type, suggest_instance_type
+from mlplat.stacks.platform_spec.catalog import AIRFLOW_CHARTS, GPU_FAMILIES, KFP_VERSIONS, families, instance_type, suggest_instance_type
 from mlplat.stacks.platform_spec.model import PlatformSpec
 
 SpecPath = tuple[str | int, ...]
@@ -205,6 +205,12 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 yield Finding(
                     ("orchestrator", key), f"{key} applies to airflow only, not {o.kind}", (("orchestrator", "kind"),)
                 )
+        if o.kind == "kubeflow-pipelines" and o.version is not None and o.version not in KFP_VERSIONS:
+            yield (
+                ("orchestrator", "version"),
+                f"Kubeflow Pipelines {o.version!r} is not vendored: pin one of {', '.join(KFP_VERSIONS)}"
+                f"{_dym(o.version, list(KFP_VERSIONS))}",
+            )
         if o.kind == "airflow":
             yield from ref(("orchestrator", "logs_bucket"), o.logs_bucket, "logs bucket")
             if o.version is not None:

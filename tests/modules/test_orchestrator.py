@@ -78,13 +78,24 @@ def test_airflow_without_database_gets_its_own_postgres():
     assert plan.named("orchestrator-airflow").inputs["values"]["postgresql"]["enabled"] is False
 
 
-def test_kubeflow_pipelines_pinned():
+def test_kubeflow_pipelines_vendored_and_visible_in_the_plan():
     plan = _plan(False, database=False)
-    dirs = [r for r in plan.resources if r.type == "kubernetes:kustomize/v2:Directory"]
-    assert sorted(d.inputs["directory"] for d in dirs) == [
-        "github.com/kubeflow/pipelines/manifests/kustomize/cluster-scoped-resources?ref=2.3.0",
-        "github.com/kubeflow/pipelines/manifests/kustomize/env/platform-agnostic?ref=2.3.0",
-    ]
+    # Nothing is fetched at deploy time: no kustomize remote targets, every object in the plan.
+    assert not any("kustomize" in r.type for r in plan.resources)
+    kfp = [r for r in plan.resources if r.name.startswith("orchestrator-kfp-")]
+    # kubectl kustomize of 2.17.0: 16 cluster-scoped objects + 72 in `kubeflow` (templates/kfp/PROVENANCE.md).
+    assert len(kfp) == 16 + 72
+    images = {c["image"] for r in kfp for c in (r.get("spec.template.spec.containers") or [])}
+    assert "ghcr.io/kubeflow/kfp-api-server:2.17.0" in images
+    assert "quay.io/argoproj/workflow-controller:v4.0.5" in images
+    crds = [r for r in kfp if r.type == "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"]
+    assert {c.get("metadata.name") for c in crds} >= {"workflows.argoproj.io", "scheduledworkflows.kubeflow.org"}
+    # The namespace carries the platform labels other namespaces' NetworkPolicies select on.
+    ns = plan.named("orchestrator-kfp-namespace-kubeflow")
+    assert {"mlplat.io/platform": "research", "mlplat.io/environment": "prod"}.items() <= ns.labels.items()
+    assert ns.labels["pod-security.kubernetes.io/enforce"] == "baseline"  # upstream's own level is kept
+    api = plan.named("orchestrator-kfp-deployment-ml-pipeline")
+    assert api.get("metadata.namespace") == "kubeflow" and ns.urn in api.dependencies
     pol = plan.named("orchestrator-netpol-default-deny")
     assert pol.inputs["metadata"]["namespace"] == "kubeflow"
     cm = plan.named("orchestrator-endpoints")

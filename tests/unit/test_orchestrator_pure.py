@@ -48,11 +48,17 @@ def test_values_use_platform_db_and_no_literal_credentials():
     assert "password" not in text and "fernetkey'" not in text
 
 
-def test_kfp_manifests_are_pinned():
-    dirs = o.kfp_directories("2.3.0")
-    assert [d for _, d in dirs] == [
-        "github.com/kubeflow/pipelines/manifests/kustomize/cluster-scoped-resources?ref=2.3.0",
-        "github.com/kubeflow/pipelines/manifests/kustomize/env/platform-agnostic?ref=2.3.0",
-    ]
-    with pytest.raises(ValueError):
-        o.kfp_directories("latest")
+def test_kfp_manifests_are_vendored_per_version():
+    from mlplat.modules import kfp_manifests as k
+
+    for version in ("2.3.0", "2.17.0"):
+        objs = k.manifests(version, {"managed-by": "x"}, {"mlplat.io/platform": "p"})
+        assert [s for s, _ in objs][0] == "cluster-scoped-resources"
+        assert all(o["metadata"]["labels"]["managed-by"] == "x" for _, o in objs)
+        ns = [o for _, o in objs if o["kind"] == "Namespace"]
+        assert len(ns) == 1 and ns[0]["metadata"]["labels"]["mlplat.io/platform"] == "p"
+    assert "gcr.io/ml-pipeline/api-server:2.3.0" in k.images("2.3.0")
+    with pytest.raises(ValueError, match="not vendored"):
+        k.manifests("latest", {}, {})
+    assert k.sdk_class("rbac.authorization.k8s.io/v1", "Role") == ("rbac", "v1", "Role")
+    assert k.sdk_kwargs({"roleRef": 1, "stringData": 2, "metadata": 3}) == {"role_ref": 1, "string_data": 2, "metadata": 3}

@@ -131,3 +131,11 @@ def test_feature_repo_over_https_validates(tmp_path):
         "  offline_bucket: features\n  version: '0.66.0'\n  repo:\n    git: {repo: 'https://github.com/acme/f.git'}\n",
     )
     validate(load_spec(write(tmp_path, text)))
+
+
+def test_kfp_version_must_be_vendored(tmp_path):
+    text = edit("  kind: airflow\n", '  kind: kubeflow-pipelines\n  version: "2.17"\n')
+    msg = only(tmp_path, text)
+    where = at_value(text, 'version: "2.17"')
+    assert msg.startswith(f"platform.yaml:{where}: orchestrator.version: Kubeflow Pipelines '2.17' is not vendored"), msg
+    assert "did you mean '2.17.0'?" in msg
