@@ -50,6 +50,7 @@ BACKEND_SECRET = "mlflow-backend-store"
 BACKEND_KEY = "MLFLOW_BACKEND_STORE_URI"
 AUTH_SECRET = "mlflow-auth"
 AUTH_CONFIG_PATH = "/etc/mlflow-auth/basic_auth.ini"
+DEFAULT_VERSION = "3.18.0"  # newest on PyPI on 2026-12-02 (tests/upstream/mlflow/)
 FLASK_SECRET = "mlflow-flask-secret"
 FLASK_SECRET_KEY = "MLFLOW_FLASK_SERVER_SECRET_KEY"
 METRICS_AUTH_SECRET = "mlflow-metrics-auth"
@@ -62,9 +63,9 @@ POD_IP_HOSTS = ("10.*", *(f"172.{i}.*" for i in range(16, 32)), "192.168.*")
 # --------------------------------------------------------------------------- pure
 
 
-def mlflow_image(version: str) -> str:
-    """The pinned MLflow image for `version` (`3.18.0` → `ghcr.io/mlflow/mlflow:v3.18.0-full`)."""
-    v = version.strip().removeprefix("v")
+def mlflow_image(version: str | None) -> str:
+    """The pinned MLflow image for `version` (`3.18.0` → `ghcr.io/mlflow/mlflow:v3.18.0-full`; None: the default)."""
+    v = (version or DEFAULT_VERSION).strip().removeprefix("v")
     parts = v.split(".")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         raise ValueError(f"tracking.version must be a pinned MLflow version like 3.18.0, got {version!r}")

@@ -244,9 +244,10 @@ class Tracking(Model):
     size: Literal["Small", "Medium", "Large"] | None = Field(
         default=None, description="sagemaker-mlflow only: tracking server size (default Small)"
     )
-    version: str = Field(
-        default="3.18.0",
-        description="MLflow version; kind mlflow: 3.9.0 or newer, pins the image ghcr.io/mlflow/mlflow:v<version>-full",
+    version: str | None = Field(
+        default=None,
+        description="MLflow version. kind mlflow: 3.9.0 or newer (default 3.18.0), pins the image "
+        "ghcr.io/mlflow/mlflow:v<version>-full; kind sagemaker-mlflow: default is AWS's current version",
     )
     replicas: int = Field(default=1, ge=1, le=20)
     database: Database = Field(default_factory=Database)

@@ -167,7 +167,7 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 "tracking needs an artifact bucket: set artifact_bucket or declare a bucket with purpose: artifacts",
                 (("storage", "buckets"),),
             )
-        if t.kind == "mlflow":
+        if t.kind == "mlflow" and t.version is not None:
             yield from _mlflow_version(t.version)
         if t.auth is not None and t.auth.kind == "oidc":
             for field in ("issuer_url", "client_id", "client_secret"):

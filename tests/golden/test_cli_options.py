@@ -128,9 +128,16 @@ def test_every_tool_command_line_uses_existing_options(golden: Path) -> None:
     seen = list(judged_command_lines(plan))
     problems = [f"{where}: {p}" for where, tool, version, argv in seen for p in check_argv(tool, version, argv)]
     assert problems == []
-    # Not vacuous: every reference platform runs an MLflow server and Feast's serve/apply/materialize.
-    commands = {(tool, next(a for a in argv[1:] if not a.startswith("-") and "/" not in a)) for _, tool, _, argv in seen}
-    assert {("mlflow", "server"), ("feast", "serve"), ("feast", "apply"), ("feast", "materialize-incremental")} <= commands
+
+
+def test_the_judge_is_not_vacuous() -> None:
+    # The Kubernetes reference platforms run an MLflow server and Feast's serve/apply/materialize.
+    for golden in GOLDENS:
+        if not golden.name.startswith(("platform-", "onprem-")):
+            continue  # the managed AWS path (sagemaker-*) runs no container mlplat writes
+        seen = judged_command_lines(json.loads(golden.read_text()))
+        commands = {(tool, next(a for a in argv[1:] if not a.startswith("-") and "/" not in a)) for _, tool, _, argv in seen}
+        assert {("mlflow", "server"), ("feast", "serve"), ("feast", "apply"), ("feast", "materialize-incremental")} <= commands
 
 
 def test_the_judge_catches_a_flag_the_version_lacks() -> None:

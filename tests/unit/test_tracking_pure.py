@@ -17,6 +17,7 @@ def test_image_is_the_full_variant_pinned_from_version():
     evidence = json.loads(UPSTREAM.read_text())
     assert t.mlflow_image("3.18.0") == evidence["image"] == "ghcr.io/mlflow/mlflow:v3.18.0-full"
     assert t.mlflow_image("v3.9.0") == "ghcr.io/mlflow/mlflow:v3.9.0-full"
+    assert t.mlflow_image(None) == "ghcr.io/mlflow/mlflow:v3.18.0-full"  # the default pin
     # The plain image (`pip install mlflow==X`) lacks the drivers; -full exists from 3.9.0 on.
     for bad in ("latest", "3.18", "2.16.2", "3.8.1"):
         with pytest.raises(ValueError):
