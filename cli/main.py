@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "completion": "mlplat.cli.spec_cmds:completion",
     "preview": "mlplat.cli.plan_cmds:preview",
     "cost": "mlplat.cli.cost_cmds:cost",
+    "prices": "mlplat.cli.prices_cmds:prices",
     "render": "mlplat.cli.plan_cmds:render",
     "graph": "mlplat.cli.plan_cmds:graph",
     "policy": "mlplat.cli.policy_cmds:policy",
