@@ -208,6 +208,11 @@ class Cluster(Model):
     public_endpoint: bool = False
     node_pools: list[NodePool] = Field(default_factory=list)
     quota: Quota | None = Field(default=None, description="Namespace resource quota per mlplat namespace")
+    allow_unknown_instance_types: bool = Field(
+        default=False,
+        description="Let node pools use instance types missing from mlplat's price-list snapshot of the "
+        "region (a family newer than the snapshot), with a warning instead of an error",
+    )
 
     @field_validator("kubernetes_version")
     @classmethod

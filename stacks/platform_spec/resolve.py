@@ -106,6 +106,8 @@ class ResolvedPlatform:
     profile: Profile
     source: Path
     locations: LocationIndex = field(repr=False)
+    #: What validates but deserves a word (semantic.advisories), located like errors.
+    warnings: list[Diagnostic] = field(default_factory=list, repr=False)
 
     @property
     def name(self) -> str:
@@ -291,7 +293,10 @@ def _resolve(doc: SpecDocument, env: str | None, diags: list[Diagnostic]) -> Res
     if spec is None or found:
         return None
     profile = load_profile(profile_name) if profile_name else Profile(name="")
-    return ResolvedPlatform(spec, env or "default", profile, doc.path, index)
+    from mlplat.stacks.platform_spec.semantic import advisories
+
+    warnings = [index.diagnostic(f.path, f.message, env=env) for f in advisories(spec)]
+    return ResolvedPlatform(spec, env or "default", profile, doc.path, index, warnings)
 
 
 def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None) -> Node:

@@ -8,10 +8,17 @@ default rather than on what the user wrote, so it is not reported.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from mlplat.stacks.platform_spec.catalog import GPU_FAMILIES, families, instance_type, suggest_instance_type
+from mlplat.stacks.platform_spec.catalog import (
+    GPU_FAMILIES,
+    INSTANCE_TYPE_PATTERN,
+    instance_type,
+    offered,
+    unknown_instance_message,
+)
 from mlplat.stacks.platform_spec.model import PlatformSpec
 
 SpecPath = tuple[str | int, ...]
@@ -110,14 +117,15 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 )
             elif pool.max_size < 1:
                 yield base + ("max_size",), "must be >= 1 (a node pool needs room for at least one node)"
+            region = getattr(spec.target, "region", None)
+            if aws and pool.instance_type not in offered(region).types:
+                if not (spec.cluster.allow_unknown_instance_types
+                        and re.fullmatch(INSTANCE_TYPE_PATTERN, pool.instance_type)):  # fmt: skip
+                    yield base + ("instance_type",), unknown_instance_message(pool.instance_type, region)
+                continue  # let through by the escape hatch: advisories() warns
             it = instance_type(pool.instance_type)
-            if it is None:
-                sugg = suggest_instance_type(pool.instance_type)
-                hint = (
-                    f"; did you mean {sugg[0]!r}?" if sugg else f" (known families: {', '.join(families())})"
-                )
-                yield base + ("instance_type",), f"unknown instance type {pool.instance_type!r}{hint}"
-                continue
+            if it is None or not it.hardware_known:
+                continue  # hardware not listed: the spec's gpu block is taken as written
             if pool.gpu is not None:
                 if not it.gpus:
                     gpu_fams = ", ".join(sorted(GPU_FAMILIES))
@@ -268,8 +276,6 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
 
     # -- policies
     if spec.policies is not None:
-        import re
-
         pid = re.compile(r"^(MLP-[A-Z]+-\d{3}|CKV2?_[A-Z0-9_]+|DRIFT(-[A-Z]+)?)$")
         for k in spec.policies.levels:
             if not pid.match(k):
@@ -409,8 +415,31 @@ def compose_left_out(resolved_spec: Any) -> list[tuple[str, str]]:
 
 
 
+def advisories(spec: PlatformSpec) -> list[Finding]:
+    """Warnings: what validates but deserves a word (never a reason to fail)."""
+    out: list[Finding] = []
+    if spec.target.provider != "aws" or spec.cluster is None or not spec.cluster.node_pools:
+        return out
+    region = getattr(spec.target, "region", None)
+    where = offered(region)
+    if not where.own:
+        out.append(Finding(("target", "region"), f"node pool instance types are checked against {where.note}"))
+    for i, pool in enumerate(spec.cluster.node_pools):
+        path = ("cluster", "node_pools", i, "instance_type")
+        if pool.instance_type not in where.types:
+            out.append(Finding(path, (
+                f"{pool.instance_type!r} is not in {where.note}; let through by "
+                "cluster.allow_unknown_instance_types (cost cannot price it, GPU checks rely on the gpu block)"),
+                (("cluster", "allow_unknown_instance_types"),)))  # fmt: skip
+        elif pool.instance_type in where.without_price:
+            out.append(Finding(path, (
+                f"{pool.instance_type} has no on-demand list price in {where.note} (AWS sells it through "
+                "capacity blocks or reservations); cost lists it as not priced")))  # fmt: skip
+    return out
+
+
 def _purpose(spec: PlatformSpec, purpose: str) -> bool:
     return bool(spec.storage and any(b.purpose == purpose for b in spec.storage.buckets))
 
 
-__all__ = ["SUPPORTED_K8S", "Finding", "check", "findings"]
+__all__ = ["SUPPORTED_K8S", "Finding", "advisories", "check", "findings"]
