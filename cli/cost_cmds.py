@@ -180,7 +180,13 @@ def table(e: CostEstimate, diff: CostDiff | None, verdict: BudgetVerdict) -> str
         console.print("free:")
         for why, n in sorted(free.items(), key=lambda kv: (-kv[1], kv[0])):
             console.print(f"  {n:>3} × {why}")
-    console.print(f"prices: {e.catalogue.file}, as of {e.catalogue.as_of}: {e.catalogue.source}")
+    console.print(f"prices: {e.catalogue.label} ({e.catalogue.file}): {e.catalogue.source}")
+    if e.catalogue.dated:
+        console.print("  dated apart (sources in --format json): "
+                      + ", ".join(f"{k} {when}" for k, (when, _) in sorted(e.catalogue.dated.items())))  # fmt: skip
+    for old in e.stale():
+        console.print(f"[yellow]stale:[/] {', '.join(old['prices'])} as of {old['as_of']} "
+                      f"({old['months']} months old on {e.today})")  # fmt: skip
     console.print("assumptions:")
     for a in e.assumptions():
         console.print(f"  - {a}")

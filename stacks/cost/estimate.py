@@ -21,6 +21,7 @@ expected one."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import math
 from dataclasses import dataclass
@@ -85,8 +86,14 @@ def price_resource(res: PlanResource, ctx: _Ctx) -> CostLine:
     return _unpriced(res, "no price for this resource type in the catalogue")
 
 
-def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None = None) -> CostEstimate:
-    """Price every custom resource of `plan` (the plan of `resolved`)."""
+def _today() -> _dt.date:
+    return _dt.date.today()
+
+
+def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None = None,
+             today: _dt.date | None = None) -> CostEstimate:  # fmt: skip
+    """Price every custom resource of `plan` (the plan of `resolved`); prices older than six
+    months on `today` (default: the real today) are named in the warnings."""
     provider = resolved.provider
     region = getattr(resolved.spec.target, "region", None)
     cat = catalogue or load_catalogue(provider, region)
@@ -113,6 +120,9 @@ def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None
         warnings.append("node_pools are ignored on kubernetes targets: the existing cluster's nodes are not priced")
     if cat.data.get("estimate"):
         warnings.append(f"ESTIMATE: no price catalogue for {region}; {cat.data['notes'][0]}")
+    stale = cat.stale_note(today or _today())
+    if stale:
+        warnings.append(stale)
     budget = resolved.spec.budget
     return CostEstimate(
         platform=resolved.name,
@@ -126,6 +136,7 @@ def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None
         max_increase_percent=budget.max_increase_percent if budget else None,
         warnings=warnings,
         source=str(resolved.source),
+        today=(today or _today()).isoformat(),
     )
 
 

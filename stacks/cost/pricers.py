@@ -179,12 +179,13 @@ def _node_group(res: PlanResource, ctx: _Ctx) -> CostLine:
         "capacityType" not in res.inputs and pool is not None and pool.capacity == "spot"
     )
     note = _derived_note(ctx.cat, itype)
+    dated = f"list price of {ctx.cat.as_of_for('ec2', itype)}"
     if spot:
         unit_price = hourly * (1 - ctx.usage.spot_discount)
-        what = f"{itype} spot ({ctx.usage.spot_discount:.0%} off ${hourly}/h on-demand{note})"
+        what = f"{itype} spot ({ctx.usage.spot_discount:.0%} off ${hourly}/h on-demand, {dated}{note})"
     else:
         unit_price = hourly
-        what = f"{itype} on-demand{note}"
+        what = f"{itype} on-demand (${hourly}/h, {dated}{note})"
     per_node = [Charge(what, ctx.hours, "instance-hour", unit_price)]
     disk = _int(res.inputs.get("diskSize"), pool.disk_gb if pool is not None else None)
     gp3 = ctx.cat.price("ebs", "gp3_gb_month")
