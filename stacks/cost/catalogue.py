@@ -61,6 +61,22 @@ DEFAULT_LOGS_GB = 5.0
 DEFAULT_LB_LCU = 1.0
 #: Minutes one CronJob run takes (drift reports, feature materialisation) on kubernetes targets.
 DEFAULT_JOB_MINUTES = 10.0
+#: GB the platform sends to the internet per month (model responses, UI pages, downloads through
+#: load balancers): a small team's platform. Priced at the first internet-egress tier; the
+#: account-wide 100 GB/month free allowance is not subtracted (it is shared by everything else).
+DEFAULT_INTERNET_EGRESS_GB = 50.0
+#: Share of the NAT gateways' traffic that leaves for the internet: most of it is image and
+#: package downloads, which come in (free); requests and uploads go out.
+DEFAULT_NAT_EGRESS_SHARE = 0.1
+#: GB crossing availability zones per month (pods on nodes in other AZs, database and cache
+#: clients): billed when the plan spans two or more AZs, once out and once in.
+DEFAULT_CROSS_AZ_GB = 100.0
+#: Share of a database that changes per day: automated backups keep one full copy plus each
+#: day's changes for the retention period; AWS does not charge up to the provisioned size.
+DEFAULT_DB_BACKUP_CHANGE = 0.02
+#: Log retention assumed for a log group that never expires (storage keeps growing): one year.
+NEVER_EXPIRE_DAYS = 365
+DAYS_PER_MONTH = 365 / 12
 
 STATUS_PRICED, STATUS_FREE, STATUS_UNPRICED = "priced", "free", "unpriced"
 
@@ -318,6 +334,10 @@ class UsageAssumptions:
     spot_discount: float
     k8s_rates: dict[str, float]
     from_spec: frozenset[str] = frozenset()
+    internet_egress_gb_per_month: float = DEFAULT_INTERNET_EGRESS_GB
+    nat_egress_share: float = DEFAULT_NAT_EGRESS_SHARE
+    cross_az_gb_per_month: float = DEFAULT_CROSS_AZ_GB
+    db_backup_change_per_day: float = DEFAULT_DB_BACKUP_CHANGE
 
     def describe(self) -> list[str]:
         def src(key: str) -> str:
@@ -331,8 +351,16 @@ class UsageAssumptions:
             (f"S3: {_num(self.s3_requests_per_month)} requests/month, {self.s3_put_share:.0%} PUT-class "
              f"({src('s3_requests_per_month')}); stored GB per bucket from usage.storage_gb, else by purpose "
              f"({', '.join(f'{k} {_num(v)}' for k, v in DEFAULT_BUCKET_GB.items())})"),
-            f"{_num(self.logs_gb_per_month)} GB ingested per log group per month ({src('logs_gb_per_month')})",
+            (f"{_num(self.logs_gb_per_month)} GB ingested per log group per month ({src('logs_gb_per_month')}); "
+             f"stored for the group's retention (never-expiring groups: {NEVER_EXPIRE_DAYS} days), uncompressed"),
             f"{_num(self.lb_lcu_per_hour)} load-balancer capacity unit(s) per hour ({src('lb_lcu_per_hour')})",
+            (f"{_num(self.internet_egress_gb_per_month)} GB/month sent to the internet "
+             f"({src('internet_egress_gb_per_month')}); {self.nat_egress_share:.0%} of NAT traffic leaves for the "
+             f"internet ({src('nat_egress_share')}); the account's 100 GB/month free egress is not subtracted"),
+            (f"{_num(self.cross_az_gb_per_month)} GB/month cross availability zones, billed out and in "
+             f"({src('cross_az_gb_per_month')})"),
+            (f"databases change {self.db_backup_change_per_day:.0%} a day; backups beyond the provisioned size "
+             f"are billed ({src('db_backup_change_per_day')})"),
         ]
         return out
 
@@ -362,9 +390,13 @@ def usage_assumptions(resolved: ResolvedPlatform, catalogue: Catalogue) -> Usage
         lb_lcu_per_hour=pick("lb_lcu_per_hour", DEFAULT_LB_LCU),
         job_minutes=pick("job_minutes", DEFAULT_JOB_MINUTES),
         spot_discount=pick("spot_discount", catalogue.spot_discount),
+        internet_egress_gb_per_month=pick("internet_egress_gb_per_month", DEFAULT_INTERNET_EGRESS_GB),
+        nat_egress_share=pick("nat_egress_share", DEFAULT_NAT_EGRESS_SHARE),
+        cross_az_gb_per_month=pick("cross_az_gb_per_month", DEFAULT_CROSS_AZ_GB),
+        db_backup_change_per_day=pick("db_backup_change_per_day", DEFAULT_DB_BACKUP_CHANGE),
         k8s_rates=rates,
         from_spec=frozenset(given),
     )
 
 
-__all__ = ["DEFAULT_AUTOSCALE_FRACTION", "DEFAULT_BUCKET_GB", "DEFAULT_JOB_MINUTES", "DEFAULT_LB_LCU", "DEFAULT_LOGS_GB", "DEFAULT_NAT_GB", "DEFAULT_S3_PUT_SHARE", "DEFAULT_S3_REQUESTS", "HOURS_PER_MONTH", "STATUS_FREE", "STATUS_PRICED", "STATUS_UNPRICED", "Catalogue", "UsageAssumptions", "available_regions", "load_catalogue", "usage_assumptions"]
+__all__ = ["DEFAULT_AUTOSCALE_FRACTION", "DEFAULT_BUCKET_GB", "DEFAULT_CROSS_AZ_GB", "DEFAULT_DB_BACKUP_CHANGE", "DEFAULT_INTERNET_EGRESS_GB", "DEFAULT_JOB_MINUTES", "DEFAULT_LB_LCU", "DEFAULT_LOGS_GB", "DEFAULT_NAT_EGRESS_SHARE", "DEFAULT_NAT_GB", "DEFAULT_S3_PUT_SHARE", "DEFAULT_S3_REQUESTS", "HOURS_PER_MONTH", "NEVER_EXPIRE_DAYS", "STATUS_FREE", "STATUS_PRICED", "STATUS_UNPRICED", "Catalogue", "UsageAssumptions", "available_regions", "load_catalogue", "usage_assumptions"]

@@ -459,6 +459,18 @@ class Usage(Model):
     logs_gb_per_month: float | None = Field(default=None, ge=0, description="GB ingested per log group per month")
     lb_lcu_per_hour: float | None = Field(default=None, ge=0, description="Average load balancer capacity units")
     job_minutes: float | None = Field(default=None, ge=0, description="Average minutes one CronJob run takes")
+    internet_egress_gb_per_month: float | None = Field(
+        default=None, ge=0, le=1e9, description="GB the platform sends to the internet per month (aws)"
+    )
+    nat_egress_share: float | None = Field(
+        default=None, ge=0, le=1, description="Share of the GB through NAT gateways that leaves for the internet"
+    )
+    cross_az_gb_per_month: float | None = Field(
+        default=None, ge=0, le=1e9, description="GB crossing availability zones per month (each GB billed out and in)"
+    )
+    db_backup_change_per_day: float | None = Field(
+        default=None, ge=0, le=1, description="Share of a database that changes per day (backup storage)"
+    )
 
     @field_validator("k8s_rates")
     @classmethod

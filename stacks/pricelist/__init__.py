@@ -24,7 +24,7 @@ def _files() -> Any:
 def _load(name: str) -> dict[str, Any]:
     data = json.loads((_files() / name).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
-        raise ValueError(f"price-list snapshot {name} is not a JSON object")
+        raise TypeError(f"price-list snapshot {name} is not a JSON object")
     return data
 
 

@@ -433,7 +433,7 @@ def read_karpenter_prices(path: Path) -> tuple[dict[str, dict[str, float]], dict
     if path.suffix == ".go":
         gen = re.search(r"generated at (\S+)", text)
         regions: dict[str, dict[str, float]] = {}
-        for region, body in re.findall(r'"([a-z]{2}(?:-[a-z]+)+-\d)":\s*\{(.*?)\n\s*\}', text, flags=re.S):
+        for region, body in re.findall(r'"([a-z]{2}(?:-[a-z]+)+-\d)":\s*\{(.*?)\n\s*\}', text, flags=re.DOTALL):
             regions[region] = {t: float(p) for t, p in re.findall(r'"([a-z0-9-]+\.[a-z0-9-]+)":\s*([0-9.]+)', body)}
         meta = {"date": _date(gen.group(1)) if gen else "", "source": f"Karpenter {path.name}"}
         return regions, meta
@@ -461,9 +461,9 @@ def from_karpenter(path: Path, built: Built) -> None:
 def read_karpenter_instance_types(path: Path) -> dict[str, dict[str, Any]]:
     """vCPU, memory (MiB), arch and accelerators per type from Karpenter's instance-type reference."""
     out: dict[str, dict[str, Any]] = {}
-    for block in re.split(r"^### `", path.read_text(encoding="utf-8"), flags=re.M)[1:]:
+    for block in re.split(r"^### `", path.read_text(encoding="utf-8"), flags=re.MULTILINE)[1:]:
         name = block.split("`", 1)[0]
-        labels = dict(re.findall(r"^ \|(?:karpenter\.k8s\.aws/instance-|kubernetes\.io/)([a-z-]+)\|([^|]*)\|", block, flags=re.M))
+        labels = dict(re.findall(r"^ \|(?:karpenter\.k8s\.aws/instance-|kubernetes\.io/)([a-z-]+)\|([^|]*)\|", block, flags=re.MULTILINE))
         entry: dict[str, Any] = {"cpu": int(labels["cpu"]), "mem": int(labels["memory"]), "arch": labels["arch"]}
         if int(labels.get("gpu-count", "0") or 0) or labels.get("gpu-name"):
             entry.update(gpu=int(labels.get("gpu-count", "0") or 0), gpu_name=labels.get("gpu-name", ""),

@@ -80,13 +80,19 @@ def test_fixed_capacity_total_by_hand(aws_resolved):
 
     eks = HOURS * USE1["eks"]["cluster_hour"]
     nodes = 2 * HOURS * USE1["ec2"]["m6i.large"] + 2 * 50 * USE1["ebs"]["gp3_gb_month"]
-    nat = HOURS * USE1["vpc"]["nat_gateway_hour"] + DEFAULT_NAT_GB * USE1["vpc"]["nat_gateway_gb"]
+    # NAT: hours + 100 GB processed + 10% of those GB out to the internet (default nat_egress_share)
+    nat = HOURS * USE1["vpc"]["nat_gateway_hour"] + DEFAULT_NAT_GB * USE1["vpc"]["nat_gateway_gb"] \
+        + 0.1 * DEFAULT_NAT_GB * USE1["data_transfer"]["internet_egress_gb"]
     eip = HOURS * USE1["vpc"]["public_ipv4_hour"]
+    # RDS: no backupRetentionPeriod in the plan and no tracking.database: AWS's default of 1 day;
+    # 50 GB x 2%/day (default change) x 1 day = 1 GB of backup beyond the free 50 GB.
     rds = HOURS * USE1["rds_postgres"]["instances"]["db.t4g.medium"]["multi_az"] \
-        + 50 * USE1["rds_postgres"]["storage_gb_month"]["multi_az"]
+        + 50 * USE1["rds_postgres"]["storage_gb_month"]["multi_az"] + 1.0 * USE1["rds_postgres"]["backup_gb_month"]
     redis = 2 * HOURS * USE1["elasticache"]["cache.t4g.small"]
     kms = USE1["kms"]["key_month"]
-    alb = HOURS * USE1["elb"]["alb_hour"] + 1 * HOURS * USE1["elb"]["alb_lcu_hour"]  # 1 LCU default
+    # ALB: no `internal` input: internet-facing, one public IPv4 in each of the 2 AZs (no network section)
+    alb = HOURS * USE1["elb"]["alb_hour"] + 1 * HOURS * USE1["elb"]["alb_lcu_hour"] \
+        + 2 * HOURS * USE1["vpc"]["public_ipv4_hour"]  # 1 LCU default
 
     assert e.line("cluster-eks").monthly_usd == pytest.approx(eks)
     assert e.line("cluster-system").monthly_usd == pytest.approx(nodes)
@@ -114,7 +120,9 @@ def test_rds_single_az_is_half_of_multi_az(aws_resolved):
     multi = res("aws:rds/instance:Instance", "db-b", "tracking", engine="postgres", instanceClass="db.r6g.large",
                 multiAz=True, allocatedStorage=100.0)  # fmt: skip
     e = estimate(r, plan(r, single, multi))
-    a, b = e.line("db-a").monthly_usd, e.line("db-b").monthly_usd
+    # Backups are not doubled by the standby: 100 GB x 2%/day x 1 day (AWS's default retention) = 2 GB billed.
+    backup = 2.0 * USE1["rds_postgres"]["backup_gb_month"]
+    a, b = e.line("db-a").monthly_usd - backup, e.line("db-b").monthly_usd - backup
     assert a == pytest.approx(HOURS * USE1["rds_postgres"]["instances"]["db.r6g.large"]["single_az"]
                               + 100 * USE1["rds_postgres"]["storage_gb_month"]["single_az"])  # fmt: skip
     assert b == pytest.approx(2 * a)  # AWS lists Multi-AZ (one standby) at twice the price
@@ -196,7 +204,9 @@ def test_nat_traffic_is_split_not_multiplied(aws_resolved):
     r = aws_resolved("usage: {nat_gb_per_month: 900}")
     nats = [res("aws:ec2/natGateway:NatGateway", f"network-nat-{s}", "network") for s in "abc"]
     e = estimate(r, plan(r, *nats))
-    per = HOURS * USE1["vpc"]["nat_gateway_hour"] + 300 * USE1["vpc"]["nat_gateway_gb"]
+    # each: hours + 300 GB processed + 30 GB (10%, default nat_egress_share) out to the internet
+    per = HOURS * USE1["vpc"]["nat_gateway_hour"] + 300 * USE1["vpc"]["nat_gateway_gb"] \
+        + 30 * USE1["data_transfer"]["internet_egress_gb"]
     assert e.monthly_usd == pytest.approx(3 * per)
 
 
@@ -357,8 +367,9 @@ def test_kubernetes_objects_on_aws_run_on_priced_nodes(aws_resolved):
     e = estimate(r, plan(r, dep, pvc, lb))
     assert e.line("tracking-server").status == "free"
     assert e.line("prom-data").monthly_usd == pytest.approx(100 * USE1["ebs"]["gp3_gb_month"])
+    # in-tree NLB: internet-facing unless annotated internal, so one public IPv4 per AZ (2 here)
     assert e.line("serving-gw").monthly_usd == pytest.approx(
-        HOURS * USE1["elb"]["nlb_hour"] + HOURS * USE1["elb"]["nlb_lcu_hour"]
+        HOURS * USE1["elb"]["nlb_hour"] + HOURS * USE1["elb"]["nlb_lcu_hour"] + 2 * HOURS * USE1["vpc"]["public_ipv4_hour"]
     )
 
 

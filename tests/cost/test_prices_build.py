@@ -77,7 +77,7 @@ def test_offer_index_selects_the_current_files(tmp_path):
 
 
 def test_karpenter_table_and_instance_reference(tmp_path):
-    docs, built = b.build(karpenter_prices=DATA / "karpenter-ec2-ondemand-us-east-1-20260720.json",
+    docs, _ = b.build(karpenter_prices=DATA / "karpenter-ec2-ondemand-us-east-1-20260720.json",
                           instance_types=DATA / "karpenter-instance-types-excerpt.md", hardware_source="excerpt")  # fmt: skip
     use1 = docs["aws-us-east-1.json"]
     ec2 = use1["sections"]["ec2"]
