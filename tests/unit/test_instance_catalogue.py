@@ -14,7 +14,13 @@ import pytest
 from click.testing import CliRunner
 from mlplat.cli.main import cli
 from mlplat.stacks import SpecError, load_spec, validate
-from mlplat.stacks.platform_spec.catalog import INSTANCE_TYPES, families, is_arm, offered, suggest_instance_type
+from mlplat.stacks.platform_spec.catalog import (
+    INSTANCE_TYPES,
+    families,
+    is_arm,
+    offered,
+    suggest_instance_type,
+)
 
 from tests.unit.spec_text import BASE, at, edit, write
 
