@@ -146,7 +146,7 @@ class Catalogue:
                     out.setdefault(self.as_of_for(name), []).append(f"{name}.{k}")
             for k in own:
                 out.setdefault(self.dated[k][0], []).append(k)
-        return {d: sorted(set(v)) for d, v in sorted(out.items())}
+        return {d: _compress(sorted(set(v))) for d, v in sorted(out.items())}
 
     def stale(self, today: _dt.date, months: int = STALE_AFTER_MONTHS) -> list[tuple[str, int, list[str]]]:
         """(date, age in whole months, what) for every price older than `months` on `today`."""
@@ -175,6 +175,17 @@ class Catalogue:
 
 # Catalogue keys that hold metadata, not prices.
 _META = ("dated", "estimate", "notes")
+
+
+def _compress(names: list[str], most: int = 3) -> list[str]:
+    """More than `most` entries of one section read as 'ec2 (19 entries)'."""
+    by: dict[str, list[str]] = {}
+    for n in names:
+        by.setdefault(n.split(".", 1)[0], []).append(n)
+    out: list[str] = []
+    for section, items in by.items():
+        out += items if len(items) <= most else [f"{section} ({len(items)} entries)"]
+    return out
 
 
 def _months_between(when: str, today: _dt.date) -> int | None:
