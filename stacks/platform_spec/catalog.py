@@ -64,15 +64,13 @@ def _all_types() -> dict[str, InstanceType]:
             _gpu_name(e["gpu_name"]) if gpus and e.get("gpu_name") else None, e.get("arch"),
             int(e.get("accel", 0)), e.get("accel_name"),
         )  # fmt: skip
-    for region in {BASE_REGION}:
-        for name in offered(region).types:
-            if name not in out:
-                legacy = _LEGACY_GPU.get(name)
-                if legacy:
-                    vcpu, mem, gpus, gpu = legacy
-                    out[name] = InstanceType(name, vcpu, float(mem), gpus, gpu, "amd64")
-                else:
-                    out[name] = InstanceType(name, 0, 0.0, hardware_known=False)
+    for name in offered(BASE_REGION).types - set(out):
+        legacy = _LEGACY_GPU.get(name)
+        if legacy:
+            vcpu, mem, gpus, gpu = legacy
+            out[name] = InstanceType(name, vcpu, float(mem), gpus, gpu, "amd64")
+        else:
+            out[name] = InstanceType(name, 0, 0.0, hardware_known=False)
     return dict(sorted(out.items()))
 
 
