@@ -123,6 +123,9 @@ def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None
     stale = cat.stale_note(today or _today())
     if stale:
         warnings.append(stale)
+    managed_note = _managed_stale_note(lines, region, today or _today())
+    if managed_note:
+        warnings.append(managed_note)
     budget = resolved.spec.budget
     return CostEstimate(
         platform=resolved.name,
@@ -138,6 +141,21 @@ def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None
         source=str(resolved.source),
         today=(today or _today()).isoformat(),
     )
+
+
+def _managed_stale_note(lines: list[CostLine], region: str | None, today: _dt.date) -> str | None:
+    """The managed-services price file (SageMaker, MWAA) has a date of its own: report it too."""
+    from mlplat.stacks.cost.catalogue import STALE_AFTER_MONTHS, _months_between
+    from mlplat.stacks.cost.pricers_managed import MANAGED_PRICERS, managed_prices
+
+    if not any(ln.type in MANAGED_PRICERS and ln.status == STATUS_PRICED for ln in lines):
+        return None
+    when = str(managed_prices(region or "us-east-1").get("as_of", ""))
+    age = _months_between(when, today)
+    if age is None or age < STALE_AFTER_MONTHS:
+        return None
+    return (f"managed-service prices (SageMaker, MWAA: managed-aws-{region or 'us-east-1'}.yaml) as of {when} are "
+            f"{age} months old on {today.isoformat()}: check them before relying on them")
 
 
 def estimate_spec(spec_path: str | Path, env: str) -> CostEstimate:

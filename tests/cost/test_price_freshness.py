@@ -116,3 +116,16 @@ def test_other_regions_keep_their_figures_but_say_how_old(tmp_path, region):
     assert any(p == "ec2" or p.startswith("ec2 (") for p in old["prices"]), old
     cat = load_catalogue("aws", region)
     assert cat.ec2("c5.8xlarge") is None and cat.ec2("c6g.24xlarge") is None  # sizes AWS does not sell
+
+
+def test_managed_service_prices_report_their_own_age():
+    """examples/sagemaker.yaml prices SageMaker and MWAA from managed-aws-us-east-1.yaml (as_of
+    2026-03-15): on 2026-12-02 that is 8 whole months, so the estimate says so."""
+    from tests.plans import reference
+
+    resolved_, plan_ = reference("sagemaker", "prod")
+    e = estimate(resolved_, plan_, today=dt.date(2026, 12, 2))
+    assert any(w.startswith("managed-service prices") and "as of 2026-03-15 are 8 months old" in w
+               for w in e.warnings), e.warnings  # fmt: skip
+    fresh = estimate(resolved_, plan_, today=dt.date(2026, 5, 1))
+    assert not any(w.startswith("managed-service prices") for w in fresh.warnings)
