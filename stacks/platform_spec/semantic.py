@@ -248,8 +248,6 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                     )
         kv = spec.serving.version
         if spec.serving.kind == "kserve" and kv is not None:
-            import re
-
             m_ = re.fullmatch(r"v?(\d+)\.(\d+)(\.\d+)?", kv)
             # mlplat installs kserve-resources + kserve-runtime-configs (v0.17+) and writes
             # spec.canary, which KServe accepts from v0.20 on.
