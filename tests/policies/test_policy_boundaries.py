@@ -1,0 +1,77 @@
+"""Thresholds of the policy rules, each tested at, just under and just over its boundary.
+
+A rule's pass/fail fixtures (test_policy_rules.py) use values far from the line, so moving the
+line (a ceiling of 50 raised to 100, a floor of 7 days lowered to 6) kept them green: found by
+mutation testing (bench/mutation.py, issue 21). The thresholds are written here as literals
+from the rule's documented contract, never read from the rule module.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from mlplat.policies.base import PlanContext, SpecContext, rule_by_id
+
+from .builders import plan, rds, write
+from .test_policy_rules import CLUSTER_SPEC, TODAY
+
+
+def _serving_failing(tmp_path: Path, replicas: list[tuple[int, int]]) -> dict[str, list[str]]:
+    """MLP-SRV-002 over one model per (min, max): {model name: its messages}."""
+    models = "\n".join(
+        f"    - {{name: m{i}, format: sklearn, uri: s3://b/m{i}, replicas: {{min: {lo}, max: {hi}}}}}"
+        for i, (lo, hi) in enumerate(replicas)
+    )
+    body = CLUSTER_SPEC + textwrap.dedent("serving:\n  kind: kserve\n  models:\n") + models + "\n"
+    path = write(tmp_path, body, "serving.yaml")
+    from mlplat.stacks.platform_spec.resolve import load_platform
+
+    rule = rule_by_id("MLP-SRV-002")
+    assert rule is not None
+    # dev: no replica floor from the profile, the spec's numbers reach the rule unchanged
+    ctx = SpecContext(load_platform(path, "dev"), TODAY)
+    out: dict[str, list[str]] = {}
+    for v in rule().check(ctx):  # type: ignore[abstract]
+        out.setdefault(v.resource, []).append(v.message)
+    return out
+
+
+def test_srv_002_replica_ceiling_is_50_inclusive(tmp_path: Path) -> None:
+    """The documented ceiling: `min < max <= 50`. 49 and 50 pass, 51 fails (raising it to 100 would not)."""
+    failing = _serving_failing(tmp_path, [(2, 49), (2, 50), (2, 51)])
+    assert set(failing) == {"m2"}
+    assert failing["m2"] == ["model m2 may scale to 51 replicas (ceiling 50)"]
+
+
+def test_srv_002_replica_floor_is_1(tmp_path: Path) -> None:
+    """`replicas.min >= 1`: a model at 0 scales to zero (cold start); 1 and 2 do not."""
+    failing = _serving_failing(tmp_path, [(0, 3), (1, 3), (2, 3)])
+    assert failing == {"m0": ["model m0 scales to zero (replicas.min 0)"]}
+
+
+def test_srv_002_min_equal_max_is_only_allowed_at_one(tmp_path: Path) -> None:
+    """min == max pins the model (no autoscaling): allowed at 1 (a single replica), not at 2 or 3;
+    max one above min autoscales."""
+    failing = _serving_failing(tmp_path, [(1, 1), (2, 2), (3, 3), (2, 3)])
+    assert set(failing) == {"m1", "m2"}
+    assert failing["m1"] == ["model m1 cannot autoscale (replicas.min 2 = max 2)"]
+
+
+def _backup_failing(days: list[float | None]) -> set[str]:
+    rule = rule_by_id("MLP-DB-003")
+    assert rule is not None
+    dbs = [rds(f"db-{d}", backupRetentionPeriod=d) for d in days]
+    return {v.resource for v in rule().check(PlanContext(plan(*dbs), "prod"))}  # type: ignore[abstract]
+
+
+def test_db_003_backup_floor_is_7_days() -> None:
+    """The rule's contract: backups kept for at least a week. 6 days fails; 7 (at) and 8 (over) pass.
+    Plan numbers arrive as floats (the offline engine's wire form), as here."""
+    assert _backup_failing([6.0, 7.0, 8.0]) == {"db-6.0"}
+
+
+@pytest.mark.parametrize("days", [0.0, 1.0, None])
+def test_db_003_no_or_short_backups_fail(days: float | None) -> None:
+    assert _backup_failing([days]) == {f"db-{days}"}
