@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from mlplat.cli.main import cli
-from mlplat.stacks.review.check import SUMMARY_MARKER, check
+from mlplat.stacks.review.check import check
 
 from tests.conftest import REFERENCE_SPECS
 
@@ -74,7 +74,7 @@ def test_reference_summary(reference_run):
     name, _, _, out = reference_run
     text = (out / "summary.md").read_text()
     envs = REFERENCE_SPECS[name][1]
-    assert text.startswith(SUMMARY_MARKER)
+    assert text.startswith("<!-- mlplat-check -->")  # the hidden marker a CI bot finds its own comment by
     assert "mlplat check ✅ passed" in text
     for env in envs:
         assert f"| **{env}** | ✅ pass |" in text

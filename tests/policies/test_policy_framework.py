@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from mlplat.policies import evaluate
 from mlplat.policies.base import (
-    LEVELS,
     Finding,
     LevelResolver,
     PlanRule,
@@ -28,6 +27,9 @@ from .builders import BASE_SPEC, bucket, kms_key, plan, write
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 6, 1)
+# The levels a rule or profile may name (DESIGN 5, policy JSON: mandatory, advisory; a profile may
+# also set "disabled", as envs/dev.yaml does).
+LEVELS = ("mandatory", "advisory", "disabled")
 
 
 # --------------------------------------------------------------------------- conventions
@@ -74,8 +76,11 @@ def test_ids_are_unique_and_stable() -> None:
 def test_ownership_constants_match_the_module_contract() -> None:
     from mlplat.modules.common import k8s_labels, ownership_tags
 
-    assert set(OWNERSHIP_TAGS) == set(ownership_tags("p", "e", "storage", "r"))
-    assert set(OWNERSHIP_LABELS) == set(k8s_labels("p", "e", "storage"))
+    # DESIGN 4: the ownership tags and their Kubernetes label equivalents, as the contract lists them.
+    tags = {"mlplat:platform", "mlplat:environment", "mlplat:component", "mlplat:resource", "managed-by"}
+    labels = {"mlplat.io/platform", "mlplat.io/environment", "mlplat.io/component", "app.kubernetes.io/managed-by"}
+    assert set(OWNERSHIP_TAGS) == tags == set(ownership_tags("p", "e", "storage", "r"))
+    assert set(OWNERSHIP_LABELS) == labels == set(k8s_labels("p", "e", "storage"))
 
 
 def test_profile_levels_name_real_rules() -> None:
