@@ -178,9 +178,9 @@ def test_protected_destroy_never_deletes_what_kept_data_needs(network_spec, fake
 
     state = deployed(network_spec, "prod")
     targets = set(eng.teardown_targets(eng.state_nodes(state)))
-    for r in state:
-        if r["urn"] in targets or r["type"] == "pulumi:pulumi:Stack":
-            continue
+    staying = [r for r in state if r["urn"] not in targets and r["type"] != "pulumi:pulumi:Stack"]
+    assert staying and targets  # prod keeps its protected data and tears down the rest
+    for r in staying:
         needs = set(r.get("dependencies") or []) | {r.get("parent")} | {(r.get("provider") or "").rsplit("::", 1)[0]}
         assert not needs & targets, r["urn"]
 

@@ -80,6 +80,7 @@ def test_prod_teardown_summary_lists_what_is_kept():
     summary = engine.teardown_summary(plan)
     assert summary.unprotected_stateful == []
     kept = "\n".join(summary.kept)
+    assert len(plan.of_type(BUCKET)) >= 2 and len(plan.of_type(RDS)) >= 1  # the reference prod's data
     for b in plan.of_type(BUCKET):
         assert f"bucket {b.inputs['bucket']} (protected)" in kept  # physical names, as operators know them
     for db in plan.of_type(RDS):

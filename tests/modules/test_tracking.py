@@ -38,10 +38,11 @@ def test_component_and_children(aws):
     plan, comp = aws
     root = plan.named("tracking")
     assert root.type == "mlplat:index:TrackingServer"
-    for r in plan.resources:
-        if r.type.startswith(("kubernetes:", "aws:", "random:")):
-            assert r.name.startswith("tracking-"), r.name
-            assert r.component == "tracking"
+    children = [r for r in plan.resources if r.type.startswith(("kubernetes:", "aws:", "random:"))]
+    assert len(children) > 5  # database, roles, Deployment, Service, …
+    for r in children:
+        assert r.name.startswith("tracking-"), r.name
+        assert r.component == "tracking"
     assert comp.namespace == "churn-prod-tracking"
 
 

@@ -19,7 +19,7 @@ def test_subnets_fit_do_not_overlap_and_respect_aws_minimum(cidr, azs):
         assert n.subnet_of(vpc)
         assert n.prefixlen <= 28
     for i, a in enumerate(nets):
-        for b in nets[i + 1 :]:
+        for b in nets[i + 1 :]:  # may be empty: the last subnet has no later one to compare with
             assert not a.overlaps(b)
     # private subnets (nodes, pods) are the larger ones
     assert _nets(private)[0].num_addresses >= _nets(public)[0].num_addresses
