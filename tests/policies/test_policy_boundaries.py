@@ -59,19 +59,20 @@ def test_srv_002_min_equal_max_is_only_allowed_at_one(tmp_path: Path) -> None:
     assert failing["m1"] == ["model m1 cannot autoscale (replicas.min 2 = max 2)"]
 
 
-def _backup_failing(days: list[float | None]) -> set[str]:
+def _backup_failing(days: list[float | None]) -> dict[str, str]:
     rule = rule_by_id("MLP-DB-003")
     assert rule is not None
     dbs = [rds(f"db-{d}", backupRetentionPeriod=d) for d in days]
-    return {v.resource for v in rule().check(PlanContext(plan(*dbs), "prod"))}  # type: ignore[abstract]
+    return {v.resource: v.message for v in rule().check(PlanContext(plan(*dbs), "prod"))}  # type: ignore[abstract]
 
 
 def test_db_003_backup_floor_is_7_days() -> None:
     """The rule's contract: backups kept for at least a week. 6 days fails; 7 (at) and 8 (over) pass.
     Plan numbers arrive as floats (the offline engine's wire form), as here."""
-    assert _backup_failing([6.0, 7.0, 8.0]) == {"db-6.0"}
+    assert _backup_failing([6.0, 7.0, 8.0]) == {"db-6.0": "database demo-prod-db-6.0 keeps backups for 6 days"}
 
 
-@pytest.mark.parametrize("days", [0.0, 1.0, None])
-def test_db_003_no_or_short_backups_fail(days: float | None) -> None:
-    assert _backup_failing([days]) == {f"db-{days}"}
+@pytest.mark.parametrize(("days", "shown"), [(0.0, "0 days"), (1.0, "1 days"), (None, "not set")])
+def test_db_003_no_or_short_backups_fail(days: float | None, shown: str) -> None:
+    """The message names the database by its identifier and says what it keeps."""
+    assert _backup_failing([days]) == {f"db-{days}": f"database demo-prod-db-{days} keeps backups for {shown}"}
