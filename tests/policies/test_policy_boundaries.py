@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mlplat.policies.base import PlanContext, SpecContext, rule_by_id
+from mlplat.stacks.plan.model import PlanResource
 
-from .builders import plan, rds, write
+from .builders import container, deployment, plan, rds, write
 from .test_policy_rules import CLUSTER_SPEC, TODAY
 
 
@@ -76,3 +78,43 @@ def test_db_003_backup_floor_is_7_days() -> None:
 def test_db_003_no_or_short_backups_fail(days: float | None, shown: str) -> None:
     """The message names the database by its identifier and says what it keeps."""
     assert _backup_failing([days]) == {f"db-{days}": f"database demo-prod-db-{days} keeps backups for {shown}"}
+
+
+def _non_root_messages(*workloads: PlanResource) -> list[str]:
+    rule = rule_by_id("MLP-WRK-002")
+    assert rule is not None
+    return sorted(v.message for v in rule().check(PlanContext(plan(*workloads), "prod")))  # type: ignore[abstract]
+
+
+def _bare(**sc: Any) -> dict[str, Any]:
+    """A container whose own securityContext sets only what is given (plus no escalation)."""
+    c = container()
+    c["securityContext"] = {"allowPrivilegeEscalation": False, **sc}
+    return c
+
+
+def test_wrk_002_pod_level_security_context_is_inherited() -> None:
+    """runAsNonRoot and runAsUser may be set once for the pod; a container setting neither
+    inherits them, and a container's own value wins over the pod's (Kubernetes' precedence)."""
+    pod_non_root = {"securityContext": {"runAsNonRoot": True, "runAsUser": 10001.0}}
+    pod_root = {"securityContext": {"runAsNonRoot": True, "runAsUser": 0.0}}
+    pod_unset: dict[str, Any] = {"securityContext": {}}
+    assert _non_root_messages(
+        deployment("inherits", [_bare()], pod=pod_non_root),  # passes: the pod says non-root
+        deployment("overrides", [_bare(runAsNonRoot=False)], pod=pod_non_root),  # container wins
+        deployment("uid0", [_bare()], pod=pod_root),  # the pod's user 0 is root, runAsNonRoot or not
+        deployment("container-uid", [_bare(runAsUser=1000.0)], pod=pod_root),  # own user wins: passes
+        deployment("unset", [_bare()], pod=pod_unset),  # nobody says non-root
+    ) == [
+        "container app in tracking-overrides-deployment may run as root",
+        "container app in tracking-uid0-deployment may run as root",
+        "container app in tracking-unset-deployment may run as root",
+    ]
+
+
+def test_wrk_002_escalation_must_be_explicitly_off() -> None:
+    c = container()
+    del c["securityContext"]["allowPrivilegeEscalation"]
+    assert _non_root_messages(deployment("esc", [c])) == [
+        "container app in tracking-esc-deployment allows privilege escalation"
+    ]
