@@ -20,7 +20,7 @@ from .builders import container, deployment, plan, rds, write
 from .test_policy_rules import CLUSTER_SPEC, TODAY
 
 
-def _serving_failing(tmp_path: Path, replicas: list[tuple[int, int]]) -> dict[str, list[str]]:
+def _serving_violations(tmp_path: Path, replicas: list[tuple[int, int]]) -> list[Any]:
     """MLP-SRV-002 over one model per (min, max): {model name: its messages}."""
     models = "\n".join(
         f"    - {{name: m{i}, format: sklearn, uri: s3://b/m{i}, replicas: {{min: {lo}, max: {hi}}}}}"
@@ -34,10 +34,28 @@ def _serving_failing(tmp_path: Path, replicas: list[tuple[int, int]]) -> dict[st
     assert rule is not None
     # dev: no replica floor from the profile, the spec's numbers reach the rule unchanged
     ctx = SpecContext(load_platform(path, "dev"), TODAY)
+    return list(rule().check(ctx))  # type: ignore[abstract]
+
+
+def _serving_failing(tmp_path: Path, replicas: list[tuple[int, int]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for v in rule().check(ctx):  # type: ignore[abstract]
+    for v in _serving_violations(tmp_path, replicas):
         out.setdefault(v.resource, []).append(v.message)
     return out
+
+
+def test_srv_002_violations_point_at_the_models_replicas(tmp_path: Path) -> None:
+    """Each violation is located at serving.models[i].replicas (the finding's FILE:LINE comes from
+    it) and belongs to the serving component, for all three checks."""
+    got = [
+        (v.resource, v.spec_path, v.component)
+        for v in _serving_violations(tmp_path, [(2, 3), (0, 3), (2, 51), (3, 3)])
+    ]
+    assert got == [
+        ("m1", ("serving", "models", 1, "replicas"), "serving"),
+        ("m2", ("serving", "models", 2, "replicas"), "serving"),
+        ("m3", ("serving", "models", 3, "replicas"), "serving"),
+    ]
 
 
 def test_srv_002_replica_ceiling_is_50_inclusive(tmp_path: Path) -> None:
@@ -71,13 +89,26 @@ def _backup_failing(days: list[float | None]) -> dict[str, str]:
 def test_db_003_backup_floor_is_7_days() -> None:
     """The rule's contract: backups kept for at least a week. 6 days fails; 7 (at) and 8 (over) pass.
     Plan numbers arrive as floats (the offline engine's wire form), as here."""
-    assert _backup_failing([6.0, 7.0, 8.0]) == {"db-6.0": "database demo-prod-db-6.0 keeps backups for 6 days"}
+    assert _backup_failing([6.0, 7.0, 8.0]) == {
+        "db-6.0": "database demo-prod-db-6.0 keeps backups for 6 days"
+    }
+
+
+def test_db_003_names_the_resource_when_the_identifier_is_not_in_the_plan() -> None:
+    rule = rule_by_id("MLP-DB-003")
+    assert rule is not None
+    db = rds("anon", backupRetentionPeriod=1.0)
+    del db.inputs["identifier"]  # auto-named by Pulumi: the logical name is what the plan knows
+    got = [v.message for v in rule().check(PlanContext(plan(db), "prod"))]  # type: ignore[abstract]
+    assert got == ["database anon keeps backups for 1 days"]
 
 
 @pytest.mark.parametrize(("days", "shown"), [(0.0, "0 days"), (1.0, "1 days"), (None, "not set")])
 def test_db_003_no_or_short_backups_fail(days: float | None, shown: str) -> None:
     """The message names the database by its identifier and says what it keeps."""
-    assert _backup_failing([days]) == {f"db-{days}": f"database demo-prod-db-{days} keeps backups for {shown}"}
+    assert _backup_failing([days]) == {
+        f"db-{days}": f"database demo-prod-db-{days} keeps backups for {shown}"
+    }
 
 
 def _non_root_messages(*workloads: PlanResource) -> list[str]:
