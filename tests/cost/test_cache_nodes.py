@@ -85,3 +85,30 @@ def test_cache_cluster_counts_cache_nodes(resolved, count: int) -> None:
     usd, note = _monthly(resolved, CLUSTER, numCacheNodes=float(count))
     assert usd == pytest.approx(count * HOURS * 0.156)
     assert note.startswith(f"{count} node(s)")
+
+
+def test_node_type_comes_from_the_spec_when_the_plan_has_none(write_spec) -> None:
+    """A group whose nodeType is unknown in the plan is priced at feature_store.redis.node_type."""
+    spec = SPEC.replace(
+        "environments:",
+        "cluster:\n  node_pools: [{name: system, instance_type: m6i.large, min_size: 2, max_size: 2}]\n"
+        "feature_store: {kind: feast, online_store: redis, offline_bucket: artifacts,"
+        " redis: {node_type: cache.m5.large, num_nodes: 2}}\nenvironments:",
+    )
+    r = load_platform(write_spec(spec), "dev")
+    e = estimate(r, plan(r, res(GROUP, "cache", "feature_store", numCacheClusters=2.0)))
+    assert e.line("cache").monthly_usd == pytest.approx(2 * HOURS * 0.156)
+
+
+def test_unknown_or_unpriced_node_type_is_named_not_zeroed(resolved) -> None:
+    e = estimate(resolved, plan(resolved, res(GROUP, "nameless", "feature_store", numCacheClusters=2.0),
+                                res(GROUP, "exotic", "feature_store", nodeType="cache.x99.huge")))  # fmt: skip
+    nameless, exotic = e.line("nameless"), e.line("exotic")
+    assert (nameless.status, nameless.monthly_usd, nameless.assumption) == (
+        "unpriced",
+        0.0,
+        "node type unknown",
+    )
+    assert exotic.status == "unpriced" and exotic.monthly_usd == 0.0
+    assert exotic.assumption.startswith("no ElastiCache price for cache.x99.huge in ")  # … the catalogue file
+    assert exotic.assumption.endswith("aws-us-east-1.yaml")
