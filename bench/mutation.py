@@ -12,7 +12,7 @@ Groups (the judges, each with the tests that exercise it; GROUPS below has the d
 
     policies  policies/rules/*.py                          tests/policies (no checkov, no CLI)
     cost      stacks/cost/pricers.py, pricers_k8s.py       tests/cost (no CLI)
-    drift     stacks/drift/model.py + targets.py's comparisons   tests/moto (in-process moto)
+    drift     stacks/drift/model.py + targets.py's comparisons   tests/moto (in-process, not test_drift_moto)
     merge     stacks/platform_spec/resolve.py              tests/unit: resolve, spec errors, schema
     locate    stacks/platform_spec/diagnose.py, tree.py    the same
 
@@ -40,6 +40,7 @@ import fnmatch
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -83,7 +84,8 @@ GROUPS: dict[str, tuple[list[str], list[str], list[str]]] = {
              ["tests/cost", "--ignore=tests/cost/test_cost_cli.py", "--ignore=tests/cost/test_catalogue.py"], []),
     # targets.py is mostly plumbing (which plan input goes to which live field): the judges are
     # the comparisons and tolerances below, and model.py (compare, norm, the report's verdict).
-    "drift": (["mlplat/stacks/drift/model.py", "mlplat/stacks/drift/targets.py"], ["tests/moto", "-k", "not server"],
+    # test_drift_moto.py builds a whole environment per test: too slow to run per mutant here.
+    "drift": (["mlplat/stacks/drift/model.py", "mlplat/stacks/drift/targets.py"], ["tests/moto", "-k", "not server and not test_drift_moto"],
               ["mlplat.stacks.drift.model.*"] + [f"mlplat.stacks.drift.targets.x_{f}__mutmut_*" for f in DRIFT_JUDGES]),
     "merge": (["mlplat/stacks/platform_spec/resolve.py"], SPEC_TESTS, []),
     "locate": (["mlplat/stacks/platform_spec/diagnose.py", "mlplat/stacks/platform_spec/tree.py"], SPEC_TESTS, []),
@@ -116,6 +118,9 @@ def source_root(ref: str | None) -> Path:
     return dest
 
 
+TESTS_OVERRIDE: list[str] = []  # --tests: another test selection for this run
+
+
 def build_tree(group: str, src: Path) -> Path:
     """`build/mutation/<group>/` with mlplat/ laid out as its import path, the tests and pyproject.toml."""
     dest = WORK / group
@@ -134,6 +139,7 @@ def build_tree(group: str, src: Path) -> Path:
         elif path.exists():
             shutil.copy2(path, dest / name)
     files, tests, _ = GROUPS[group]
+    tests = TESTS_OVERRIDE or tests
     text = (src / "pyproject.toml").read_text(encoding="utf-8")
     # pytest's `pythonpath = ["."]` would put the un-mutated copy ahead of mutmut's mutants/.
     text = re.sub(r'(?m)^pythonpath = \["\."\]\n', "", text)
@@ -204,6 +210,7 @@ def compare(groups: list[str], before: str, after: str) -> str:
             if st not in ("killed", "timeout", "survived"):
                 continue
             now = new.get(name, (rel, st))[1] if st == "survived" else st
+            now = st if now == "not checked" else now  # the after run did not reach it: as before
             row = per.setdefault(rel, [0, 0, 0])
             row[0] += 1
             row[1] += st != "survived"
@@ -263,7 +270,9 @@ def report(groups: list[str]) -> str:
             for k, v in counts.items():
                 total[k] = total.get(k, 0) + v
         per_file = {k: v for k, v in per_file.items() if v}  # files the selection left out
-        per_file_rows = per_file.items() if len(per_file) <= 5 else []  # 56 rule files: the group line says it
+        per_file_rows = (
+            per_file.items() if len(per_file) <= 5 else []
+        )  # 56 rule files: the group line says it
         for name, c in [*per_file_rows, ("(all)", total)]:
             rows.append(
                 f"| {g} | {name} | {sum(c.values())} | {c.get('killed', 0) + c.get('timeout', 0)} | "
@@ -283,6 +292,7 @@ def main() -> None:
     ap.add_argument(
         "--mutants", nargs="+", metavar="PATTERN", help="only mutants matching (e.g. 'mlplat.x.y*')"
     )
+    ap.add_argument("--tests", help="pytest selection instead of the group's, e.g. 'tests/moto -k unit'")
     ap.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"), help="table of two labelled runs only")
     ap.add_argument("--report", action="store_true", help="print the table of the last runs only")
     ap.add_argument("--survivors", action="store_true", help="also list the surviving mutants")
@@ -296,6 +306,7 @@ def main() -> None:
         print(compare(groups, *args.compare))
         return
     WORK = ROOT / "build" / "mutation" / args.label
+    TESTS_OVERRIDE[:] = shlex.split(args.tests or "")
     if not args.report:
         src = source_root(args.ref)
         for g in groups:
