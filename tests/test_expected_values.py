@@ -45,6 +45,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("engine/test_teardown_safety.py", "STATEFUL_TYPES"):
         "subject: the table must name every type the reference plans protect",
     ("engine/test_engine_program.py", "_RUN_LOCK"): "not a value: the offline engine's lock, held around a program run",
+    ("engine_offline/test_plan_cache.py", "_DISABLED"): "input: the cache's off switch, which the test turns on",
+    ("engine_offline/test_plan_cache.py", "CACHE_DIR"): "input: where the test looks for the cache files it made",
     ("unit/test_k8s_pure.py", "PSA_BASELINE"): "input: the Pod Security level passed in; the labels are literals",
 }  # fmt: skip
 
