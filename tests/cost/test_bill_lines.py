@@ -160,11 +160,12 @@ def test_log_storage_by_retention(resolved, retention, total):
 def test_reference_plan_log_groups_pay_storage():
     resolved_, plan_ = reference("platform", "prod")
     e = estimate(resolved_, plan_)
-    for r in plan_.resources:
-        if r.type == "aws:cloudwatch/logGroup:LogGroup":
-            days = r.inputs["retentionInDays"]
-            stored = 5 * days / (365 / 12)  # 5 GB/month (default) kept `days` days
-            assert e.line(r.name).monthly_usd == pytest.approx(5 * 0.50 + stored * 0.03), r.name
+    groups = [r for r in plan_.resources if r.type == "aws:cloudwatch/logGroup:LogGroup"]
+    assert groups  # flow logs and the EKS control-plane log group
+    for r in groups:
+        days = r.inputs["retentionInDays"]
+        stored = 5 * days / (365 / 12)  # 5 GB/month (default) kept `days` days
+        assert e.line(r.name).monthly_usd == pytest.approx(5 * 0.50 + stored * 0.03), r.name
 
 
 # --------------------------------------------------------------------------- backup storage

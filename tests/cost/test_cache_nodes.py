@@ -111,4 +111,4 @@ def test_unknown_or_unpriced_node_type_is_named_not_zeroed(resolved) -> None:
     )
     assert exotic.status == "unpriced" and exotic.monthly_usd == 0.0
     assert exotic.assumption.startswith("no ElastiCache price for cache.x99.huge in ")  # … the catalogue file
-    assert exotic.assumption.endswith("aws-us-east-1.yaml")
+    assert "aws-us-east-1" in exotic.assumption  # names the catalogue it looked in

@@ -77,10 +77,13 @@ def test_accepted_in_us_east_1_is_exactly_the_snapshot():
 
 def test_did_you_mean_never_swaps_a_family():
     """For every family, a size it does not have is answered from that family alone."""
-    for fam in families("us-east-1"):
-        for size in ("99xlarge", "xlargee", "huge"):
-            for s in suggest_instance_type(f"{fam}.{size}", "us-east-1"):
-                assert s.split(".", 1)[0] == fam, (fam, size, s)
+    fams = families("us-east-1")
+    assert len(fams) > 100  # every family of the us-east-1 snapshot
+    suggestions = [(fam, size, s) for fam in fams for size in ("99xlarge", "xlargee", "huge")
+                   for s in suggest_instance_type(f"{fam}.{size}", "us-east-1")]
+    assert suggestions  # most families answer with a real size
+    for fam, size, s in suggestions:
+        assert s.split(".", 1)[0] == fam, (fam, size, s)
 
 
 def test_a_family_typo_is_suggested_but_a_new_family_is_not():
