@@ -66,7 +66,8 @@ def scrape_targets(
     """What Prometheus scrapes for each deployed mlplat component (selectors match our labels)."""
     ns = lambda c: kx.namespace_name(ctx, c)
     out: list[ScrapeTarget] = []
-    if "tracking" in components:
+    tracking = ctx.resolved.spec.tracking if ctx.resolved is not None else None
+    if "tracking" in components and (tracking is None or tracking.kind != "wandb"):  # W&B: no MLflow to scrape
         out.append(ScrapeTarget("tracking", "ServiceMonitor", "mlflow", ns("tracking"),
                                 kx.selector_labels(ctx, "tracking", "mlflow"), "http"))  # fmt: skip
     if "orchestrator" in components:

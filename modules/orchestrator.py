@@ -29,7 +29,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from mlplat.stacks.platform_spec.model import Orchestrator as OrchestratorSpec
 
-from . import data_services, tenancy
+from . import data_services, tenancy, wandb
 from . import k8s as kx
 from .common import ClusterRef, Context, DatabaseEndpoint, secret
 
@@ -223,6 +223,7 @@ class Orchestrator(pulumi.ComponentResource):
         data: dict[str, pulumi.Input[str]] = {"MLPLAT_PLATFORM": args.ctx.platform, "MLPLAT_ENVIRONMENT": args.ctx.env}
         if args.tracking_uri is not None:
             data["MLFLOW_TRACKING_URI"] = args.tracking_uri
+        data.update(wandb.endpoint_data(args.ctx))
         k8s.core.v1.ConfigMap(
             f"{name}-endpoints",
             metadata=kx.wire(kx.object_meta(args.ctx, COMPONENT, ENDPOINTS_CONFIGMAP, ns_name)),
@@ -276,6 +277,8 @@ class Orchestrator(pulumi.ComponentResource):
         self._endpoints(name, args, ns_name, [ns])
 
         replicas = ctx.resolved.profile.min_replicas if ctx.resolved is not None else 1
+        values = airflow_values(ctx, version, spec.executor, replicas=max(1, replicas), tracking_uri=args.tracking_uri)
+        wandb.wire_airflow(values, ctx, name, ns_name, cluster, self, [ns])
         self.release = k8s.helm.v3.Release(
             f"{name}-airflow",
             name="airflow",
@@ -287,7 +290,7 @@ class Orchestrator(pulumi.ComponentResource):
             atomic=False,
             timeout=900,
             max_history=5,
-            values=airflow_values(ctx, version, spec.executor, replicas=max(1, replicas), tracking_uri=args.tracking_uri),
+            values=values,
             opts=kx.k8s_opts(cluster, self, [*waits, metadata, web, fernet]),
         )
 
@@ -312,6 +315,7 @@ class Orchestrator(pulumi.ComponentResource):
             cluster, self, depends_on=previous,
         )  # fmt: skip
         self._endpoints(name, args, KFP_NAMESPACE, previous)
+        wandb.api_key_secret(ctx, name, KFP_NAMESPACE, cluster, self, previous)  # for pipeline steps to reference
 
 
 __all__ = [

@@ -125,6 +125,12 @@ class Platform(pulumi.ComponentResource):
 
             art = buckets[artifact_bucket_name(r) or ""]
             tracking_uri = ManagedTracking("tracking", ManagedTrackingArgs(ctx, spec.tracking, art), child).uri
+        elif spec.tracking is not None and spec.tracking.kind == "wandb":
+            if spec.tracking.mode == "self-managed" and cluster is not None:  # saas: nothing to deploy
+                from .wandb import WandbServer, WandbServerArgs
+
+                WandbServer("tracking", WandbServerArgs(ctx, spec.tracking, cluster, buckets[artifact_bucket_name(r) or ""],
+                                                        network), child)  # fmt: skip
         elif spec.tracking is not None and cluster is not None:
             from .tracking import TrackingServer, TrackingServerArgs
 

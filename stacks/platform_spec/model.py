@@ -242,9 +242,26 @@ class TrackingAuth(Model):
 
 
 class Tracking(Model):
-    kind: Literal["mlflow", "sagemaker-mlflow"] = Field(
+    kind: Literal["mlflow", "sagemaker-mlflow", "wandb"] = Field(
         default="mlflow",
-        description="mlflow: MLflow on the cluster; sagemaker-mlflow: SageMaker managed MLflow (aws, no cluster)",
+        description="mlflow: MLflow on the cluster; sagemaker-mlflow: SageMaker managed MLflow (aws, no cluster); "
+        "wandb: Weights & Biases (see mode)",
+    )
+    mode: Literal["saas", "self-managed"] | None = Field(
+        default=None,
+        description="wandb only (required): saas = nothing deployed, workloads get base_url and api_key; "
+        "self-managed = W&B Server on the cluster (chart operator-wandb) with MySQL and the artifact bucket",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="wandb only: the W&B URL workloads log to (saas: required, e.g. https://api.wandb.ai; "
+        "self-managed: the public host users reach, default the in-cluster service)",
+    )
+    api_key: SecretRef | None = Field(
+        default=None, description="wandb only: API key for workloads, a secret reference (saas: required)"
+    )
+    license: SecretRef | None = Field(
+        default=None, description="wandb self-managed only (required): the W&B Server license, a secret reference"
     )
     size: Literal["Small", "Medium", "Large"] | None = Field(
         default=None, description="sagemaker-mlflow only: tracking server size (default Small)"
@@ -254,6 +271,14 @@ class Tracking(Model):
     database: Database = Field(default_factory=Database)
     artifact_bucket: str | None = Field(default=None, description="Name of a declared bucket")
     auth: TrackingAuth | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str | None) -> str | None:
+        # Reaches pods as an env value: a plain http(s) URL without credentials or whitespace.
+        if v is not None and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?", v):
+            raise ValueError(f"base_url must be an http(s) URL without credentials, got {v!r}")
+        return v
 
 
 class Orchestrator(Model):

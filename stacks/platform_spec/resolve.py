@@ -314,6 +314,7 @@ def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None)
             # nothing to SageMaker's MLflow; writing them there is an error).
             declared -= {k for k in declared if _managed_kind(base, over, k)}
             defaults = Node({k: v.copy() for k, v in pnode.value.items() if k in declared}, pnode.loc, ())
+            _wandb_defaults(defaults, base, over)
             merged = merge(defaults, base)
     if over is not None:
         over = over.copy()
@@ -325,6 +326,22 @@ def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None)
     if profile_name:
         _apply_item_defaults(merged, profile_name)
     return merged
+
+
+def _wandb_defaults(defaults: Node, base: Node, over: Node | None) -> None:
+    """W&B has no MLflow replicas; SaaS has no database either: drop those profile defaults."""
+    fields: dict[str, Any] = {}
+    for node in (base, over):
+        sec = node.value.get("tracking") if node is not None and isinstance(node.value, dict) else None
+        if sec is not None and isinstance(sec.value, dict):
+            fields.update({k: v.value for k, v in sec.value.items() if k in ("kind", "mode")})
+    tracking = defaults.value.get("tracking")
+    if fields.get("kind") != "wandb" or tracking is None or not isinstance(tracking.value, dict):
+        return
+    if fields.get("mode") == "saas":
+        defaults.value.pop("tracking")
+    else:
+        tracking.value.pop("replicas", None)
 
 
 def _provider_of(tree: Node) -> Any:
@@ -393,8 +410,8 @@ def _apply_item_defaults(merged: Node, profile_name: str) -> None:
     if floor > 1 and floor_node is not None:
         tracking = section("tracking")
         kind = tracking.value.get("kind") if tracking is not None and isinstance(tracking.value, dict) else None
-        if kind is not None and kind.value == "sagemaker-mlflow":
-            tracking = None  # AWS runs the managed server: there are no replicas to raise
+        if kind is not None and kind.value in ("sagemaker-mlflow", "wandb"):
+            tracking = None  # AWS runs the managed server, or W&B (its chart sizes itself): no replicas to raise
         if tracking is not None and isinstance(tracking.value, dict):
             reps = tracking.value.get("replicas")
             if reps is None or (type(reps.value) is int and 1 <= reps.value < floor):

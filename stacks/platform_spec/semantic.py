@@ -63,7 +63,8 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
             )
     if aws:
         for section in ("tracking", "orchestrator", "feature_store", "serving", "monitoring"):
-            if getattr(spec, section) is not None and spec.cluster is None and not managed(spec, section):
+            if getattr(spec, section) is not None and spec.cluster is None and not managed(spec, section) \
+                    and not wandb_saas(spec, section):
                 yield Finding(
                     (section,),
                     f"{section} on provider: aws needs a cluster section (it runs on Kubernetes)",
@@ -162,7 +163,7 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
     if spec.tracking is not None:
         t = spec.tracking
         yield from ref(("tracking", "artifact_bucket"), t.artifact_bucket, "artifact bucket")
-        if t.artifact_bucket is None and not _purpose(spec, "artifacts"):
+        if t.artifact_bucket is None and not _purpose(spec, "artifacts") and not wandb_saas(spec, "tracking"):
             yield Finding(
                 ("tracking",),
                 "tracking needs an artifact bucket: set artifact_bucket or declare a bucket with purpose: artifacts",
@@ -271,6 +272,7 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 )
 
     yield from _managed_checks(spec, aws, buckets)
+    yield from _wandb_checks(spec)
 
     # -- policies
     if spec.policies is not None:
@@ -294,6 +296,48 @@ def managed(spec: PlatformSpec, section: str) -> bool:
     """True when `section` uses a managed AWS service instead of the cluster."""
     kind = getattr(getattr(spec, section, None), "kind", None)
     return kind is not None and MANAGED_KINDS.get(section) == kind
+
+
+def wandb_saas(spec: PlatformSpec, section: str) -> bool:
+    """True when `section` is W&B SaaS: nothing runs on the platform for it."""
+    t = spec.tracking
+    return section == "tracking" and t is not None and t.kind == "wandb" and t.mode == "saas"
+
+
+WANDB_FIELDS = ("mode", "base_url", "api_key", "license")
+
+
+def _wandb_checks(spec: PlatformSpec) -> Iterator[Finding]:
+    t = spec.tracking
+    if t is None:
+        return
+    kind = (("tracking", "kind"),)
+    if t.kind != "wandb":
+        for field in WANDB_FIELDS:
+            if _set(t, field):
+                yield Finding(("tracking", field), f"{field} applies to tracking.kind wandb only", kind)
+        return
+    if spec.target.provider == "compose":
+        yield Finding(("tracking", "kind"), "wandb does not run on target.provider compose (use mlflow on a laptop, "
+                      "or log to W&B from outside the compose stack)", (("target", "provider"),))
+    if t.mode is None:
+        yield Finding(("tracking",), "tracking.kind wandb needs mode: saas or self-managed", kind)
+        return
+    mode = (("tracking", "mode"),)
+    # MLflow's knobs mean nothing to W&B: refused rather than silently ignored.
+    for field in ("version", "replicas", "auth"):
+        if _set(t, field):
+            yield Finding(("tracking", field), f"{field} applies to tracking.kind mlflow only "
+                          "(W&B Server's version follows the pinned operator-wandb chart)", kind)
+    if t.mode == "saas":
+        for field in ("base_url", "api_key"):
+            if getattr(t, field) is None:
+                yield Finding(("tracking",), f"wandb mode saas needs {field}", mode)
+        for field in ("license", "database", "artifact_bucket"):
+            if _set(t, field):
+                yield Finding(("tracking", field), f"{field} has no effect on wandb mode saas (nothing is deployed)", mode)
+    elif t.license is None:
+        yield Finding(("tracking",), "wandb mode self-managed needs license (a secret reference)", mode)
 
 
 def _set(model: object, field: str) -> bool:
@@ -440,4 +484,4 @@ def _purpose(spec: PlatformSpec, purpose: str) -> bool:
     return bool(spec.storage and any(b.purpose == purpose for b in spec.storage.buckets))
 
 
-__all__ = ["SUPPORTED_K8S", "Finding", "advisories", "check", "findings"]
+__all__ = ["SUPPORTED_K8S", "Finding", "advisories", "check", "findings", "wandb_saas"]
