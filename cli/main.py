@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "up": "mlplat.cli.engine_cmds:up",
     "destroy": "mlplat.cli.engine_cmds:destroy",
     "refresh": "mlplat.cli.engine_cmds:refresh",
+    "outputs": "mlplat.cli.outputs_cmds:outputs",
 }
 
 

@@ -145,11 +145,23 @@ BucketPurpose = Literal[
 ]
 
 
+class BucketCi(Model):
+    github: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$",
+        description="GitHub repository 'org/repo' whose Actions may assume a role scoped to this bucket (OIDC)",
+    )
+
+
 class Bucket(Model):
     name: str = Field(description="Short name; the physical name is {platform}-{env}-{name}")
     purpose: BucketPurpose = "general"
     versioning: bool = False
     lifecycle: Lifecycle | None = None
+    ci: BucketCi | None = Field(
+        default=None,
+        description="aws, purpose dvc only: an IAM role CI assumes through GitHub's OIDC provider "
+        "(token.actions.githubusercontent.com, which must already exist in the account) to push and pull DVC data",
+    )
 
     @field_validator("name")
     @classmethod

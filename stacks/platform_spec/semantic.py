@@ -80,6 +80,12 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
         if b.name in seen:
             yield ("storage", "buckets", i, "name"), f"duplicate bucket name {b.name!r}"
         seen.add(b.name)
+        if b.ci is not None and b.purpose != "dvc":
+            yield Finding(("storage", "buckets", i, "ci"), "ci applies to buckets with purpose: dvc only",
+                          (("storage", "buckets", i, "purpose"),))
+        elif b.ci is not None and not aws:
+            yield Finding(("storage", "buckets", i, "ci"), "ci (a GitHub OIDC role) is only for provider: aws; "
+                          "on kubernetes targets DVC uses MinIO keys", (("target", "provider"),))
         physical = len(spec.metadata.name) + env_len + len(b.name) + 2
         if physical > 63:
             yield Finding(
