@@ -16,7 +16,8 @@ def validate(spec: str, fmt: str) -> None:
     """Check a platform spec: schema and semantic rules, every environment.
 
     Exits 0 when the spec is valid, 2 with every error found, each located
-    (FILE:LINE:COL: path: message). Needs no cloud access and imports no cloud SDK.
+    (FILE:LINE:COL: path: message). Warnings (e.g. a Kubernetes version in EKS extended
+    support) are printed on stderr and do not change the exit code. Needs no cloud access and imports no cloud SDK.
 
     \b
     Example:
@@ -33,10 +34,12 @@ def validate(spec: str, fmt: str) -> None:
             echo_json({"valid": False, "errors": [d.to_dict() for d in exc.diagnostics]})
             raise SystemExit(2) from None
         raise
+    from mlplat.stacks.platform_spec.resolve import validation_warnings
     from mlplat.stacks.platform_spec.semantic import compose_left_out
 
     notes = {e: compose_left_out(r.spec) for e, r in resolved.items() if r.provider == "compose"}
     warnings = _fold_warnings([w for r in resolved.values() for w in r.warnings], list(resolved))
+    warnings = [*warnings, *validation_warnings(resolved)]  # EKS support (issue 13)
     if fmt == "json":
         out: dict[str, object] = {"valid": True, "environments": list(resolved),
                                   "warnings": [w.to_dict() for w in warnings]}  # fmt: skip

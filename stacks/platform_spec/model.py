@@ -12,7 +12,7 @@ import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 API_VERSION = "mlplat.io/v1alpha1"
 SUPPORTED_API_VERSIONS = (API_VERSION,)
@@ -215,9 +215,60 @@ class Quota(Model):
     gpu: int | None = Field(default=None, ge=0)
 
 
+def _ipv4_cidr(v: str) -> str:
+    try:
+        ipaddress.IPv4Network(v, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"not a valid IPv4 CIDR block: {v!r} ({exc})") from None
+    return v
+
+
+def _iam_principal(v: str) -> str:
+    # Access entries take IAM roles and users; an STS assumed-role session ARN expires with the
+    # session, and EKS refuses it: ask for the role itself.
+    if re.fullmatch(r"arn:aws[a-z-]*:sts::\d{12}:assumed-role/.+", v):
+        raise ValueError(f"{v!r} is an STS session; name the IAM role (arn:aws:iam::ACCOUNT:role/NAME) instead")
+    if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}", v):
+        raise ValueError(
+            f"not an IAM role or user ARN: {v!r} (e.g. arn:aws:iam::123456789012:role/ci-deployer)"
+        )
+    return v
+
+
+Cidr = Annotated[str, AfterValidator(_ipv4_cidr)]
+IamPrincipal = Annotated[str, AfterValidator(_iam_principal)]
+
+
+def _default_kubernetes_version() -> str:
+    from mlplat.stacks.platform_spec.eks import default_version
+
+    return default_version()
+
+
 class Cluster(Model):
-    kubernetes_version: str = Field(default="1.31", description="Kubernetes minor version, e.g. '1.31'")
-    public_endpoint: bool = False
+    kubernetes_version: str = Field(
+        default_factory=_default_kubernetes_version,
+        description="Kubernetes minor version, e.g. '1.35' (default: the newest in EKS standard support today)",
+    )
+    upgrade_policy: Literal["standard", "extended"] = Field(
+        default="standard",
+        description="aws: at the end of standard support EKS upgrades the cluster (standard) or keeps it "
+        "in extended support at +$0.50 per cluster-hour (extended)",
+    )
+    public_endpoint: bool = Field(default=False, description="aws: also expose the API endpoint publicly")
+    public_access_cidrs: list[Cidr] = Field(
+        default_factory=list,
+        description="aws, required with public_endpoint: the networks that may reach the public endpoint",
+    )
+    private_access_cidrs: list[Cidr] = Field(
+        default_factory=list,
+        description="aws: networks routed to the VPC (VPN, a peered CI runner subnet) that may reach the "
+        "private endpoint; the VPC itself always may",
+    )
+    admins: list[IamPrincipal] = Field(
+        default_factory=list,
+        description="aws: IAM role ARNs (a CI role, an SSO role) given cluster-admin access entries",
+    )
     node_pools: list[NodePool] = Field(default_factory=list)
     quota: Quota | None = Field(default=None, description="Namespace resource quota per mlplat namespace")
     allow_unknown_instance_types: bool = Field(

@@ -170,6 +170,18 @@ def validate(doc: SpecDocument) -> dict[str, ResolvedPlatform]:
     return out
 
 
+def validation_warnings(resolved: dict[str, ResolvedPlatform]) -> list[Diagnostic]:
+    """Located warnings (extended support, …) over validated environments; one per place and message."""
+    from mlplat.stacks.platform_spec.semantic import warnings
+
+    diags = [
+        r.locations.diagnostic(path, message, env=env)
+        for env, r in resolved.items()
+        for path, message in warnings(r.spec)
+    ]
+    return _fold_envs(diags, list(resolved))
+
+
 def load_platform(path: str | Path, env: str) -> ResolvedPlatform:
     """Parse, resolve and validate `path` for `env` (the common entry point)."""
     return resolve(load_spec(path), env)
@@ -450,4 +462,4 @@ def _has(node: Node, *keys: str) -> bool:
     return True
 
 
-__all__ = ["ENV_KEYS", "Profile", "ResolvedPlatform", "Safety", "SpecDocument", "builtin_profiles", "load_platform", "load_profile", "load_spec", "resolve", "validate"]
+__all__ = ["ENV_KEYS", "Profile", "ResolvedPlatform", "Safety", "SpecDocument", "builtin_profiles", "load_platform", "load_profile", "load_spec", "resolve", "validate", "validation_warnings"]

@@ -157,7 +157,7 @@ def spec_json_schema() -> dict[str, Any]:
     defs["Replicas"]["properties"]["max"]["minimum"] = 1
     defs["Metadata"]["properties"]["name"].update(pattern=r"^[a-z]([a-z0-9-]*[a-z0-9])?$", maxLength=20)
     version = defs["Cluster"]["properties"]["kubernetes_version"]
-    version.update(pattern=r"^1\.\d{2}$", examples=["1.31"])
+    version.update(pattern=r"^1\.\d{2}$", examples=["1.35"])
     # A literal string is refused by type; an empty mapping or both keys by oneOf.
     defs["SecretRef"]["oneOf"] = [{"required": ["from_env"]}, {"required": ["secret_ref"]}]
     defs["SecretRef"]["description"] = SECRET_DOC

@@ -7,6 +7,7 @@ default rather than on what the user wrote, so it is not reported.
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import re
 from collections.abc import Iterator
@@ -19,11 +20,11 @@ from mlplat.stacks.platform_spec.catalog import (
     offered,
     unknown_instance_message,
 )
-from mlplat.stacks.platform_spec.model import PlatformSpec
+from mlplat.stacks.platform_spec import eks
+from mlplat.stacks.platform_spec.model import Cluster, PlatformSpec
 
 SpecPath = tuple[str | int, ...]
 Issue = tuple[SpecPath, str]
-SUPPORTED_K8S = tuple(f"1.{m}" for m in range(28, 34))
 
 
 class Finding(NamedTuple):
@@ -103,13 +104,15 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
 
     # -- cluster and node pools
     if spec.cluster is not None:
-        if aws and spec.cluster.kubernetes_version not in SUPPORTED_K8S:
-            version = spec.cluster.kubernetes_version
-            supported = ", ".join(SUPPORTED_K8S)
-            yield (
-                ("cluster", "kubernetes_version"),
-                f"unsupported Kubernetes version {version!r}{_dym(version, list(SUPPORTED_K8S))} (supported: {supported})",
-            )
+        if aws:
+            yield from _kubernetes_version(spec.cluster)
+            yield from _api_access(spec.cluster)
+        else:
+            for key in ("public_access_cidrs", "private_access_cidrs", "admins"):
+                if getattr(spec.cluster, key):
+                    yield ("cluster", key), f"{key} applies to provider: aws only (a kubernetes target brings its own cluster access)"
+            if spec.cluster.public_endpoint:
+                yield ("cluster", "public_endpoint"), "public_endpoint applies to provider: aws only"
         pools: set[str] = set()
         for i, pool in enumerate(spec.cluster.node_pools):
             base = ("cluster", "node_pools", i)
@@ -483,6 +486,55 @@ def advisories(spec: PlatformSpec) -> list[Finding]:
             out.append(Finding(path, (
                 f"{pool.instance_type} has no on-demand list price in {where.note} (AWS sells it through "
                 "capacity blocks or reservations); cost lists it as not priced")))  # fmt: skip
+def _kubernetes_version(cluster: Cluster, today: _dt.date | None = None) -> Iterator[Issue]:
+    """EKS creates clusters only of versions in standard or extended support (catalogue: eks.py)."""
+    version, path = cluster.kubernetes_version, ("cluster", "kubernetes_version")
+    day = today or _dt.date.today()
+    status = eks.support(version, day)
+    usable = eks.in_support(day)
+    newest = eks.default_version(day)
+    if status == "unknown":
+        yield path, f"unknown Kubernetes version {version!r}{_dym(version, usable)} (EKS creates: {', '.join(usable)})"
+    elif status == "unreleased":
+        yield path, f"EKS does not offer Kubernetes {version} yet (newest in standard support: {newest})"
+    elif status == "ended":
+        info = eks.version(version)
+        ended = info.end_extended.isoformat() if info else "?"
+        yield path, (
+            f"EKS no longer creates Kubernetes {version} clusters (extended support ended {ended}); "
+            f"use {newest} (EKS creates: {', '.join(usable)})"
+        )
+    elif status == "extended" and cluster.upgrade_policy == "standard":
+        yield path, (
+            f"Kubernetes {version} is past standard support: with upgrade_policy: standard EKS upgrades it "
+            f"on its own; use {newest}, or set cluster.upgrade_policy: extended (+$0.50 per cluster-hour)"
+        )
+
+
+def _api_access(cluster: Cluster) -> Iterator[Issue]:
+    if cluster.public_endpoint and not cluster.public_access_cidrs:
+        yield ("cluster", "public_access_cidrs"), (
+            "a public endpoint needs the networks allowed to reach it, e.g. [203.0.113.7/32] "
+            "(your office or CI egress address); or set public_endpoint: false and deploy from inside the VPC"
+        )
+    if cluster.public_access_cidrs and not cluster.public_endpoint:
+        yield ("cluster", "public_access_cidrs"), "applies only with public_endpoint: true (the endpoint is private)"
+
+
+def warnings(spec: PlatformSpec, today: _dt.date | None = None) -> list[Issue]:
+    """What validates but costs or risks more than it looks: shown by `mlplat validate`, never fatal."""
+    out: list[Issue] = []
+    cluster = spec.cluster
+    if cluster is not None and spec.target.provider == "aws":
+        day = today or _dt.date.today()
+        info = eks.version(cluster.kubernetes_version)
+        if info is not None and info.support(day) == "extended":
+            out.append((
+                ("cluster", "kubernetes_version"),
+                f"Kubernetes {cluster.kubernetes_version} is in EKS extended support until "
+                f"{info.end_extended.isoformat()}: +${eks.extended_surcharge_per_hour():.2f} per cluster-hour "
+                f"(see `mlplat cost`); upgrade to {eks.default_version(day)}",
+            ))
     return out
 
 
@@ -490,4 +542,4 @@ def _purpose(spec: PlatformSpec, purpose: str) -> bool:
     return bool(spec.storage and any(b.purpose == purpose for b in spec.storage.buckets))
 
 
-__all__ = ["SUPPORTED_K8S", "Finding", "advisories", "check", "findings", "wandb_saas"]
+__all__ = ["Finding", "advisories", "check", "findings", "wandb_saas", "warnings"]

@@ -345,3 +345,42 @@ def test_preview_engine_pulumi(runner, storage_spec, fake_stack, passphrase):
     assert fake_stack.names() == ["preview"]
     assert fake_stack.kwargs("preview")["target"]
     assert "preview demo-dev: 2 to create, 1 unchanged" in res.stdout
+
+
+# --------------------------------------------------------------------------- reaching the cluster API
+
+PUBLIC_CLUSTER = """\
+apiVersion: mlplat.io/v1alpha1
+kind: Platform
+metadata: {name: demo}
+target: {provider: aws, region: us-east-1}
+cluster:
+  public_endpoint: true
+  public_access_cidrs: [203.0.113.0/24]
+  node_pools: [{name: system, instance_type: m6i.large}]
+"""
+
+
+def test_up_stops_in_seconds_when_the_api_endpoint_is_out_of_reach(
+    runner, tmp_path, fake_stack, passphrase, monkeypatch
+):
+    import time
+
+    from mlplat.stacks.engine import reachability
+
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(PUBLIC_CLUSTER)
+    monkeypatch.setattr(reachability, "caller_public_ip", lambda timeout=3.0: "198.51.100.7")
+    monkeypatch.setattr(reachability, "local_addresses", lambda: ["192.168.1.20"])
+    t0 = time.perf_counter()
+    res = runner.invoke(cli, ["up", str(spec), "--env", "dev", "--yes"])
+    assert res.exit_code == 2, res.output
+    assert time.perf_counter() - t0 < 30  # not the engine's ten-minute Kubernetes timeout
+    assert "add 198.51.100.7/32" in res.stderr and "cluster.public_access_cidrs" in res.stderr
+    assert fake_stack.calls == []  # nothing was created
+    _no_traceback(res)
+
+    monkeypatch.setattr(reachability, "caller_public_ip", lambda timeout=3.0: "203.0.113.9")
+    res = runner.invoke(cli, ["up", str(spec), "--env", "dev", "--yes"])
+    assert res.exit_code == 0, res.output
+    assert "API endpoint: public endpoint: 203.0.113.9 is inside 203.0.113.0/24" in res.stderr

@@ -121,7 +121,7 @@ def test_checkov_levels() -> None:
 
 def test_prod_profile_raises_levels_over_dev(tmp_path: Path) -> None:
     spec = write(
-        tmp_path, "cluster: {public_endpoint: true, node_pools: [{name: s, instance_type: m6i.large}]}\n"
+        tmp_path, "cluster: {public_endpoint: true, public_access_cidrs: [203.0.113.0/24], node_pools: [{name: s, instance_type: m6i.large}]}\n"
     )
     dev = LevelResolver.of(load_platform(spec, "dev"))
     prod = LevelResolver.of(load_platform(spec, "prod"))

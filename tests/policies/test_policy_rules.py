@@ -271,6 +271,61 @@ PLAN_CASES: dict[str, PlanCase] = {
         ),
         {"cluster-a", "cluster-b"},
     ),
+    "MLP-CLU-008": PlanCase(
+        lambda: plan(
+            eks_cluster(),  # private: nothing to restrict
+            eks_cluster(
+                "cluster-office",
+                vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]},
+            ),
+        ),
+        lambda: plan(
+            eks_cluster("cluster-nocidrs", vpcConfig={"endpointPublicAccess": True}),  # EKS: 0.0.0.0/0
+            eks_cluster(
+                "cluster-world",
+                vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["10.0.0.0/8", "0.0.0.0/0"]},
+            ),
+            eks_cluster("cluster-v6", vpcConfig={"endpointPublicAccess": "true", "publicAccessCidrs": ["::/0"]}),
+            eks_cluster("cluster-default", vpcConfig={"subnetIds": [UNKNOWN]}),  # public by EKS default
+            eks_cluster(
+                "cluster-ok",
+                vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.7/32"]},
+            ),
+        ),
+        {"cluster-nocidrs", "cluster-world", "cluster-v6", "cluster-default"},
+    ),
+    "MLP-CLU-009": PlanCase(
+        lambda: plan(
+            res(
+                "aws:eks/accessEntry:AccessEntry",
+                "cluster-admin-0",
+                {"principalArn": "arn:aws:iam::123456789012:role/ci-deployer"},
+                component="cluster",
+            ),
+            res("aws:eks/accessEntry:AccessEntry", "cluster-admin-1", {"principalArn": UNKNOWN}, component="cluster"),
+        ),
+        lambda: plan(
+            res(
+                "aws:eks/accessEntry:AccessEntry",
+                "cluster-admin-0",
+                {"principalArn": "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_A_1"},
+                component="cluster",
+            ),
+            res(
+                "aws:eks/accessEntry:AccessEntry",
+                "cluster-admin-1",
+                {"principalArn": "arn:aws:iam::123456789012:user/alice"},
+                component="cluster",
+            ),
+            res(
+                "aws:eks/accessEntry:AccessEntry",
+                "cluster-admin-2",
+                {"principalArn": "arn:aws:iam::123456789012:root"},
+                component="cluster",
+            ),
+        ),
+        {"cluster-admin-1", "cluster-admin-2"},
+    ),
     "MLP-CLU-002": PlanCase(
         lambda: plan(eks_cluster()),
         lambda: plan(
@@ -706,8 +761,10 @@ SPEC_CASES: dict[str, SpecCase] = {
         {"network"},
     ),
     "MLP-CLU-006": SpecCase(
-        "cluster: {kubernetes_version: '1.31', node_pools: [{name: system, instance_type: m6i.large}]}\n",
-        "cluster: {kubernetes_version: '1.28', node_pools: [{name: system, instance_type: m6i.large}]}\n",
+        # On TODAY (2026-06-01) 1.33 is in standard support (ends 2026-07-29) and 1.32 in extended
+        # (standard ended 2026-03-23); validate needs upgrade_policy: extended to accept the latter.
+        "cluster: {kubernetes_version: '1.33', upgrade_policy: extended, node_pools: [{name: system, instance_type: m6i.large}]}\n",
+        "cluster: {kubernetes_version: '1.32', upgrade_policy: extended, node_pools: [{name: system, instance_type: m6i.large}]}\n",
         {"cluster"},
     ),
     "MLP-SRV-001": SpecCase(

@@ -170,7 +170,7 @@ def test_quoted_number(tmp_path):
 
 
 def test_unquoted_version_is_quoted_as_written(tmp_path):
-    text = edit('  kubernetes_version: "1.31"\n', "  kubernetes_version: 1.30\n")
+    text = edit('  kubernetes_version: "1.35"\n', "  kubernetes_version: 1.30\n")
     msg, _ = only(tmp_path, text)
     assert msg.startswith(
         f"platform.yaml:{at(text, '1.30')}: cluster.kubernetes_version: expected a string"
