@@ -165,8 +165,23 @@ def _eks_cluster(res: PlanResource, ctx: _Ctx) -> CostLine:
     price = ctx.cat.price("eks", "cluster_hour")
     if price is None:
         return _unpriced(res, "no EKS control-plane price in the catalogue")
-    return _line(res, STATUS_PRICED, "EKS control plane, standard support, all month",
-                 [Charge("control plane", ctx.hours, "hour", price)])  # fmt: skip
+    charges = [Charge("control plane", ctx.hours, "hour", price)]
+    extended = eks_extended_support_charge(res, ctx.hours)
+    if extended is None:
+        return _line(res, STATUS_PRICED, "EKS control plane, standard support, all month", charges)
+    return _line(res, STATUS_PRICED, "EKS control plane in extended support today, all month",
+                 [*charges, extended])  # fmt: skip
+
+
+def eks_extended_support_charge(res: PlanResource, hours: float, today: Any = None) -> Charge | None:
+    """The extended-support surcharge (+$0.50 per cluster-hour) when the cluster's Kubernetes
+    version is past EKS standard support on `today` (the version catalogue decides)."""
+    from mlplat.stacks.platform_spec import eks
+
+    version = res.inputs.get("version")
+    if not isinstance(version, str) or eks.support(version, today) != "extended":
+        return None
+    return Charge(f"extended support (Kubernetes {version})", hours, "hour", eks.extended_surcharge_per_hour())
 
 
 def _pool_for(res: PlanResource, ctx: _Ctx) -> Any:
@@ -512,4 +527,4 @@ def _free_reason(type_: str) -> str | None:
     return next((why for pat, why in FREE_TYPES if fnmatch.fnmatchcase(type_, pat)), None)
 
 
-__all__ = ["FREE_TYPES", "gib", "parse_quantity"]
+__all__ = ["FREE_TYPES", "eks_extended_support_charge", "gib", "parse_quantity"]
