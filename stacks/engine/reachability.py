@@ -112,7 +112,7 @@ def caller_public_ip(timeout: float = 3.0) -> str | None:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(CHECKIP_URL, timeout=timeout) as resp:  # noqa: S310 - fixed https URL
+        with urllib.request.urlopen(CHECKIP_URL, timeout=timeout) as resp:
             text = resp.read(64).decode("ascii", "replace").strip()
         ipaddress.ip_address(text)
         return text

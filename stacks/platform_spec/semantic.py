@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from mlplat.stacks.platform_spec import eks
 from mlplat.stacks.platform_spec.catalog import (
     GPU_FAMILIES,
     INSTANCE_TYPE_PATTERN,
@@ -20,7 +21,6 @@ from mlplat.stacks.platform_spec.catalog import (
     offered,
     unknown_instance_message,
 )
-from mlplat.stacks.platform_spec import eks
 from mlplat.stacks.platform_spec.model import Cluster, PlatformSpec
 
 SpecPath = tuple[str | int, ...]
@@ -529,12 +529,12 @@ def warnings(spec: PlatformSpec, today: _dt.date | None = None) -> list[Issue]:
         day = today or _dt.date.today()
         info = eks.version(cluster.kubernetes_version)
         if info is not None and info.support(day) == "extended":
-            out.append((
-                ("cluster", "kubernetes_version"),
+            message = (
                 f"Kubernetes {cluster.kubernetes_version} is in EKS extended support until "
                 f"{info.end_extended.isoformat()}: +${eks.extended_surcharge_per_hour():.2f} per cluster-hour "
-                f"(see `mlplat cost`); upgrade to {eks.default_version(day)}",
-            ))
+                f"(see `mlplat cost`); upgrade to {eks.default_version(day)}"
+            )
+            out.append((("cluster", "kubernetes_version"), message))
     return out
 
 
