@@ -34,6 +34,7 @@ COMPONENT_TYPES: dict[str, str] = {
     "mlplat:index:ManagedTracking": "tracking",
     "mlplat:index:ManagedAirflow": "orchestrator",
     "mlplat:index:Studio": "workspace",
+    "mlplat:index:Ingress": "ingress",
 }
 
 

@@ -496,6 +496,52 @@ class Monitoring(Model):
     alerts: Alerts | None = None
 
 
+EXPOSABLE = ("tracking", "orchestrator", "grafana")
+
+
+class Ingress(Model):
+    """One entry point for what the spec exposes; everything else stays inside the cluster."""
+
+    host: str = Field(description="DNS name the platform answers on (the DNS record is managed outside mlplat)")
+    certificate_arn: str | None = Field(
+        default=None, description="aws: ACM certificate ARN for TLS on the load balancer (required on aws)"
+    )
+    tls_secret: str | None = Field(
+        default=None, description="kubernetes: name of a TLS Secret (kubernetes.io/tls) in each exposed namespace"
+    )
+    scheme: Literal["internal", "internet-facing"] = Field(
+        default="internal", description="aws: load balancer reachable from the VPC only, or from the internet"
+    )
+    allowed_cidrs: list[Cidr] = Field(
+        default_factory=list, description="aws, internet-facing: the networks allowed to connect"
+    )
+    expose: list[str] = Field(
+        default_factory=list,
+        description="What to publish: tracking, orchestrator, grafana, models/<name>; nothing else is exposed",
+    )
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str) -> str:
+        if not re.fullmatch(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", v):
+            raise ValueError(f"not a DNS host name: {v!r} (e.g. ml.acme.example)")
+        return v
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _cert(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", v):
+            raise ValueError(
+                f"not an ACM certificate ARN: {v!r} (arn:aws:acm:REGION:ACCOUNT:certificate/UUID)"
+            )
+        return v
+
+    @field_validator("tls_secret")
+    @classmethod
+    def _secret(cls, v: str | None) -> str | None:
+        return None if v is None else _dns_label(v, "tls_secret", 253)
+
+
 class Budget(Model):
     monthly_usd: float = Field(gt=0)
     max_increase_percent: float | None = Field(default=None, ge=0)
@@ -580,7 +626,7 @@ class Usage(Model):
 
 SECTION_KEYS = (
     "target", "network", "storage", "cluster", "tracking", "orchestrator", "feature_store",
-    "serving", "monitoring", "workspace", "budget", "policies", "usage",
+    "serving", "monitoring", "workspace", "ingress", "budget", "policies", "usage",
 )  # fmt: skip
 class Workspace(Model):
     kind: Literal["sagemaker-studio"] = Field(default="sagemaker-studio", description="sagemaker-studio: a Studio domain (VPC only, IAM auth)")
@@ -616,6 +662,7 @@ class PlatformSpec(Model):
     serving: Serving | None = None
     monitoring: Monitoring | None = None
     workspace: Workspace | None = Field(default=None, description="aws only: a SageMaker Studio domain")
+    ingress: Ingress | None = None
     budget: Budget | None = None
     policies: Policies | None = None
     usage: Usage | None = None
@@ -657,6 +704,7 @@ __all__ = [
     "DriftReports",
     "FeatureStore",
     "Gpu",
+    "Ingress",
     "KubernetesTarget",
     "Lifecycle",
     "Metadata",

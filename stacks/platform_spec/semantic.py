@@ -21,7 +21,7 @@ from mlplat.stacks.platform_spec.catalog import (
     offered,
     unknown_instance_message,
 )
-from mlplat.stacks.platform_spec.model import Cluster, PlatformSpec
+from mlplat.stacks.platform_spec.model import EXPOSABLE, Cluster, PlatformSpec
 
 SpecPath = tuple[str | int, ...]
 Issue = tuple[SpecPath, str]
@@ -283,6 +283,10 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
     yield from _managed_checks(spec, aws, buckets)
     yield from _wandb_checks(spec)
 
+    # -- ingress
+    if spec.ingress is not None:
+        yield from _ingress(spec, aws)
+
     # -- policies
     if spec.policies is not None:
         pid = re.compile(r"^(MLP-[A-Z]+-\d{3}|CKV2?_[A-Z0-9_]+|DRIFT(-[A-Z]+)?)$")
@@ -519,6 +523,57 @@ def _api_access(cluster: Cluster) -> Iterator[Issue]:
         )
     if cluster.public_access_cidrs and not cluster.public_endpoint:
         yield ("cluster", "public_access_cidrs"), "applies only with public_endpoint: true (the endpoint is private)"
+
+
+def _ingress(spec: PlatformSpec, aws: bool) -> Iterator[Finding]:
+    ing = spec.ingress
+    assert ing is not None
+    models = [m.name for m in spec.serving.models] if spec.serving else []
+    choices = [*EXPOSABLE, *(f"models/{m}" for m in models)]
+    for i, item in enumerate(ing.expose):
+        path = ("ingress", "expose", i)
+        if item not in choices:
+            yield Finding(path, f"cannot expose {item!r}{_dym(item, choices)} (can: {', '.join(choices)})")
+            continue
+        section = {"grafana": "monitoring"}.get(item, item.split("/")[0].replace("models", "serving"))
+        if section in MANAGED_KINDS and managed(spec, section):
+            yield Finding(path, f"{item} runs as a managed AWS service, not behind the platform's ingress",
+                          ((section, "kind"),))  # fmt: skip
+        elif getattr(spec, section) is None:
+            yield Finding(path, f"{item} is exposed but the spec has no {section} section", ((section,),))
+        elif item == "grafana" and spec.monitoring is not None and not spec.monitoring.grafana.enabled:
+            yield Finding(path, "grafana is exposed but monitoring.grafana.enabled is false")
+        elif item == "tracking" and spec.tracking is not None:
+            auth = spec.tracking.auth
+            if auth is None or auth.kind == "none":
+                yield Finding(
+                    path,
+                    "an exposed MLflow must require a login: set tracking.auth.kind to basic or oidc",
+                    (("tracking", "auth"),),
+                )
+    if ing.expose and aws and ing.certificate_arn is None:
+        yield Finding(("ingress", "certificate_arn"), "exposing on aws needs an ACM certificate ARN for TLS")
+    if ing.expose and not aws and spec.target.provider == "kubernetes":
+        if getattr(spec.target, "ingress_class", None) is None:
+            yield Finding(
+                ("target", "ingress_class"),
+                "ingress.expose on a kubernetes target needs target.ingress_class (the cluster's controller)",
+                (("ingress",),),
+            )
+    if not aws:
+        for key in ("certificate_arn", "allowed_cidrs"):
+            if getattr(ing, key):
+                yield Finding(("ingress", key), f"{key} applies to provider: aws only")
+    elif ing.tls_secret is not None:
+        yield Finding(("ingress", "tls_secret"), "tls_secret applies to kubernetes targets; on aws use certificate_arn")
+    if ing.allowed_cidrs and ing.scheme != "internet-facing":
+        yield Finding(("ingress", "allowed_cidrs"), "applies to scheme: internet-facing only (internal is VPC-only)")
+    if aws and ing.scheme == "internet-facing" and not ing.allowed_cidrs:
+        yield Finding(
+            ("ingress", "allowed_cidrs"),
+            "an internet-facing load balancer needs the networks allowed to connect (e.g. [203.0.113.0/24]); "
+            "use [0.0.0.0/0] to open it to everyone on purpose",
+        )
 
 
 def warnings(spec: PlatformSpec, today: _dt.date | None = None) -> list[Issue]:

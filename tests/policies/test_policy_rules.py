@@ -98,6 +98,25 @@ def _role(name: str, condition: dict[str, Any] | None) -> Any:
     )
 
 
+ALB_TLS = {
+    "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b",
+    "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+    "alb.ingress.kubernetes.io/ssl-redirect": "443",
+}
+
+
+def _ingress(name: str, class_name: str, annotations: dict[str, str], tls: list[Any] | None = None) -> Any:
+    spec: dict[str, Any] = {"ingressClassName": class_name, "rules": [{"host": "a.x"}]}
+    if tls is not None:
+        spec["tls"] = tls
+    return res(
+        "kubernetes:networking.k8s.io/v1:Ingress",
+        name,
+        {"metadata": {"name": name, "namespace": "ml", "annotations": annotations}, "spec": spec},
+        component="ingress",
+    )
+
+
 IRSA_COND = {
     "StringEquals": {
         "oidc.eks/id/X:sub": "system:serviceaccount:ns:sa",
@@ -325,6 +344,20 @@ PLAN_CASES: dict[str, PlanCase] = {
             ),
         ),
         {"cluster-admin-1", "cluster-admin-2"},
+    ),
+    "MLP-NET-007": PlanCase(
+        lambda: plan(
+            _ingress("ing-alb", "alb", ALB_TLS),
+            _ingress("ing-nginx", "nginx", {}, tls=[{"hosts": ["a.x"], "secretName": "x-tls"}]),
+        ),
+        lambda: plan(
+            _ingress("ing-alb-ok", "alb", ALB_TLS),
+            _ingress("ing-nocert", "alb", {**ALB_TLS, "alb.ingress.kubernetes.io/certificate-arn": ""}),
+            _ingress("ing-http", "alb", {**ALB_TLS, "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}]'}),
+            _ingress("ing-noredirect", "alb", {k: v for k, v in ALB_TLS.items() if not k.endswith("ssl-redirect")}),
+            _ingress("ing-nginx", "nginx", {}),
+        ),
+        {"ing-nocert", "ing-http", "ing-noredirect", "ing-nginx"},
     ),
     "MLP-CLU-002": PlanCase(
         lambda: plan(eks_cluster()),
