@@ -327,6 +327,9 @@ def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None)
             declared -= {k for k in declared if _managed_kind(base, over, k)}
             defaults = Node({k: v.copy() for k, v in pnode.value.items() if k in declared}, pnode.loc, ())
             _wandb_defaults(defaults, base, over)
+            provider = (_provider_of(over) if over is not None else None) or _provider_of(base)
+            if provider in ("kubernetes", "compose"):
+                _drop_rds_defaults(defaults)
             merged = merge(defaults, base)
     if over is not None:
         over = over.copy()
@@ -373,6 +376,17 @@ def _managed_kind(base: Node, over: Node | None, section: str) -> bool:
         if sec is not None and isinstance(sec.value, dict) and "kind" in sec.value:
             kind = sec.value["kind"].value
     return want is not None and kind == want
+# tracking.database keys that configure RDS: kubernetes and compose targets run Postgres themselves and
+# cannot honour them, so a profile does not set them there and validate refuses them.
+RDS_ONLY_DATABASE_KEYS = ("instance_class", "multi_az", "backup_retention_days", "deletion_protection")
+
+
+def _drop_rds_defaults(defaults: Node) -> None:
+    tracking = defaults.value.get("tracking")
+    db = tracking.value.get("database") if tracking is not None and isinstance(tracking.value, dict) else None
+    if db is not None and isinstance(db.value, dict):
+        for key in RDS_ONLY_DATABASE_KEYS:
+            db.value.pop(key, None)
 
 
 def _apply_item_defaults(merged: Node, profile_name: str) -> None:

@@ -282,6 +282,15 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
 
     yield from _managed_checks(spec, aws, buckets)
     yield from _wandb_checks(spec)
+    # -- the in-cluster database of a kubernetes target has no RDS knobs: refuse them, never ignore them
+    if not aws and spec.tracking is not None and spec.tracking.kind == "mlflow":
+        for key in ("instance_class", "multi_az", "backup_retention_days", "deletion_protection"):
+            if key in spec.tracking.database.model_fields_set:
+                yield Finding(
+                    ("tracking", "database", key),
+                    f"{key} configures RDS (provider: aws); on a {spec.target.provider} target Postgres runs as "
+                    "one instance without replicas or managed backups, so it cannot be honoured: remove it",
+                )
 
     # -- ingress
     if spec.ingress is not None:
