@@ -425,10 +425,10 @@ class Cluster(pulumi.ComponentResource):
         pools = spec.node_pools
         gpu = any(is_gpu_pool(p) for p in pools)
 
-        # Secrets envelope encryption.
+        # Secrets envelope encryption, and the control-plane log group.
         key = platform_key(
             ctx, COMPONENT, name, description=f"mlplat EKS secrets key for {cluster_name}",
-            alias=f"alias/{ctx.platform}-{ctx.env}-eks", parent=self,
+            alias=f"alias/{ctx.platform}-{ctx.env}-eks", parent=self, for_logs=True,
         )
 
         cluster_role, cluster_attachments = service_role(
@@ -439,6 +439,7 @@ class Cluster(pulumi.ComponentResource):
             f"{name}-control-plane-logs",
             name=f"/aws/eks/{cluster_name}/cluster",
             retention_in_days=365 if ctx.protect_stateful else 30,
+            kms_key_id=key.arn,
             tags=ctx.tags(COMPONENT, f"{name}-control-plane-logs"),
             opts=child,
         )

@@ -76,7 +76,8 @@ def _mocks_and_monitor(region: str | None, project: str, stack: str) -> tuple[An
             # Empty id: in preview the engine reports ids of new resources as unknown.
             return "", state
 
-        def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]]]:
+            # Failures as a list: the SDK's mock monitor iterates them (None raises a TypeError).
             tok = args.token
             if tok == "aws:index/getAvailabilityZones:getAvailabilityZones":
                 names = [f"{region}{c}" for c in "abcdef"]

@@ -305,3 +305,20 @@ def test_cluster_ref_on_kubernetes_target():
         "ctx-a",
         "ctx-b",
     ]
+
+
+def test_control_plane_logs_encrypted_with_a_key_logs_may_use(write_spec):
+    p = plan(write_spec)
+    logs = p.named("cluster-control-plane-logs")
+    key = p.named("cluster-kms")
+    assert logs is not None and key is not None
+    assert logs.inputs["kmsKeyId"] == "<unknown>" and key.urn in logs.dependencies
+    policy = json.loads(key.inputs["policy"])
+    svc = next(s for s in policy["Statement"] if s.get("Principal", {}).get("Service"))
+    assert svc["Principal"]["Service"] == "logs.us-east-1.amazonaws.com"
+    # Only this account's log groups (offline account id 123456789012 from the mocked caller identity).
+    assert svc["Condition"]["ArnLike"] == {
+        "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*"
+    }
+    root = next(s for s in policy["Statement"] if s.get("Principal", {}).get("AWS"))
+    assert root["Principal"]["AWS"] == "arn:aws:iam::123456789012:root"  # no lock-out of the account
