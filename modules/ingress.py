@@ -247,6 +247,16 @@ class PlatformIngress(pulumi.ComponentResource):
 
 
 __all__ = [
-    "ALB_CLASS", "Backend", "IngressArgs", "LBC_CHART", "LBC_VERSION", "PlatformIngress", "alb_annotations",
-    "backends", "by_namespace", "ingress_spec", "lbc_iam_policy", "lbc_values",
+    "ALB_CLASS",
+    "LBC_CHART",
+    "LBC_VERSION",
+    "Backend",
+    "IngressArgs",
+    "PlatformIngress",
+    "alb_annotations",
+    "backends",
+    "by_namespace",
+    "ingress_spec",
+    "lbc_iam_policy",
+    "lbc_values",
 ]  # fmt: skip

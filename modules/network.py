@@ -431,6 +431,15 @@ class Network(pulumi.ComponentResource):
 
 
 __all__ = [
-    "Network", "NetworkArgs", "az_names", "pick_azs", "az_suffix", "endpoint_service_name", "flow_log_policy",
-    "interface_endpoints", "nat_for_az", "nat_gateway_count", "subnet_cidrs",
+    "Network",
+    "NetworkArgs",
+    "az_names",
+    "az_suffix",
+    "endpoint_service_name",
+    "flow_log_policy",
+    "interface_endpoints",
+    "nat_for_az",
+    "nat_gateway_count",
+    "pick_azs",
+    "subnet_cidrs",
 ]  # fmt: skip
