@@ -662,7 +662,9 @@ class PlatformSpec(Model):
     serving: Serving | None = None
     monitoring: Monitoring | None = None
     workspace: Workspace | None = Field(default=None, description="aws only: a SageMaker Studio domain")
-    ingress: Ingress | None = None
+    ingress: Ingress | None = Field(
+        default=None, description="The one way in: what to expose (tracking, orchestrator, grafana, models/<name>) and its TLS"
+    )
     budget: Budget | None = None
     policies: Policies | None = None
     usage: Usage | None = None

@@ -154,8 +154,15 @@ def test_prod_destroy_empty_answer_aborts(runner, network_spec, fake_stack, depl
 def test_prod_destroy_typed_name_keeps_protected_data(runner, network_spec, fake_stack, deployed, passphrase, tty):
     state = deployed(network_spec, "prod")
     protected = {r["urn"] for r in state if r.get("protect")}
-    network = {r["urn"] for r in state if "mlplat:index:Network" in r["urn"]}
+    # The network's own resources go; its flow-log key (protected: it encrypts a year of logs)
+    # stays with what is attached to it (the log group, the alias) and the component parenting it.
+    network = {
+        r["urn"] for r in state
+        if "mlplat:index:Network" in r["urn"] and r.get("custom") and not r.get("protect")
+        and not protected & set(r.get("dependencies") or [])
+    }  # fmt: skip
     assert protected and network
+    assert any("network-logs-kms" in u for u in protected)
     res = runner.invoke(cli, ["destroy", str(network_spec), "--env", "prod"], input="prod\n")
     assert res.exit_code == 0, res.output
     assert fake_stack.names() == ["preview_destroy", "destroy"]
@@ -165,7 +172,7 @@ def test_prod_destroy_typed_name_keeps_protected_data(runner, network_spec, fake
     assert network <= set(targets)  # the network is not needed by the data: it goes
     left = _custom(fake_stack.state)
     assert protected <= left and not network & left
-    assert f"destroy demo-prod: {len(network)} deleted" in res.stdout
+    assert f"destroy demo-prod: {len(targets)} deleted" in res.stdout
     assert "bucket demo-prod-artifacts (protected)" in res.stdout  # the report after the destroy
     assert "BucketPolicy demo-prod-artifacts (kept for protected data)" in res.stdout
     assert "pulumi:providers" not in res.stdout  # providers are not "kept data"
