@@ -83,7 +83,7 @@ def backends(ctx: Context, spec: PlatformSpec) -> list[Backend]:
     """The services behind each exposed item (names follow the components that create them)."""
     from .monitoring import RELEASE as MONITORING_RELEASE
     from .orchestrator import KFP_NAMESPACE
-    from .serving import BENTO_PORT
+    from .serving import BENTO_PORT, KSERVE_AGENT_PORT, MODEL_PORT, kserve_endpoint_service
     from .tracking import APP as MLFLOW_APP
     from .tracking import PORT as MLFLOW_PORT
 
@@ -109,9 +109,11 @@ def backends(ctx: Context, spec: PlatformSpec) -> list[Backend]:
         elif item.startswith("models/") and spec.serving is not None:
             model = item.split("/", 1)[1]
             ns = kx.namespace_name(ctx, "serving")
-            # KServe Standard mode: <isvc>-predictor:80 → 8080; Seldon: <sdep>-<predictor>:8000.
+            # KServe: mlplat's <model>-endpoint Service (:80) over stable and canary pods, to the
+            # model port or, with request logging, the agent's; Seldon: <sdep>-<predictor>:8000.
+            logging = spec.monitoring is not None and spec.monitoring.drift_reports is not None
             service, port, pod_port = {
-                "kserve": (f"{model}-predictor", 80, 8080),
+                "kserve": (kserve_endpoint_service(model), 80, KSERVE_AGENT_PORT if logging else MODEL_PORT),
                 "seldon": (f"{model}-main", 8000, 8000),
                 "bentoml": (model, BENTO_PORT, BENTO_PORT),
             }[spec.serving.kind]
