@@ -9,7 +9,7 @@ import pytest
 from mlplat.stacks import SpecError, load_platform
 from mlplat.stacks.plan.offline import run_offline
 
-UPSTREAM = Path(__file__).resolve().parents[1] / "upstream" / "aws-load-balancer-controller"
+UPSTREAM = Path(__file__).resolve().parents[1] / "upstream" / "charts" / "aws-load-balancer-controller" / "3.5.0"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b"
 
 AWS = f"""\
