@@ -499,6 +499,9 @@ def advisories(spec: PlatformSpec) -> list[Finding]:
             out.append(Finding(path, (
                 f"{pool.instance_type} has no on-demand list price in {where.note} (AWS sells it through "
                 "capacity blocks or reservations); cost lists it as not priced")))  # fmt: skip
+    return out
+
+
 def _kubernetes_version(cluster: Cluster, today: _dt.date | None = None) -> Iterator[Issue]:
     """EKS creates clusters only of versions in standard or extended support (catalogue: eks.py)."""
     version, path = cluster.kubernetes_version, ("cluster", "kubernetes_version")
