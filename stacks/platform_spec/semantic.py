@@ -256,6 +256,12 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                         "serving.traffic_router: istio|ambassador (installed beforehand), or drop the canary",
                         (("serving", "traffic_router"),),
                     )
+            if aws and m.resources.gpu and not gpu_pool:
+                yield Finding(
+                    base + ("resources", "gpu"),
+                    "the model requests GPUs but no node pool has a GPU instance type",
+                    (("cluster",),),
+                )
         kv = spec.serving.version
         if spec.serving.kind == "kserve" and kv is not None:
             m_ = re.fullmatch(r"v?(\d+)\.(\d+)(\.\d+)?", kv)
@@ -273,12 +279,6 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 f"traffic_router applies to seldon only, not {spec.serving.kind}",
                 (("serving", "kind"),),
             )
-            if aws and m.resources.gpu and not gpu_pool:
-                yield Finding(
-                    base + ("resources", "gpu"),
-                    "the model requests GPUs but no node pool has a GPU instance type",
-                    (("cluster",),),
-                )
 
     yield from _managed_checks(spec, aws, buckets)
     yield from _wandb_checks(spec)

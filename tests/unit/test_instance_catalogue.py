@@ -93,8 +93,8 @@ def test_a_family_typo_is_suggested_but_a_new_family_is_not():
 
 
 def test_escape_hatch_lets_a_new_family_through_with_a_warning(tmp_path):
-    text = _pool("inf3.xlarge").replace('cluster:\n  kubernetes_version: "1.31"\n',
-                                        'cluster:\n  kubernetes_version: "1.31"\n  allow_unknown_instance_types: true\n')
+    text = _pool("inf3.xlarge").replace('cluster:\n  kubernetes_version: "1.35"\n',
+                                        'cluster:\n  kubernetes_version: "1.35"\n  allow_unknown_instance_types: true\n')
     path = write(tmp_path, text)
     resolved = validate(load_spec(path))
     warnings = [str(w) for w in resolved["prod"].warnings]
@@ -111,8 +111,8 @@ def test_escape_hatch_lets_a_new_family_through_with_a_warning(tmp_path):
 
 
 def test_escape_hatch_still_checks_the_name(tmp_path):
-    text = _pool('"m9i xlarge"').replace('cluster:\n  kubernetes_version: "1.31"\n',
-                                         'cluster:\n  kubernetes_version: "1.31"\n  allow_unknown_instance_types: true\n')
+    text = _pool('"m9i xlarge"').replace('cluster:\n  kubernetes_version: "1.35"\n',
+                                         'cluster:\n  kubernetes_version: "1.35"\n  allow_unknown_instance_types: true\n')
     (msg,) = _errors(tmp_path, text)
     assert "unknown instance type 'm9i xlarge'" in msg
 
