@@ -1,22 +1,4 @@
-"""Cost estimates: price a plan with a catalogue shipped as data, before anything exists.
-
-Neither infracost nor any other tool prices Pulumi programs; mlplat can, because it owns the
-whole plan. The estimate reads each resource's type and inputs from the plan (instance types,
-scaling bounds, storage sizes, Multi-AZ flags …) and fills in what a plan cannot know (stored
-GB, traffic, how long autoscaling pools run above their minimum) from the spec's optional
-`usage:` section or from the documented defaults below.
-
-Every custom resource in the plan ends up as exactly one line with a status:
-
-- ``priced``: a monthly figure from catalogue prices × quantities (the assumption says which);
-- ``free``: the provider charges nothing for it (IAM, security groups, routing, Kubernetes API
-  objects whose pods run on priced nodes) — classified explicitly, never by omission;
-- ``unpriced``: billable or unknown, but the catalogue or the plan cannot price it. Listed by
-  name with the reason, and counted in the coverage figure — never silently zero.
-
-A month is 730 hours. Autoscaling pools (and replicas behind a HorizontalPodAutoscaler on
-Kubernetes targets) carry a minimum, an expected and a maximum monthly figure; totals use the
-expected one."""
+"""Pricing a whole plan, comparing two estimates, and the budget gate."""
 
 
 from __future__ import annotations
