@@ -48,7 +48,12 @@ def test_component_and_children(aws):
 
 def test_deployment_pinned_hardened_probed(aws):
     plan, _ = aws
-    assert h.assert_hardened(plan) == 1
+    # the server, and (prod exposes MLflow behind auth) the Job that creates its auth database
+    assert h.assert_hardened(plan) == 2
+    assert {(r.name, c["name"]) for r, c, _ in h.containers(plan)} == {
+        ("tracking-deployment", "mlflow"),
+        ("tracking-auth-db", "create-database"),
+    }
     h.assert_labelled(plan)
     dep = plan.named("tracking-deployment")
     c = dep.get("spec.template.spec.containers.0")
