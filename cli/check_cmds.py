@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import SPEC_ARG
+from .options import SPEC_ARG, checked_env
 
 
 @click.command()
@@ -65,11 +65,14 @@ def check(spec: str, compare_to: str | None, summary: str | None, sarif: str | N
 
 @click.command()
 @SPEC_ARG
-@click.option("--env", "-e", "env", default=None, help="Environment to compare with its baseline (with --compare-to).")
+@click.option("--env", "-e", "env", default=None, callback=checked_env,
+              help="Environment to compare with its baseline (with --compare-to).")
 @click.option("--compare-to", "compare_to", default=None, metavar="GIT_REF|FILE",
               help="Baseline: a git revision of SPEC (read with `git show`, e.g. origin/main) or a spec file.")
-@click.option("--from-env", "from_env", default=None, help="Promotion form: the environment promoted from (e.g. staging).")
-@click.option("--to-env", "to_env", default=None, help="Promotion form: the environment promoted to (e.g. prod).")
+@click.option("--from-env", "from_env", default=None, callback=checked_env,
+              help="Promotion form: the environment promoted from (e.g. staging).")
+@click.option("--to-env", "to_env", default=None, callback=checked_env,
+              help="Promotion form: the environment promoted to (e.g. prod).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 def diff(spec: str, env: str | None, compare_to: str | None, from_env: str | None, to_env: str | None,
          fmt: str) -> None:
@@ -169,7 +172,7 @@ def ci() -> None:
               help="Repository root to write the workflows into.")
 @click.option("--spec", "spec", default="platform.yaml", show_default=True,
               help="Path of the spec, relative to --dir (environments are read from it when it exists).")
-@click.option("--env", "environments", multiple=True,
+@click.option("--env", "environments", multiple=True, callback=checked_env,
               help="Environments to deploy, in promotion order (default: the spec's).")
 @click.option("--branch", default="main", show_default=True, help="Branch whose merges deploy.")
 @click.option("--mlplat-requirement", "mlplat_requirement", default=None, metavar="VERSION|GIT_URL@TAG|PATH",

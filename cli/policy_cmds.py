@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from .options import checked_env
+
 FORMATS = ("table", "json", "sarif", "junit", "markdown")
 
 
@@ -49,7 +51,7 @@ def policy() -> None:
 
 @policy.command("run")
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--env", "-e", "env", required=True, help="Environment to evaluate (e.g. dev, prod).")
+@click.option("--env", "-e", "env", required=True, callback=checked_env, help="Environment to evaluate (e.g. dev, prod).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option(
     "--output", "-o", "output", type=click.Path(dir_okay=False), help="Write the report to this file."
@@ -153,7 +155,7 @@ def _emit(result: Any, fmt: str, output: str | None, mandatory_only: bool) -> No
 @click.option(
     "--spec", type=click.Path(exists=True, dir_okay=False), help="Bake in this spec's levels (with --env)."
 )
-@click.option("--env", "-e", "env", default=None, help="Environment of --spec whose levels to bake in.")
+@click.option("--env", "-e", "env", default=None, callback=checked_env, help="Environment of --spec whose levels to bake in.")
 def export_pack_cmd(directory: str, profile: str | None, spec: str | None, env: str | None) -> None:
     """Write a Pulumi CrossGuard policy pack running mlplat's plan rules.
 

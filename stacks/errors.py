@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 
@@ -57,6 +59,19 @@ class SpecError(MlplatError):
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with terminal control characters (ESC, NUL, BEL, CR, …) made visible as `\\xNN`.
+
+    Echoed spec values, file names and environment names are the user's (or an attacker's)
+    bytes: an ESC sequence would rewrite the terminal and a CR hide what came before it.
+    Newline and tab are kept; everything else below 0x20, DEL and the C1 range is escaped.
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
 def format_path(path: tuple[str | int, ...]) -> str:
     """('cluster', 'node_pools', 1, 'max_size') → 'cluster.node_pools[1].max_size'."""
     out = ""
@@ -68,4 +83,4 @@ def format_path(path: tuple[str | int, ...]) -> str:
     return out
 
 
-__all__ = ["Diagnostic", "Location", "MlplatError", "SpecError", "format_path"]
+__all__ = ["Diagnostic", "Location", "MlplatError", "SpecError", "format_path", "printable"]

@@ -86,7 +86,9 @@ class EngineInterrupted(MlplatError):
 
 def stack_name_for(platform: str, env: str) -> str:
     """One stack per environment: `{platform}-{env}` (the prefix of every physical name)."""
-    return f"{platform}-{env}"
+    from mlplat.stacks.platform_spec.names import check_env_name
+
+    return f"{platform}-{check_env_name(env)}"
 
 
 def stack_name(resolved: ResolvedPlatform) -> str:

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 API_VERSION = "mlplat.io/v1alpha1"
 SUPPORTED_API_VERSIONS = (API_VERSION,)
-DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
+DNS_LABEL = re.compile(r"[a-z]([a-z0-9-]*[a-z0-9])?")
 
 
 class Model(BaseModel):
@@ -25,7 +25,7 @@ class Model(BaseModel):
 
 
 def _dns_label(value: str, what: str, max_len: int = 63) -> str:
-    if not DNS_LABEL.match(value):
+    if not DNS_LABEL.fullmatch(value):
         raise ValueError(
             f"{what} must be a lowercase DNS label (a-z, 0-9, '-', starting with a letter), got {value!r}"
         )
@@ -84,7 +84,7 @@ class AwsTarget(Model):
     @field_validator("region")
     @classmethod
     def _region(cls, v: str) -> str:
-        if not re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d$", v):
+        if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", v):
             raise ValueError(f"not an AWS region name: {v!r} (e.g. us-east-1, eu-west-1)")
         return v
 
@@ -280,7 +280,7 @@ class Cluster(Model):
     @field_validator("kubernetes_version")
     @classmethod
     def _version(cls, v: str) -> str:
-        if not re.match(r"^1\.\d{2}$", v):
+        if not re.fullmatch(r"1\.\d{2}", v):
             raise ValueError(f"kubernetes_version must look like '1.31' (a quoted string), got {v!r}")
         return v
 
@@ -386,14 +386,14 @@ class Resources(Model):
     @field_validator("memory")
     @classmethod
     def _memory(cls, v: str) -> str:
-        if not re.match(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$", v):
+        if not re.fullmatch(r"\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?", v):
             raise ValueError(f"not a Kubernetes memory quantity: {v!r} (e.g. 512Mi, 2Gi)")
         return v
 
     @field_validator("cpu")
     @classmethod
     def _cpu(cls, v: str | float) -> str | int | float:
-        if isinstance(v, str) and not re.match(r"^\d+(\.\d+)?m?$", v):
+        if isinstance(v, str) and not re.fullmatch(r"\d+(\.\d+)?m?", v):
             raise ValueError(f"not a Kubernetes CPU quantity: {v!r} (e.g. 500m, '2')")
         if not isinstance(v, str) and v <= 0:
             raise ValueError("cpu must be positive")
@@ -442,7 +442,7 @@ class ServedModel(Model):
     @field_validator("uri")
     @classmethod
     def _uri(cls, v: str) -> str:
-        if not re.match(r"^(s3|gs|pvc|https?|oci|hf)://\S+$", v):
+        if not re.fullmatch(r"(s3|gs|pvc|https?|oci|hf)://\S+", v):
             raise ValueError(f"model uri must start with s3://, gs://, pvc://, https://, oci:// or hf://, got {v!r}")
         return v
 

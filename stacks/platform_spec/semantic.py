@@ -298,12 +298,12 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
 
     # -- policies
     if spec.policies is not None:
-        pid = re.compile(r"^(MLP-[A-Z]+-\d{3}|CKV2?_[A-Z0-9_]+|DRIFT(-[A-Z]+)?)$")
+        pid = re.compile(r"(MLP-[A-Z]+-\d{3}|CKV2?_[A-Z0-9_]+|DRIFT(-[A-Z]+)?)")
         for k in spec.policies.levels:
-            if not pid.match(k):
+            if not pid.fullmatch(k):
                 yield ("policies", "levels", k), f"not a policy ID: {k!r} (e.g. MLP-STO-001, CKV_AWS_18)"
         for i, w in enumerate(spec.policies.waivers):
-            if not pid.match(w.policy):
+            if not pid.fullmatch(w.policy):
                 yield (
                     ("policies", "waivers", i, "policy"),
                     f"not a policy ID: {w.policy!r} (e.g. MLP-STO-001)",

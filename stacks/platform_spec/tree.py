@@ -97,6 +97,12 @@ class LocationIndex:
 
 TOP_LEVEL_HINT = "apiVersion, kind, metadata, target, …"
 MAX_SPEC_BYTES = 5_000_000  # specs are a few KB; anything this big is the wrong file
+# Input limits (README "Error handling"). A 600-byte alias bomb expands to billions of nodes:
+# every alias use is counted and the whole expanded tree is bounded, so it fails in
+# milliseconds instead of exhausting memory. The reference spec has ~400 nodes and no alias.
+MAX_NODES = 200_000  # nodes after alias expansion
+MAX_ALIAS_USES = 1_000  # times an anchored mapping or list is reused through `*alias`
+MAX_DEPTH = 64  # nesting of mappings and lists
 
 
 @cache
@@ -113,7 +119,30 @@ def _constructor() -> type:
 
     # add_constructor copies the table into the subclass: ruamel's own class is untouched.
     Constructor.add_constructor("tag:yaml.org,2002:timestamp", as_text)
+    for tag in ("bool", "int", "float", "binary"):
+        full = f"tag:yaml.org,2002:{tag}"
+        Constructor.add_constructor(full, _guarded(tag, RoundTripConstructor.yaml_constructors[full]))
     return Constructor
+
+
+def _guarded(tag: str, construct: Any) -> Any:
+    """`!!bool hunter2` made ruamel raise a bare KeyError('hunter2'): an exit 3 that printed the
+    value, which in a credential position is the credential. A tagged scalar that does not read
+    as its tag becomes a located error that never quotes the value."""
+    from ruamel.yaml.constructor import ConstructorError
+
+    def guarded(self: Any, node: Any) -> Any:
+        try:
+            return construct(self, node)
+        except ConstructorError:
+            raise
+        except Exception:  # noqa: BLE001 - KeyError, ValueError, binascii.Error, …: all one mistake
+            raise ConstructorError(
+                None, None, f"the value does not read as !!{tag} (remove the tag or fix the value)",
+                node.start_mark,
+            ) from None
+
+    return guarded
 
 
 def _yaml():  # ruamel is imported lazily: it is the only YAML parser we need
@@ -167,15 +196,36 @@ class _Builder:
         self.file = file
         self.lines = text.splitlines()
         self.active: set[int] = set()  # containers on the current path (alias cycles)
+        self.built: set[int] = set()  # containers already expanded once (a second time is an alias)
+        self.nodes = 0
+        self.alias_uses = 0
+
+    def _limit(self, loc: Location | None, path: Path_, message: str) -> SpecError:
+        return SpecError([Diagnostic(loc, format_path(path), message)])
 
     def node(self, obj: Any, path: Path_, loc: Location | None, key_loc: Location | None) -> Node:
         from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self._limit(
+                loc, path, f"the document expands to more than {MAX_NODES:,} nodes (input limit; "
+                "YAML aliases repeated inside aliases?)",
+            )
         if isinstance(obj, (CommentedMap, CommentedSeq)):
             if id(obj) in self.active:
                 raise SpecError(
                     [Diagnostic(loc, format_path(path), "recursive YAML alias: a node contains itself")]
                 )
+            if len(self.active) >= MAX_DEPTH:
+                raise self._limit(loc, path, f"nested more than {MAX_DEPTH} levels deep (input limit)")
+            if id(obj) in self.built:
+                self.alias_uses += 1
+                if self.alias_uses > MAX_ALIAS_USES:
+                    raise self._limit(
+                        loc, path, f"more than {MAX_ALIAS_USES:,} uses of YAML aliases (input limit)"
+                    )
+            self.built.add(id(obj))
             self.active.add(id(obj))
             try:
                 return self._container(obj, path, loc, key_loc, isinstance(obj, CommentedMap))
@@ -271,6 +321,9 @@ def _syntax_error(exc: Any, file: str, text: str) -> SpecError:
     mark = exc.problem_mark or exc.context_mark
     loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
     what = (exc.problem or str(exc)).strip()
+    if "alias" in what:
+        # `password: *hunter2` (a literal that starts with `*`) must not print hunter2.
+        what = re.sub(r"\s*'[^']*'", "", what) + " (an `*name` must refer to an earlier `&name`)"
     if "'\\t'" in what:
         what = "a tab character: YAML indentation must use spaces, not tabs"
     elif exc.context and exc.context.strip() not in what:
@@ -305,7 +358,7 @@ def parse_yaml(text: str, file: str) -> Node:
                 )
             ]
         ) from None
-    except (YAMLError, RecursionError, ValueError, TypeError) as exc:  # unmarked parser errors
+    except (YAMLError, RecursionError, ValueError, TypeError, KeyError) as exc:  # unmarked parser errors
         raise SpecError(
             [Diagnostic(Location(file, 1, 1), "", f"cannot parse YAML: {type(exc).__name__}")]
         ) from None
