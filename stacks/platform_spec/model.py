@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import re
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -84,9 +85,25 @@ class AwsTarget(Model):
     @field_validator("region")
     @classmethod
     def _region(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", v):
-            raise ValueError(f"not an AWS region name: {v!r} (e.g. us-east-1, eu-west-1)")
+        known = aws_regions()
+        if v not in known:
+            import difflib
+
+            close = difflib.get_close_matches(v, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else " (e.g. us-east-1, eu-west-1)"
+            raise ValueError(f"unknown AWS region {v!r}{hint}")
         return v
+
+
+@cache
+def aws_regions() -> tuple[str, ...]:
+    """Every region of every AWS partition (aws, aws-cn, aws-us-gov, …), from botocore's
+    endpoints.json kept as data (aws_regions.json; tests/upstream/aws-regions/PROVENANCE.md)."""
+    import json
+    from importlib import resources
+
+    data = json.loads((resources.files("mlplat.stacks.platform_spec") / "aws_regions.json").read_text("utf-8"))
+    return tuple(r for regions in data["partitions"].values() for r in regions)
 
 
 class KubernetesTarget(Model):
