@@ -93,7 +93,7 @@ def render(current: CostEstimate, diff: CostDiff | None, verdict: BudgetVerdict,
     if fmt == "json":
         import json
 
-        return json.dumps(cost_json(current, diff, verdict), indent=2) + "\n"
+        return json.dumps(cost_json(current, diff, verdict), indent=2, allow_nan=False) + "\n"
     if fmt == "markdown":
         return to_markdown(current, diff, verdict)
     return table(current, diff, verdict)

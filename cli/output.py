@@ -47,7 +47,7 @@ def print_diagnostics(diagnostics: list[Any]) -> None:
 
 
 def echo_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str, allow_nan=False) + "\n")
 
 
 def write_output(text: str, path: str | None) -> None:

@@ -129,7 +129,7 @@ def _emit(result: Any, fmt: str, output: str | None, mandatory_only: bool) -> No
     elif fmt == "sarif":
         import json
 
-        text = json.dumps(report.to_sarif(result), indent=2)
+        text = json.dumps(report.to_sarif(result), indent=2, allow_nan=False)
     elif fmt == "junit":
         text = report.to_junit(result)
     else:

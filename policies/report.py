@@ -96,7 +96,7 @@ def to_dict(results: Any) -> dict[str, Any]:
 
 
 def to_json(results: Any, indent: int = 2) -> str:
-    return json.dumps(to_dict(results), indent=indent, default=str)
+    return json.dumps(to_dict(results), indent=indent, default=str, allow_nan=False)
 
 
 # --------------------------------------------------------------------------- SARIF

@@ -103,6 +103,10 @@ MAX_SPEC_BYTES = 5_000_000  # specs are a few KB; anything this big is the wrong
 MAX_NODES = 200_000  # nodes after alias expansion
 MAX_ALIAS_USES = 1_000  # times an anchored mapping or list is reused through `*alias`
 MAX_DEPTH = 64  # nesting of mappings and lists
+# Numbers: no size, count or price in a spec comes near 10^12; bounding every number here keeps
+# every estimate finite (`cost --format json` once printed Infinity, and a 400-digit
+# max_size ended in OverflowError, exit 3).
+MAX_NUMBER = 10**12
 
 
 @cache
@@ -203,6 +207,14 @@ class _Builder:
     def _limit(self, loc: Location | None, path: Path_, message: str) -> SpecError:
         return SpecError([Diagnostic(loc, format_path(path), message)])
 
+    def _number(self, value: float, loc: Location | None, path: Path_) -> None:
+        import math
+
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self._limit(loc, path, "not a finite number (.inf and .nan are never meaningful here)")
+        if abs(value) > MAX_NUMBER:
+            raise self._limit(loc, path, "number too large (input limit: at most 10^12 in absolute value)")
+
     def node(self, obj: Any, path: Path_, loc: Location | None, key_loc: Location | None) -> Node:
         from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -232,6 +244,8 @@ class _Builder:
             finally:
                 self.active.discard(id(obj))
         value = _scalar(obj)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            self._number(value, loc, path)
         raw = None if isinstance(value, str) or value is None else _raw(self.lines, loc)
         return Node(value, loc, path, key_loc, raw)
 

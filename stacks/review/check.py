@@ -776,7 +776,7 @@ def sarif(result: CheckResult) -> str:
         if isinstance(artifacts, list):
             run["artifacts"] = [a for a in artifacts if not str(a.get("location", {}).get("uri", "")).startswith("<")]
         run.setdefault("properties", {})["check"] = {"passed": result.passed, "reasons": result.reasons}
-    return json.dumps(log, indent=2) + "\n"
+    return json.dumps(log, indent=2, allow_nan=False) + "\n"
 
 
 def _relative_uri(path: str) -> str:
