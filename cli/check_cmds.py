@@ -38,6 +38,7 @@ def check(spec: str, compare_to: str | None, summary: str | None, sarif: str | N
         mlplat check platform.yaml --compare-to origin/main --summary summary.md --sarif mlplat.sarif
         mlplat check platform.yaml --compare-to origin/main --report-dir reports/
     """
+    from mlplat.stacks.errors import esc
     from mlplat.stacks.review.check import check as run_check
     from mlplat.stacks.review.check import print_verdict
 
@@ -46,19 +47,19 @@ def check(spec: str, compare_to: str | None, summary: str | None, sarif: str | N
     console = err_console()
     result = run_check(
         spec, compare_to=compare_to, checkov=not no_checkov, jobs=jobs,
-        progress=lambda msg: console.print(f"[dim]{msg}[/]"),
+        progress=lambda msg: console.print(f"[dim]{esc(msg)}[/]"),
     )  # fmt: skip
     for path, text in result.reports(summary=summary, sarif=sarif, junit=junit).items():
         from pathlib import Path
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(text, encoding="utf-8")
-        console.print(f"wrote {path}")
+        console.print(f"wrote {esc(path)}")
     if report_dir:
         from mlplat.stacks.review.report import write_reports
 
         for path in write_reports(result, report_dir):
-            console.print(f"wrote {path}")
+            console.print(f"wrote {esc(path)}")
     print_verdict(result, console)
     click.get_current_context().exit(result.exit_code)
 

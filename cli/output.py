@@ -38,8 +38,10 @@ def progress_status(message: str) -> Iterator[None]:
 
 def print_diagnostics(diagnostics: list[Any]) -> None:
     # Compiler style, FILE:LINE:COL: path: message, so editors and CI logs link to the line.
+    from mlplat.stacks.errors import printable
+
     for d in diagnostics:
-        text = str(d)
+        text = printable(str(d))  # file names and quoted values are the user's bytes: no ESC reaches the terminal
         located = getattr(d, "location", None) is not None
         click.echo(text if located or text.startswith("error") else f"error: {text}", err=True)
     n = len(diagnostics)

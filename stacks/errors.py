@@ -71,6 +71,25 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
+def esc(value: object) -> str:
+    """A data value (spec text, file name, resource name, waiver field) made safe to print
+    through rich: control characters visible (printable) and `[…]` shown literally, never
+    read as markup (`*[/r]` in a waiver crashed the tables with MarkupError, exit 3)."""
+    from rich.markup import escape
+
+    return escape(printable(str(value)))
+
+
+def md(value: object) -> str:
+    """A data value made safe inside a Markdown table cell or code span of a PR comment: HTML
+    escaped (a `<script>` in a waiver reason stays text), no backtick to leave a code span, no
+    `|` or line break to leave its cell, control characters visible."""
+    import html
+
+    text = printable(str(value)).replace("\n", " ").replace("\t", " ")
+    return html.escape(text, quote=False).replace("|", "\\|").replace("`", "'")
+
+
 def format_path(path: tuple[str | int, ...]) -> str:
     """('cluster', 'node_pools', 1, 'max_size') → 'cluster.node_pools[1].max_size'."""
     out = ""
@@ -82,4 +101,4 @@ def format_path(path: tuple[str | int, ...]) -> str:
     return out
 
 
-__all__ = ["Diagnostic", "Location", "MlplatError", "SpecError", "format_path", "printable"]
+__all__ = ["Diagnostic", "Location", "MlplatError", "SpecError", "esc", "format_path", "md", "printable"]
