@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import click
 
-from .options import SPEC_ARG, checked_env
+from .options import SPEC_ARG, checked_env, writable_path
 
 
 @click.command()
 @SPEC_ARG
 @click.option("--compare-to", "compare_to", default=None, metavar="GIT_REF|FILE",
               help="Baseline for the cost diff and the increase gate: a git ref (e.g. origin/main) or a spec file.")
-@click.option("--summary", "summary", type=click.Path(dir_okay=False), default=None,
+@click.option("--summary", "summary", type=click.Path(dir_okay=False), callback=writable_path, default=None,
               help="Write a markdown summary (for a pull-request comment).")
-@click.option("--sarif", "sarif", type=click.Path(dir_okay=False), default=None,
+@click.option("--sarif", "sarif", type=click.Path(dir_okay=False), callback=writable_path, default=None,
               help="Write the policy findings of every environment as one SARIF log.")
-@click.option("--junit", "junit", type=click.Path(dir_okay=False), default=None,
+@click.option("--junit", "junit", type=click.Path(dir_okay=False), callback=writable_path, default=None,
               help="Write a JUnit XML report (a testsuite per environment).")
 @click.option("--no-checkov", "no_checkov", is_flag=True, default=False,
               help="Only mlplat's own policy rules (skip the checkov scan).")
@@ -50,10 +50,9 @@ def check(spec: str, compare_to: str | None, summary: str | None, sarif: str | N
         progress=lambda msg: console.print(f"[dim]{esc(msg)}[/]"),
     )  # fmt: skip
     for path, text in result.reports(summary=summary, sarif=sarif, junit=junit).items():
-        from pathlib import Path
+        from mlplat.stacks.safe_io import write_file
 
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text, encoding="utf-8")
+        write_file(path, text)
         console.print(f"wrote {esc(path)}")
     if report_dir:
         from mlplat.stacks.review.report import write_reports

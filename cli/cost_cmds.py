@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import ENV_OPTION
+from .options import ENV_OPTION, writable_path
 
 if TYPE_CHECKING:
     from mlplat.stacks.cost.estimate import BudgetVerdict, CostDiff
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
                    "no checkout), e.g. origin/main.")  # fmt: skip
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Price a plan saved by `mlplat preview --out` instead of expanding the spec again.")
-@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), callback=writable_path, default=None,
               help="Write the report to this file instead of stdout (e.g. a PR comment body).")
 def cost(spec: str, env: str, fmt: str, compare_to: str | None, plan_file: str | None, output: str | None) -> None:
     """Monthly cost of one environment, by component and by resource, before anything exists.

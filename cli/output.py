@@ -54,10 +54,10 @@ def echo_json(data: Any) -> None:
 
 def write_output(text: str, path: str | None) -> None:
     if path:
-        from pathlib import Path
+        from mlplat.stacks.errors import printable
+        from mlplat.stacks.safe_io import write_file
 
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {path}", err=True)
+        write_file(path, text)  # aside and renamed: never half a file, never through a symlink
+        click.echo(f"wrote {printable(path)}", err=True)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

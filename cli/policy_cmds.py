@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .options import checked_env
+from .options import checked_env, writable_path
 
 FORMATS = ("table", "json", "sarif", "junit", "markdown")
 
@@ -54,7 +54,7 @@ def policy() -> None:
 @click.option("--env", "-e", "env", required=True, callback=checked_env, help="Environment to evaluate (e.g. dev, prod).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option(
-    "--output", "-o", "output", type=click.Path(dir_okay=False), help="Write the report to this file."
+    "--output", "-o", "output", type=click.Path(dir_okay=False), callback=writable_path, help="Write the report to this file."
 )
 @click.option("--no-checkov", "no_checkov", is_flag=True, help="Only mlplat's own rules (faster).")
 @click.option(
@@ -116,11 +116,13 @@ def _emit(result: Any, fmt: str, output: str | None, mandatory_only: bool) -> No
 
     if fmt == "table":
         if output:
+            import io
+
             from rich.console import Console
 
-            with open(output, "w", encoding="utf-8") as fh:
-                report.render_table(result, Console(file=fh, width=160, no_color=True), not mandatory_only)
-            click.echo(f"wrote {output}", err=True)
+            buf = io.StringIO()
+            report.render_table(result, Console(file=buf, width=160, no_color=True), not mandatory_only)
+            write_output(buf.getvalue(), output)
         else:
             report.render_table(result, advisory=not mandatory_only)
         return

@@ -48,9 +48,8 @@ def _result():
 
 
 def test_policy_reports_escape_for_each_format():
-    from rich.console import Console
-
     from mlplat.policies import report
+    from rich.console import Console
 
     junit = report.to_junit(_result())
     xml.dom.minidom.parseString(junit)  # NUL and ESC made malformed XML

@@ -56,7 +56,7 @@ def test_force_never_replaces_a_folder_mlplat_did_not_write(tmp_path, spec):
 
 def test_render_is_one_rename_no_partial_folder(tmp_path, spec, monkeypatch):
     """A failure half-way leaves no target folder (and no temporary one) behind."""
-    import mlplat.stacks.safe_io as safe_io
+    from mlplat.stacks import safe_io
 
     real_fill = safe_io._fill
 
