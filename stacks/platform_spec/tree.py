@@ -211,7 +211,7 @@ class _Builder:
         import math
 
         if isinstance(value, float) and not math.isfinite(value):
-            raise self._limit(loc, path, "not a finite number (.inf and .nan are never meaningful here)")
+            raise self._limit(loc, path, "must be a finite number (.inf and .nan are never meaningful here)")
         if abs(value) > MAX_NUMBER:
             raise self._limit(loc, path, "number too large (input limit: at most 10^12 in absolute value)")
 
