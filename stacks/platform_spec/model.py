@@ -321,11 +321,15 @@ class Database(Model):
 
 
 class TrackingAuth(Model):
-    kind: Literal["none", "basic", "oidc"] = "basic"
-    admin_password: SecretRef | None = None
-    issuer_url: str | None = None
-    client_id: str | None = None
-    client_secret: SecretRef | None = None
+    # oidc is not offered: MLflow has no built-in OIDC and mlplat generates no auth proxy yet,
+    # so it is refused by validate (an unknown value) rather than failing at plan time.
+    kind: Literal["none", "basic"] = Field(
+        default="basic", description="none, or basic (MLflow's built-in auth; users kept in its database)"
+    )
+    admin_password: SecretRef | None = Field(
+        default=None,
+        description="basic: the admin password as {from_env: VAR} (read at deploy time); unset: generated",
+    )
 
 
 class Tracking(Model):
@@ -353,7 +357,7 @@ class Tracking(Model):
     size: Literal["Small", "Medium", "Large"] | None = Field(
         default=None, description="sagemaker-mlflow only: tracking server size (default Small)"
     )
-    version: str = Field(default="2.16.2", description="MLflow version; pins the image tag")
+    version: str = Field(default="2.16.2", description="MLflow release, e.g. 2.16.2; pins the image tag (never latest)")
     replicas: int = Field(default=1, ge=1, le=20)
     database: Database = Field(default_factory=Database)
     artifact_bucket: str | None = Field(default=None, description="Name of a declared bucket")
@@ -372,7 +376,11 @@ class Orchestrator(Model):
     kind: Literal["airflow", "kubeflow-pipelines", "mwaa"] = Field(
         description="airflow / kubeflow-pipelines on the cluster; mwaa: Amazon Managed Workflows for Apache Airflow"
     )
-    version: str | None = None
+    version: str | None = Field(
+        default=None,
+        description="A full release: Airflow 2.6-2.10 or 3.0 (e.g. 2.10.3), Kubeflow Pipelines e.g. 2.3.0; "
+        "unset: mlplat's pinned default",
+    )
     executor: Literal["kubernetes", "celery", "local"] | None = None
     environment_class: str | None = Field(
         default=None, description="mwaa only: mw1.micro, mw1.small (default), mw1.medium, mw1.large, mw1.xlarge, mw1.2xlarge"
@@ -390,7 +398,7 @@ class Redis(Model):
 
 class FeatureStore(Model):
     kind: Literal["feast"] = "feast"
-    version: str = "0.40.1"
+    version: str = Field(default="0.40.1", description="Feast release, e.g. 0.40.1; pins the image tag")
     online_store: Literal["redis", "postgres"] = "redis"
     offline_bucket: str | None = None
     redis: Redis = Field(default_factory=Redis)
@@ -444,7 +452,10 @@ class DataCapture(Model):
 class ServedModel(Model):
     name: str
     format: ModelFormat
-    uri: str = Field(description="Model location: s3://, gs://, pvc://, https://")
+    uri: str = Field(
+        description="Model location: s3://, gs://, pvc://, http(s)://, hf:// for kserve and seldon; "
+        "oci://<image>:<tag> for bentoml and for format custom"
+    )
     replicas: Replicas = Field(default_factory=Replicas)
     resources: Resources = Field(default_factory=Resources)
     canary: Canary | None = None

@@ -178,14 +178,6 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 "tracking needs an artifact bucket: set artifact_bucket or declare a bucket with purpose: artifacts",
                 (("storage", "buckets"),),
             )
-        if t.auth is not None and t.auth.kind == "oidc":
-            for field in ("issuer_url", "client_id", "client_secret"):
-                if getattr(t.auth, field) is None:
-                    yield Finding(
-                        ("tracking", "auth", field),
-                        f"auth.kind oidc needs {field}",
-                        (("tracking", "auth", "kind"),),
-                    )
     if spec.feature_store is not None:
         yield from ref(
             ("feature_store", "offline_bucket"), spec.feature_store.offline_bucket, "offline bucket"
@@ -295,6 +287,11 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
     # -- ingress
     if spec.ingress is not None:
         yield from _ingress(spec, aws)
+
+    # -- what the generators can build (stacks/platform_spec/support.py)
+    from mlplat.stacks.platform_spec import support
+
+    yield from support.findings(spec)
 
     # -- policies
     if spec.policies is not None:
