@@ -312,6 +312,7 @@ def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None)
     root = doc.root
     base = Node({k: v.copy() for k, v in root.value.items() if k != "environments"}, root.loc, (), None)
     declared = set(base.value) | (set(over.value) if over else set())
+    declared |= _implied(base, declared)
     merged: Node = base
     if profile_name:
         pnode = _profile_node(profile_name).value.get("defaults")
@@ -383,6 +384,19 @@ def _drop_rds_defaults(defaults: Node) -> None:
     if db is not None and isinstance(db.value, dict):
         for key in RDS_ONLY_DATABASE_KEYS:
             db.value.pop(key, None)
+
+
+# Sections a declared section brings with it: on aws an EKS cluster needs a VPC, so a cluster
+# implies a network (modules/platform.py builds one). The profile's defaults must reach it
+# too, or prod's NAT-per-AZ silently did not apply to a spec without a `network:` key.
+IMPLIED_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {"aws": {"cluster": ("network",)}}
+
+
+def _implied(base: Node, declared: set[str]) -> set[str]:
+    target = base.value.get("target")
+    provider = target.value.get("provider") if target is not None and isinstance(target.value, dict) else None
+    rules = IMPLIED_SECTIONS.get(provider.value, {}) if provider is not None and isinstance(provider.value, str) else {}
+    return {implied for section in declared for implied in rules.get(section, ())}
 
 
 def _apply_item_defaults(merged: Node, profile_name: str) -> None:

@@ -159,6 +159,12 @@ def spec_json_schema() -> dict[str, Any]:
 
     # Environments: a partial copy of every definition (overrides may name any subset).
     partial = {f"{n}Override": _partial(d) for n, d in defs.items()}
+    # A named list entry an environment inherits can be removed: {name: x, $patch: delete}.
+    for named in ("NodePool", "Bucket", "ServedModel"):
+        partial[f"{named}Override"].setdefault("properties", {})["$patch"] = {
+            "enum": ["delete"],
+            "description": "`delete` removes the inherited entry of this name (with `name`, nothing else)",
+        }
     override_props: dict[str, Any] = {
         "profile": {
             "description": "Built-in profile applied under the spec (default: the profile named like the environment)",

@@ -21,7 +21,8 @@ PINNED = re.compile(r"v?\d+\.\d+\.\d+")  # a release: 2.16.2 (never `latest`, ne
 
 
 def findings(spec: PlatformSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """(path, message) for every choice the generators cannot build."""
+    """(path, message) for every choice the generators cannot build or would ignore."""
+    yield from _no_effect(spec)
     t = spec.tracking
     if t is not None:
         if t.kind == "mlflow" and not PINNED.fullmatch(t.version):
@@ -63,6 +64,26 @@ def findings(spec: PlatformSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:
                     f"Seldon Core has no pre-packaged server for {m.format!r} (it has: {', '.join(SELDON_FORMATS)}); "
                     "use kind kserve, or format custom with an oci:// image",
                 )
+
+
+def _no_effect(spec: PlatformSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Keys the user wrote that change nothing on this target: silently ignoring them would
+    let a reader believe they apply. (Only keys written in the spec or a profile count.)
+    Database keys on kubernetes are checked with the database (stacks/platform_spec/semantic.py)."""
+    if spec.target.provider == "kubernetes":
+        if spec.cluster is not None:
+            for key in ("kubernetes_version", "public_endpoint"):
+                if key in spec.cluster.model_fields_set:
+                    yield ("cluster", key), (
+                        f"{key} has no effect on a kubernetes target: the cluster exists already (remove it)"
+                    )
+        fs = spec.feature_store
+        if fs is not None and "node_type" in fs.redis.model_fields_set:
+            yield ("feature_store", "redis", "node_type"), (
+                "node_type is an ElastiCache node type: it has no effect on a kubernetes target (in-cluster Redis)"
+            )
+    elif spec.usage is not None and spec.usage.k8s_rates:
+        yield ("usage", "k8s_rates"), "k8s_rates price kubernetes targets: they have no effect on provider aws"
 
 
 __all__ = ["AIRFLOW_MINORS", "PINNED", "SELDON_FORMATS", "findings"]

@@ -508,17 +508,40 @@ def merge(base: Node | None, over: Node, keep_base_loc: bool = False) -> Node:
         and isinstance(over.value, list)
         and _mergeable_by_name(base.value, over.value)
     ):
-        items = list(base.value)
-        index = {_name_of(item): i for i, item in enumerate(items) if _name_of(item) is not None}
+        items: list[Node | None] = list(base.value)
+        index = {_name_of(item): i for i, item in enumerate(items) if item is not None and _name_of(item) is not None}
         for item in over.value:
             name = item.value["name"].value
-            if name in index:
-                items[index[name]] = merge(items[index[name]], item, keep_base_loc)
+            if _deletes(item):
+                # `{name: a100, $patch: delete}` (Kustomize's strategic-merge syntax): the
+                # environment drops an entry it inherits. Deleting what is not there is a mistake.
+                if name not in index or items[index[name]] is None:
+                    raise SpecError([Diagnostic(item.loc, format_path(item.src_path),
+                                                f"$patch: delete names {name!r}, which is not inherited here")])
+                items[index[name]] = None
+            elif name in index and items[index[name]] is not None:
+                items[index[name]] = merge(items[index[name]], item, keep_base_loc)  # type: ignore[arg-type]
             else:
                 index[name] = len(items)
                 items.append(item)
-        return Node(items, where.loc, where.src_path, where.key_loc or base.key_loc)
+        kept = [i for i in items if i is not None]
+        return Node(kept, where.loc, where.src_path, where.key_loc or base.key_loc)
     return over
+
+
+PATCH_KEY = "$patch"
+
+
+def _deletes(item: Node) -> bool:
+    """An override list item `{name: x, $patch: delete}`; any other `$patch` is an error."""
+    patch = item.value.get(PATCH_KEY) if isinstance(item.value, dict) else None
+    if patch is None:
+        return False
+    if patch.value != "delete" or set(item.value) != {"name", PATCH_KEY}:
+        raise SpecError([Diagnostic(patch.loc, format_path(patch.src_path),
+                                    "$patch supports only `delete`, beside `name` and nothing else: "
+                                    "{name: <entry>, $patch: delete}")])
+    return True
 
 
 def _name_of(item: Node) -> str | None:
