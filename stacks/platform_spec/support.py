@@ -31,8 +31,10 @@ def findings(spec: PlatformSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:
         if t.auth is not None and t.auth.kind == "basic" and ref is not None and ref.secret_ref is not None:
             yield (
                 ("tracking", "auth", "admin_password", "secret_ref"),
-                "basic auth reads its admin password from the environment at deploy time: use "
-                "{from_env: VAR}, or leave admin_password unset to generate one (secret_ref is not supported here)",
+                (
+                    "basic auth reads its admin password from the environment at deploy time: use "
+                    "{from_env: VAR}, or leave admin_password unset to generate one (secret_ref is not supported here)"
+                ),
             )
     o = spec.orchestrator
     if o is not None and o.version is not None:
@@ -61,8 +63,10 @@ def findings(spec: PlatformSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:
             if s.kind == "seldon" and m.format not in SELDON_FORMATS and m.format != "custom":
                 yield (
                     base + ("format",),
-                    f"Seldon Core has no pre-packaged server for {m.format!r} (it has: {', '.join(SELDON_FORMATS)}); "
-                    "use kind kserve, or format custom with an oci:// image",
+                    (
+                        f"Seldon Core has no pre-packaged server for {m.format!r} (it has: "
+                        f"{', '.join(SELDON_FORMATS)}); use kind kserve, or format custom with an oci:// image"
+                    ),
                 )
 
 
