@@ -60,8 +60,8 @@ def test_render_is_one_rename_no_partial_folder(tmp_path, spec, monkeypatch):
 
     real_fill = safe_io._fill
 
-    def failing_fill(folder, files):
-        real_fill(folder, dict(list(files.items())[:3]))
+    def failing_fill(folder, files, modes=None):
+        real_fill(folder, dict(list(files.items())[:3]), modes)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(safe_io, "_fill", failing_fill)

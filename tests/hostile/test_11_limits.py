@@ -64,7 +64,7 @@ def test_list_limits_are_refused_fast(tmp_path, section, item, limit):
     res = run("preview", str(spec), "--env", "prod")
     assert res.exit_code == 2, res.output
     assert f"entries; the input limit is {limit}" in res.stderr
-    assert time.perf_counter() - t0 < 10  # refused by validate; planning 1,000 buckets took 44 s
+    assert time.perf_counter() - t0 < 30  # refused by validate (~1 s); planning 1,000 buckets took 44 s
 
 
 def test_a_spec_at_the_bucket_limit_previews(tmp_path):
