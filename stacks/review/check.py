@@ -795,6 +795,7 @@ def _relative_uri(path: str) -> str:
 
 def print_verdict(result: CheckResult, console: Any) -> None:
     """The closing lines on stderr: one per environment (each failure reason once), then the verdict."""
+    from mlplat.stacks.errors import esc
     from mlplat.stacks.errors import esc as escape  # control characters shown, [..] literal
 
     for r in result.environments.values():
