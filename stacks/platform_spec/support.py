@@ -60,6 +60,8 @@ def findings(spec: PlatformSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:
                     yield path, "bentoml serves a built Bento image: the uri must be oci://<image>:<tag>"
                 elif m.format == "custom" and s.kind in ("kserve", "seldon") and not uri.startswith("oci://"):
                     yield path, "format custom runs your own image: the uri must be oci://<image>:<tag>"
+            if s.kind == "sagemaker" and spec.target.provider == "aws":
+                yield from _sagemaker_image(spec.target.region, m, base)
             if s.kind == "seldon" and m.format not in SELDON_FORMATS and m.format != "custom":
                 yield (
                     base + ("format",),
@@ -68,6 +70,20 @@ def findings(spec: PlatformSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:
                         f"{', '.join(SELDON_FORMATS)}); use kind kserve, or format custom with an oci:// image"
                     ),
                 )
+
+
+def _sagemaker_image(region: str, m: object, base: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """A framework image must exist in the target region (found by the property test: sklearn
+    in ap-southeast-7 validated, then failed in preview)."""
+    from mlplat.stacks.platform_spec import sagemaker_catalog as smc
+
+    fmt = getattr(m, "format", "")
+    if getattr(m, "image", None) is not None or fmt not in smc.SAGEMAKER_FORMATS:
+        return  # an own image, or a format semantic.py already refuses
+    if smc.framework_image(fmt, region, getattr(m, "instance_type", None) or "ml.m5.large") is None:
+        yield base + ("format",), (
+            f"SageMaker publishes no {fmt} framework image in {region}: set image to your own, or choose another region"
+        )
 
 
 def _no_effect(spec: PlatformSpec) -> Iterator[tuple[tuple[str | int, ...], str]]:

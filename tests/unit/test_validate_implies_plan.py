@@ -279,3 +279,22 @@ def test_plan_time_failures_are_validate_errors(tmp_path, section, path, says):
         validate(load_spec(spec))
     d = next(d for d in err.value.diagnostics if d.path == path)
     assert d.location is not None and says in d.message, err.value
+
+
+def test_sagemaker_framework_image_must_exist_in_the_region(tmp_path):
+    """Found by the deep property run (seed 142): sklearn on SageMaker in ap-southeast-7
+    validated, then failed in preview ("no SageMaker framework image")."""
+    import yaml
+    from mlplat.stacks import SpecError, load_spec, validate
+
+    doc = {"apiVersion": "mlplat.io/v1alpha1", "kind": "Platform", "metadata": {"name": "prop"},
+           "target": {"provider": "aws", "region": "ap-southeast-7"},
+           "storage": {"buckets": [{"name": "artifacts", "purpose": "artifacts"}]},
+           "serving": {"kind": "sagemaker", "models": [{"name": "m", "format": "sklearn", "uri": "s3://b/m/v1"}]}}  # fmt: skip
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(SpecError, match="no sklearn framework image in ap-southeast-7"):
+        validate(load_spec(spec))
+    doc["target"]["region"] = "us-east-1"  # where the image exists it validates
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    assert set(validate(load_spec(spec))) == {"dev", "staging", "prod"}
