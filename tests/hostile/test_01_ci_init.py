@@ -31,7 +31,7 @@ def _steps(files):
 )
 def test_invalid_spec_values_never_reach_the_workflows(tmp_path, provider, text):
     write(tmp_path, text)
-    res = run("ci", "init", "--provider", provider, "--dir", str(tmp_path))
+    res = run("ci", "init", "--provider", provider, "--dir", str(tmp_path), "--mlplat-requirement", "0.1.0")
     assert res.exit_code == 0, res.output  # ci init may run before the spec is finished
     files = {p: p.read_text() for p in tmp_path.rglob("*.y*ml") if p.name != "platform.yaml"}
     assert files
@@ -58,6 +58,7 @@ def test_the_workflow_context_refuses_what_it_cannot_write(tmp_path):
 
 
 def test_branch_with_newline_is_a_user_error(tmp_path):
-    res = run("ci", "init", "--provider", "github", "--dir", str(tmp_path), "--branch", "main\n  - run: x")
+    res = run("ci", "init", "--provider", "github", "--dir", str(tmp_path), "--branch", "main\n  - run: x",
+              "--mlplat-requirement", "0.1.0")
     assert res.exit_code == 2
     assert not list(tmp_path.rglob("*.yml"))

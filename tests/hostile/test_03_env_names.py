@@ -26,7 +26,7 @@ SPEC = MINIMAL_K8S + 'environments:\n  dev: {}\n  "x;id;#": {}\n  "a/b": {}\n'
         ["destroy", "{spec}", "--env", "{name}", "--yes"],
         ["refresh", "{spec}", "--env", "{name}"],
         ["drift", "{spec}", "--env", "{name}"],
-        ["ci", "init", "--provider", "github", "--dir", "{out}", "--env", "{name}"],
+        ["ci", "init", "--provider", "github", "--dir", "{out}", "--env", "{name}", "--mlplat-requirement", "0.1.0"],
     ],
 )
 def test_bad_environment_names_are_refused_everywhere(tmp_path, command, name):

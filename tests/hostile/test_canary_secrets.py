@@ -64,7 +64,7 @@ def test_canary_in_invalid_forms_never_printed(tmp_path, form):
                  ["render", str(spec), "--env", "dev", "--out", str(out)],
                  ["check", str(spec), "--no-checkov", "--summary", str(tmp_path / "s.md")],
                  ["diff", str(spec), "--from-env", "dev", "--to-env", "prod"],
-                 ["ci", "init", "--provider", "github", "--dir", str(tmp_path)]):  # fmt: skip
+                 ["ci", "init", "--provider", "github", "--dir", str(tmp_path), "--mlplat-requirement", "0.1.0"]):  # fmt: skip
         res = run(*args)
         assert res.exit_code in (0, 2), (args, res.output)  # never 3
         assert CANARY not in res.output, (form, args, res.output)
@@ -95,7 +95,7 @@ def test_canary_behind_from_env_never_printed_or_written(tmp_path, monkeypatch):
         ["check", str(spec), "--no-checkov", "--summary", str(tmp_path / "s.md"), "--sarif",
          str(tmp_path / "r.sarif"), "--junit", str(tmp_path / "j.xml")],
         ["diff", str(spec), "--from-env", "dev", "--to-env", "prod", "--format", "json"],
-        ["ci", "init", "--provider", "gitlab", "--dir", str(tmp_path)],
+        ["ci", "init", "--provider", "gitlab", "--dir", str(tmp_path), "--mlplat-requirement", "0.1.0"],
     ]  # fmt: skip
     for args in commands:
         res = run(*args)

@@ -24,7 +24,7 @@ NAT = "aws:ec2/natGateway:NatGateway"
 def test_prod_profile_nat_per_az_applies_without_a_network_key(tmp_path):
     text = REFERENCE.replace("network:\n  cidr: 10.40.0.0/16\n  az_count: 3\n  nat: single\n", "")
     text = text.replace("    network: {nat: per-az}\n", "")
-    assert "network" not in text
+    assert "\nnetwork:" not in text and "  network:" not in text  # no network section anywhere
     spec = write(tmp_path, text)
     # the implied network has the default 2 AZs: per-az (prod profile) → 2 NATs, single (dev) → 1
     assert len(_plan(spec, "prod").of_type(NAT)) == 2
