@@ -41,8 +41,13 @@ def spec_with(value: str, anchor: bool = False) -> str:
         "    slack_webhook: {from_env: SLACK_WEBHOOK_URL}",
         f"    slack_webhook: {value}\n    pagerduty_key: {value}",
     )
-    text = text.replace("  artifact_bucket: artifacts\n",
-                        f"  artifact_bucket: artifacts\n  auth: {{kind: basic, admin_password: {value}}}\n")  # fmt: skip
+    import re
+
+    # tracking.auth: the reference spec may declare it already; either way it holds the value
+    text, n = re.subn(r"\n  auth:\n(    .*\n)+", f"\n  auth: {{kind: basic, admin_password: {value}}}\n", text)
+    if not n:
+        text = text.replace("  artifact_bucket: artifacts\n",
+                            f"  artifact_bucket: artifacts\n  auth: {{kind: basic, admin_password: {value}}}\n")  # fmt: skip
     return text
 
 
