@@ -218,6 +218,13 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                     base + ("replicas", "max"),
                     "must be >= 1 (replicas.min: 0 already allows scaling to zero)",
                 )
+            # inside the loop: a merge once left it after it, where `m` was unbound (exit 3)
+            if aws and m.resources.gpu and not gpu_pool:
+                yield Finding(
+                    base + ("resources", "gpu"),
+                    "the model requests GPUs but no node pool has a GPU instance type",
+                    (("cluster",),),
+                )
             if m.canary is not None:
                 tp = m.canary.traffic_percent
                 if not 0 <= tp <= 100:
@@ -265,12 +272,6 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 f"traffic_router applies to seldon only, not {spec.serving.kind}",
                 (("serving", "kind"),),
             )
-            if aws and m.resources.gpu and not gpu_pool:
-                yield Finding(
-                    base + ("resources", "gpu"),
-                    "the model requests GPUs but no node pool has a GPU instance type",
-                    (("cluster",),),
-                )
 
     yield from _managed_checks(spec, aws, buckets)
     yield from _wandb_checks(spec)

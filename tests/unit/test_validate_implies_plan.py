@@ -298,3 +298,19 @@ def test_sagemaker_framework_image_must_exist_in_the_region(tmp_path):
     doc["target"]["region"] = "us-east-1"  # where the image exists it validates
     spec.write_text(yaml.safe_dump(doc, sort_keys=False))
     assert set(validate(load_spec(spec))) == {"dev", "staging", "prod"}
+
+
+def test_traffic_router_on_kserve_is_a_located_error_not_a_crash(tmp_path):
+    """Found by the deep property run (seed 143): validate itself raised UnboundLocalError
+    (exit 3) on `serving: {kind: kserve, traffic_router: istio}` without models."""
+    import yaml
+    from mlplat.stacks import SpecError, load_spec, validate
+
+    doc = {"apiVersion": "mlplat.io/v1alpha1", "kind": "Platform", "metadata": {"name": "prop"},
+           "target": {"provider": "aws"}, "storage": {"buckets": [{"name": "artifacts", "purpose": "artifacts"}]},
+           "cluster": {"node_pools": [{"name": "sys", "instance_type": "m6i.large"}]},
+           "serving": {"kind": "kserve", "traffic_router": "istio"}}  # fmt: skip
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(SpecError, match="traffic_router applies to seldon only"):
+        validate(load_spec(spec))
