@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from .options import writable_path
 from .output import echo_json
 
 
@@ -57,7 +58,7 @@ def validate(spec: str, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), callback=writable_path, help="Write to a file instead of stdout.")
 def schema(output: str | None) -> None:
     """Print the JSON Schema of the platform spec (for editors' YAML language servers).
 

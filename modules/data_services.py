@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -84,17 +85,22 @@ def create_database_script(database: str) -> str:
 
 
 def minio_bucket_script(alias: str, buckets: Sequence[tuple[str, bool, int | None]]) -> str:
-    """mc commands creating buckets idempotently: (physical name, versioning, expire_days)."""
+    """mc commands creating buckets idempotently: (physical name, versioning, expire_days).
+
+    Every value is shlex-quoted: names are validated DNS labels today, but a shell line must
+    not depend on a check made elsewhere (issue 14: `x;id;#` once reached this script)."""
+    q = shlex.quote
     lines = [
         "set -eu",
-        f'mc alias set {alias} "$MINIO_ENDPOINT" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"',
+        f'mc alias set {q(alias)} "$MINIO_ENDPOINT" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"',
     ]
     for bucket, versioning, expire_days in buckets:
-        lines.append(f"mc mb --ignore-existing {alias}/{bucket}")
+        target = q(f"{alias}/{bucket}")
+        lines.append(f"mc mb --ignore-existing {target}")
         if versioning:
-            lines.append(f"mc version enable {alias}/{bucket}")
+            lines.append(f"mc version enable {target}")
         if expire_days:
-            lines.append(f"mc ilm rule add --expire-days {expire_days} {alias}/{bucket} || true")
+            lines.append(f"mc ilm rule add --expire-days {int(expire_days)} {target} || true")
     return "\n".join(lines) + "\n"
 
 

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from mlplat.stacks.plan.model import PlanResource
 
 ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
-ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+ROLE = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/.+")  # used with fullmatch
 
 
 class ClusterAdminsAreRoles(PlanRule):
@@ -28,5 +28,5 @@ class ClusterAdminsAreRoles(PlanRule):
         principal = res.inputs.get("principalArn")
         if not isinstance(principal, str) or principal == "<unknown>":
             return  # a role made in the same program (its ARN is unknown before apply)
-        if not ROLE.match(principal):
+        if not ROLE.fullmatch(principal):
             yield f"access entry {res.name} grants cluster access to {principal}, not an IAM role"

@@ -56,7 +56,7 @@ _SUFFIX = {
     "": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
     "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
 }  # fmt: skip
-_QTY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+_QTY = re.compile(r"([+-]?[0-9.]+(?:[eE][+-]?\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?")
 
 
 class KubeReader(Protocol):
@@ -75,7 +75,7 @@ def quantity(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return Decimal(str(value)).normalize()
     if isinstance(value, str):
-        m = _QTY.match(value.strip())
+        m = _QTY.fullmatch(value.strip())
         if m:
             try:
                 return (Decimal(m.group(1)) * Decimal(str(_SUFFIX[m.group(2) or ""]))).normalize()

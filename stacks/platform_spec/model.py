@@ -10,13 +10,18 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import re
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 API_VERSION = "mlplat.io/v1alpha1"
 SUPPORTED_API_VERSIONS = (API_VERSION,)
-DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
+# Input limits on list lengths (README "Error handling"): validate refuses more, located.
+MAX_BUCKETS = 100
+MAX_NODE_POOLS = 30
+MAX_MODELS = 1_000
+DNS_LABEL = re.compile(r"[a-z]([a-z0-9-]*[a-z0-9])?")
 
 
 class Model(BaseModel):
@@ -25,7 +30,7 @@ class Model(BaseModel):
 
 
 def _dns_label(value: str, what: str, max_len: int = 63) -> str:
-    if not DNS_LABEL.match(value):
+    if not DNS_LABEL.fullmatch(value):
         raise ValueError(
             f"{what} must be a lowercase DNS label (a-z, 0-9, '-', starting with a letter), got {value!r}"
         )
@@ -84,9 +89,25 @@ class AwsTarget(Model):
     @field_validator("region")
     @classmethod
     def _region(cls, v: str) -> str:
-        if not re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d$", v):
-            raise ValueError(f"not an AWS region name: {v!r} (e.g. us-east-1, eu-west-1)")
+        known = aws_regions()
+        if v not in known:
+            import difflib
+
+            close = difflib.get_close_matches(v, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else " (e.g. us-east-1, eu-west-1)"
+            raise ValueError(f"unknown AWS region {v!r}{hint}")
         return v
+
+
+@cache
+def aws_regions() -> tuple[str, ...]:
+    """Every region of every AWS partition (aws, aws-cn, aws-us-gov, …), from botocore's
+    endpoints.json kept as data (aws_regions.json; tests/upstream/aws-regions/PROVENANCE.md)."""
+    import json
+    from importlib import resources
+
+    data = json.loads((resources.files("mlplat.stacks.platform_spec") / "aws_regions.json").read_text("utf-8"))
+    return tuple(r for regions in data["partitions"].values() for r in regions)
 
 
 class KubernetesTarget(Model):
@@ -173,7 +194,9 @@ class Storage(Model):
     encryption: Literal["kms", "provider"] = Field(
         default="kms", description="kms: a platform KMS key (rotation on); provider: provider-managed keys"
     )
-    buckets: list[Bucket] = Field(default_factory=list)
+    # Input limit (README "Error handling"): each bucket is ~8 resources; 1,000 buckets took 44 s
+    # and 680 MB to plan. 100 is far beyond any platform's needs and plans in seconds.
+    buckets: list[Bucket] = Field(default_factory=list, max_length=MAX_BUCKETS)
 
 
 # --------------------------------------------------------------------------- cluster
@@ -269,7 +292,8 @@ class Cluster(Model):
         default_factory=list,
         description="aws: IAM role ARNs (a CI role, an SSO role) given cluster-admin access entries",
     )
-    node_pools: list[NodePool] = Field(default_factory=list)
+    # EKS allows 30 managed node groups per cluster (service quota); more could never apply.
+    node_pools: list[NodePool] = Field(default_factory=list, max_length=MAX_NODE_POOLS)
     quota: Quota | None = Field(default=None, description="Namespace resource quota per mlplat namespace")
     allow_unknown_instance_types: bool = Field(
         default=False,
@@ -280,7 +304,7 @@ class Cluster(Model):
     @field_validator("kubernetes_version")
     @classmethod
     def _version(cls, v: str) -> str:
-        if not re.match(r"^1\.\d{2}$", v):
+        if not re.fullmatch(r"1\.\d{2}", v):
             raise ValueError(f"kubernetes_version must look like '1.31' (a quoted string), got {v!r}")
         return v
 
@@ -297,11 +321,15 @@ class Database(Model):
 
 
 class TrackingAuth(Model):
-    kind: Literal["none", "basic", "oidc"] = "basic"
-    admin_password: SecretRef | None = None
-    issuer_url: str | None = None
-    client_id: str | None = None
-    client_secret: SecretRef | None = None
+    # oidc is not offered: MLflow has no built-in OIDC and mlplat generates no auth proxy yet,
+    # so it is refused by validate (an unknown value) rather than failing at plan time.
+    kind: Literal["none", "basic"] = Field(
+        default="basic", description="none, or basic (MLflow's built-in auth; users kept in its database)"
+    )
+    admin_password: SecretRef | None = Field(
+        default=None,
+        description="basic: the admin password as {from_env: VAR} (read at deploy time); unset: generated",
+    )
 
 
 class Tracking(Model):
@@ -329,7 +357,7 @@ class Tracking(Model):
     size: Literal["Small", "Medium", "Large"] | None = Field(
         default=None, description="sagemaker-mlflow only: tracking server size (default Small)"
     )
-    version: str = Field(default="2.16.2", description="MLflow version; pins the image tag")
+    version: str = Field(default="2.16.2", description="MLflow release, e.g. 2.16.2; pins the image tag (never latest)")
     replicas: int = Field(default=1, ge=1, le=20)
     database: Database = Field(default_factory=Database)
     artifact_bucket: str | None = Field(default=None, description="Name of a declared bucket")
@@ -348,7 +376,11 @@ class Orchestrator(Model):
     kind: Literal["airflow", "kubeflow-pipelines", "mwaa"] = Field(
         description="airflow / kubeflow-pipelines on the cluster; mwaa: Amazon Managed Workflows for Apache Airflow"
     )
-    version: str | None = None
+    version: str | None = Field(
+        default=None,
+        description="A full release: Airflow 2.6-2.10 or 3.0 (e.g. 2.10.3), Kubeflow Pipelines e.g. 2.3.0; "
+        "unset: mlplat's pinned default",
+    )
     executor: Literal["kubernetes", "celery", "local"] | None = None
     environment_class: str | None = Field(
         default=None, description="mwaa only: mw1.micro, mw1.small (default), mw1.medium, mw1.large, mw1.xlarge, mw1.2xlarge"
@@ -366,7 +398,7 @@ class Redis(Model):
 
 class FeatureStore(Model):
     kind: Literal["feast"] = "feast"
-    version: str = "0.40.1"
+    version: str = Field(default="0.40.1", description="Feast release, e.g. 0.40.1; pins the image tag")
     online_store: Literal["redis", "postgres"] = "redis"
     offline_bucket: str | None = None
     redis: Redis = Field(default_factory=Redis)
@@ -386,14 +418,14 @@ class Resources(Model):
     @field_validator("memory")
     @classmethod
     def _memory(cls, v: str) -> str:
-        if not re.match(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$", v):
+        if not re.fullmatch(r"\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?", v):
             raise ValueError(f"not a Kubernetes memory quantity: {v!r} (e.g. 512Mi, 2Gi)")
         return v
 
     @field_validator("cpu")
     @classmethod
     def _cpu(cls, v: str | float) -> str | int | float:
-        if isinstance(v, str) and not re.match(r"^\d+(\.\d+)?m?$", v):
+        if isinstance(v, str) and not re.fullmatch(r"\d+(\.\d+)?m?", v):
             raise ValueError(f"not a Kubernetes CPU quantity: {v!r} (e.g. 500m, '2')")
         if not isinstance(v, str) and v <= 0:
             raise ValueError("cpu must be positive")
@@ -420,7 +452,10 @@ class DataCapture(Model):
 class ServedModel(Model):
     name: str
     format: ModelFormat
-    uri: str = Field(description="Model location: s3://, gs://, pvc://, https://")
+    uri: str = Field(
+        description="Model location: s3://, gs://, pvc://, http(s)://, hf:// for kserve and seldon; "
+        "oci://<image>:<tag> for bentoml and for format custom"
+    )
     replicas: Replicas = Field(default_factory=Replicas)
     resources: Resources = Field(default_factory=Resources)
     canary: Canary | None = None
@@ -442,7 +477,7 @@ class ServedModel(Model):
     @field_validator("uri")
     @classmethod
     def _uri(cls, v: str) -> str:
-        if not re.match(r"^(s3|gs|pvc|https?|oci|hf)://\S+$", v):
+        if not re.fullmatch(r"(s3|gs|pvc|https?|oci|hf)://\S+", v):
             raise ValueError(f"model uri must start with s3://, gs://, pvc://, https://, oci:// or hf://, got {v!r}")
         return v
 
@@ -452,7 +487,8 @@ class Serving(Model):
         description="kserve / seldon / bentoml on the cluster; sagemaker: SageMaker real-time endpoints (aws, no cluster)"
     )
     version: str | None = None
-    models: list[ServedModel] = Field(default_factory=list)
+    # Input limit: 800 models (1,009 resources) plan in ~3.3 s (README "Performance").
+    models: list[ServedModel] = Field(default_factory=list, max_length=MAX_MODELS)
     traffic_router: Literal["istio", "ambassador"] | None = Field(
         default=None,
         description="Seldon only: the Istio or Ambassador installation (a prerequisite mlplat does not "

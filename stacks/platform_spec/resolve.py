@@ -9,17 +9,17 @@ the `*_defaults` of a profile only fill keys a node pool or model leaves unset."
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mlplat.stacks.errors import Diagnostic, Location, SpecError
+from mlplat.stacks.errors import Diagnostic, Location, SpecError, printable
 from mlplat.stacks.platform_spec.catalog import instance_type
 from mlplat.stacks.platform_spec.diagnose import _dym, _type_name, check_tree
 from mlplat.stacks.platform_spec.model import SECTION_KEYS, PlatformSpec
+from mlplat.stacks.platform_spec.names import ENV_NAME_RULE, check_env_name, env_name_ok
 from mlplat.stacks.platform_spec.tree import LocationIndex, Node, load_yaml, merge, parse_yaml
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -140,6 +140,7 @@ def load_spec(path: str | Path) -> SpecDocument:
 
 def resolve(doc: SpecDocument, env: str) -> ResolvedPlatform:
     """Resolve and validate one environment; raises SpecError with every problem found."""
+    check_env_name(env)
     if doc.environments and env not in doc.environments:
         raise SpecError([_unknown_env(doc, env)])
     if not doc.environments and env not in builtin_profiles():
@@ -236,14 +237,9 @@ def _check_env_block(doc: SpecDocument, diags: list[Diagnostic]) -> None:
         )
         return
     for name, node in envs.value.items():
-        if not re.match(r"^[a-z][a-z0-9-]{0,14}$", name):
-            diags.append(
-                Diagnostic(
-                    node.key_loc,
-                    f"environments.{name}",
-                    "environment names are lowercase DNS labels (max 15 chars)",
-                )
-            )
+        if not env_name_ok(name):
+            shown = name if name.isidentifier() else printable(repr(name))  # `x;id;#` quoted, `Prod_Env` not
+            diags.append(Diagnostic(node.key_loc, f"environments.{shown}", ENV_NAME_RULE))
 
 
 def _env_override(doc: SpecDocument, env: str, diags: list[Diagnostic]) -> tuple[Node | None, str | None]:
@@ -316,6 +312,7 @@ def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None)
     root = doc.root
     base = Node({k: v.copy() for k, v in root.value.items() if k != "environments"}, root.loc, (), None)
     declared = set(base.value) | (set(over.value) if over else set())
+    declared |= _implied(base, declared)
     merged: Node = base
     if profile_name:
         pnode = _profile_node(profile_name).value.get("defaults")
@@ -387,6 +384,19 @@ def _drop_rds_defaults(defaults: Node) -> None:
     if db is not None and isinstance(db.value, dict):
         for key in RDS_ONLY_DATABASE_KEYS:
             db.value.pop(key, None)
+
+
+# Sections a declared section brings with it: on aws an EKS cluster needs a VPC, so a cluster
+# implies a network (modules/platform.py builds one). The profile's defaults must reach it
+# too, or prod's NAT-per-AZ silently did not apply to a spec without a `network:` key.
+IMPLIED_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {"aws": {"cluster": ("network",)}}
+
+
+def _implied(base: Node, declared: set[str]) -> set[str]:
+    target = base.value.get("target")
+    provider = target.value.get("provider") if target is not None and isinstance(target.value, dict) else None
+    rules = IMPLIED_SECTIONS.get(provider.value, {}) if provider is not None and isinstance(provider.value, str) else {}
+    return {implied for section in declared for implied in rules.get(section, ())}
 
 
 def _apply_item_defaults(merged: Node, profile_name: str) -> None:

@@ -178,14 +178,6 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 "tracking needs an artifact bucket: set artifact_bucket or declare a bucket with purpose: artifacts",
                 (("storage", "buckets"),),
             )
-        if t.auth is not None and t.auth.kind == "oidc":
-            for field in ("issuer_url", "client_id", "client_secret"):
-                if getattr(t.auth, field) is None:
-                    yield Finding(
-                        ("tracking", "auth", field),
-                        f"auth.kind oidc needs {field}",
-                        (("tracking", "auth", "kind"),),
-                    )
     if spec.feature_store is not None:
         yield from ref(
             ("feature_store", "offline_bucket"), spec.feature_store.offline_bucket, "offline bucket"
@@ -225,6 +217,13 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 yield (
                     base + ("replicas", "max"),
                     "must be >= 1 (replicas.min: 0 already allows scaling to zero)",
+                )
+            # inside the loop: a merge once left it after it, where `m` was unbound (exit 3)
+            if aws and m.resources.gpu and not gpu_pool:
+                yield Finding(
+                    base + ("resources", "gpu"),
+                    "the model requests GPUs but no node pool has a GPU instance type",
+                    (("cluster",),),
                 )
             if m.canary is not None:
                 tp = m.canary.traffic_percent
@@ -296,14 +295,19 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
     if spec.ingress is not None:
         yield from _ingress(spec, aws)
 
+    # -- what the generators can build (stacks/platform_spec/support.py)
+    from mlplat.stacks.platform_spec import support
+
+    yield from support.findings(spec)
+
     # -- policies
     if spec.policies is not None:
-        pid = re.compile(r"^(MLP-[A-Z]+-\d{3}|CKV2?_[A-Z0-9_]+|DRIFT(-[A-Z]+)?)$")
+        pid = re.compile(r"(MLP-[A-Z]+-\d{3}|CKV2?_[A-Z0-9_]+|DRIFT(-[A-Z]+)?)")
         for k in spec.policies.levels:
-            if not pid.match(k):
+            if not pid.fullmatch(k):
                 yield ("policies", "levels", k), f"not a policy ID: {k!r} (e.g. MLP-STO-001, CKV_AWS_18)"
         for i, w in enumerate(spec.policies.waivers):
-            if not pid.match(w.policy):
+            if not pid.fullmatch(w.policy):
                 yield (
                     ("policies", "waivers", i, "policy"),
                     f"not a policy ID: {w.policy!r} (e.g. MLP-STO-001)",

@@ -156,7 +156,8 @@ def test_export_pack(runner: CliRunner, tmp_path: Path) -> None:
     d = tmp_path / "pack"
     res = runner.invoke(cli, ["policy", "export-pack", str(d), "--profile", "prod"])
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in d.iterdir()) == ["PulumiPolicy.yaml", "__main__.py", "requirements.txt"]
+    # .mlplat-generated: the folder is mlplat's, so a later export may replace it whole (stacks/safe_io.py)
+    assert sorted(p.name for p in d.iterdir()) == [".mlplat-generated", "PulumiPolicy.yaml", "__main__.py", "requirements.txt"]
     assert "runtime: python" in (d / "PulumiPolicy.yaml").read_text()
     assert "pulumi-policy" in (d / "requirements.txt").read_text()
     main = (d / "__main__.py").read_text()

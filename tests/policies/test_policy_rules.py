@@ -849,15 +849,16 @@ SPEC_CASES: dict[str, SpecCase] = {
         env="dev",  # dev: no replica floor from the profile, the spec's numbers stand
     ),
     "MLP-SRV-003": SpecCase(
+        # kserve: bentoml takes oci:// images only (validate refuses any other scheme there)
         S("""
         serving:
-          kind: bentoml
+          kind: kserve
           models:
             - {name: m1, format: sklearn, uri: "https://models.example/m1"}
         """),
         S("""
         serving:
-          kind: bentoml
+          kind: kserve
           models:
             - {name: m1, format: sklearn, uri: "https://models.example/m1"}
             - {name: m2, format: sklearn, uri: "http://models.example/m2"}
