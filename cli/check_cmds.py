@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import click
 
-from .options import SPEC_ARG
+from .options import SPEC_ARG, checked_env, writable_path
 
 
 @click.command()
 @SPEC_ARG
 @click.option("--compare-to", "compare_to", default=None, metavar="GIT_REF|FILE",
               help="Baseline for the cost diff and the increase gate: a git ref (e.g. origin/main) or a spec file.")
-@click.option("--summary", "summary", type=click.Path(dir_okay=False), default=None,
+@click.option("--summary", "summary", type=click.Path(dir_okay=False), callback=writable_path, default=None,
               help="Write a markdown summary (for a pull-request comment).")
-@click.option("--sarif", "sarif", type=click.Path(dir_okay=False), default=None,
+@click.option("--sarif", "sarif", type=click.Path(dir_okay=False), callback=writable_path, default=None,
               help="Write the policy findings of every environment as one SARIF log.")
-@click.option("--junit", "junit", type=click.Path(dir_okay=False), default=None,
+@click.option("--junit", "junit", type=click.Path(dir_okay=False), callback=writable_path, default=None,
               help="Write a JUnit XML report (a testsuite per environment).")
 @click.option("--no-checkov", "no_checkov", is_flag=True, default=False,
               help="Only mlplat's own policy rules (skip the checkov scan).")
@@ -38,6 +38,7 @@ def check(spec: str, compare_to: str | None, summary: str | None, sarif: str | N
         mlplat check platform.yaml --compare-to origin/main --summary summary.md --sarif mlplat.sarif
         mlplat check platform.yaml --compare-to origin/main --report-dir reports/
     """
+    from mlplat.stacks.errors import esc
     from mlplat.stacks.review.check import check as run_check
     from mlplat.stacks.review.check import print_verdict
 
@@ -46,30 +47,32 @@ def check(spec: str, compare_to: str | None, summary: str | None, sarif: str | N
     console = err_console()
     result = run_check(
         spec, compare_to=compare_to, checkov=not no_checkov, jobs=jobs,
-        progress=lambda msg: console.print(f"[dim]{msg}[/]"),
+        progress=lambda msg: console.print(f"[dim]{esc(msg)}[/]"),
     )  # fmt: skip
     for path, text in result.reports(summary=summary, sarif=sarif, junit=junit).items():
-        from pathlib import Path
+        from mlplat.stacks.safe_io import write_file
 
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text, encoding="utf-8")
-        console.print(f"wrote {path}")
+        write_file(path, text)
+        console.print(f"wrote {esc(path)}")
     if report_dir:
         from mlplat.stacks.review.report import write_reports
 
         for path in write_reports(result, report_dir):
-            console.print(f"wrote {path}")
+            console.print(f"wrote {esc(path)}")
     print_verdict(result, console)
     click.get_current_context().exit(result.exit_code)
 
 
 @click.command()
 @SPEC_ARG
-@click.option("--env", "-e", "env", default=None, help="Environment to compare with its baseline (with --compare-to).")
+@click.option("--env", "-e", "env", default=None, callback=checked_env,
+              help="Environment to compare with its baseline (with --compare-to).")
 @click.option("--compare-to", "compare_to", default=None, metavar="GIT_REF|FILE",
               help="Baseline: a git revision of SPEC (read with `git show`, e.g. origin/main) or a spec file.")
-@click.option("--from-env", "from_env", default=None, help="Promotion form: the environment promoted from (e.g. staging).")
-@click.option("--to-env", "to_env", default=None, help="Promotion form: the environment promoted to (e.g. prod).")
+@click.option("--from-env", "from_env", default=None, callback=checked_env,
+              help="Promotion form: the environment promoted from (e.g. staging).")
+@click.option("--to-env", "to_env", default=None, callback=checked_env,
+              help="Promotion form: the environment promoted to (e.g. prod).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
 def diff(spec: str, env: str | None, compare_to: str | None, from_env: str | None, to_env: str | None,
          fmt: str) -> None:
@@ -169,7 +172,7 @@ def ci() -> None:
               help="Repository root to write the workflows into.")
 @click.option("--spec", "spec", default="platform.yaml", show_default=True,
               help="Path of the spec, relative to --dir (environments are read from it when it exists).")
-@click.option("--env", "environments", multiple=True,
+@click.option("--env", "environments", multiple=True, callback=checked_env,
               help="Environments to deploy, in promotion order (default: the spec's).")
 @click.option("--branch", default="main", show_default=True, help="Branch whose merges deploy.")
 @click.option("--mlplat-requirement", "mlplat_requirement", default=None, metavar="VERSION|GIT_URL@TAG|PATH",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import ENV_OPTION
+from .options import ENV_OPTION, writable_path
 
 if TYPE_CHECKING:
     from mlplat.stacks.cost.estimate import BudgetVerdict, CostDiff
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
                    "no checkout), e.g. origin/main.")  # fmt: skip
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Price a plan saved by `mlplat preview --out` instead of expanding the spec again.")
-@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), callback=writable_path, default=None,
               help="Write the report to this file instead of stdout (e.g. a PR comment body).")
 def cost(spec: str, env: str, fmt: str, compare_to: str | None, plan_file: str | None, output: str | None) -> None:
     """Monthly cost of one environment, by component and by resource, before anything exists.
@@ -93,7 +93,7 @@ def render(current: CostEstimate, diff: CostDiff | None, verdict: BudgetVerdict,
     if fmt == "json":
         import json
 
-        return json.dumps(cost_json(current, diff, verdict), indent=2) + "\n"
+        return json.dumps(cost_json(current, diff, verdict), indent=2, allow_nan=False) + "\n"
     if fmt == "markdown":
         return to_markdown(current, diff, verdict)
     return table(current, diff, verdict)
@@ -114,17 +114,18 @@ def table(e: CostEstimate, diff: CostDiff | None, verdict: BudgetVerdict) -> str
     import io
     from collections import Counter
 
+    from mlplat.stacks.errors import esc
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=io.StringIO(), record=True, width=140, highlight=False, force_terminal=False)
     where = f"{e.provider} {e.region}" if e.region else e.provider
-    console.print(f"[bold]{e.platform} / {e.environment}[/] ({where}): expected [bold]{_money(e.monthly_usd)}[/]/month"
+    console.print(f"[bold]{esc(e.platform)} / {esc(e.environment)}[/] ({esc(where)}): expected [bold]{_money(e.monthly_usd)}[/]/month"
                   + (f" (min {_money(e.min_monthly_usd)}, max {_money(e.max_monthly_usd)})"
                      if abs(e.max_monthly_usd - e.min_monthly_usd) > 0.005 else ""))  # fmt: skip
     if diff is not None:
         pct = f" ({diff.diff_percent:+.1f}%)" if diff.diff_percent is not None else ""
-        console.print(f"compared with {diff.baseline_label}: {_money(diff.baseline_monthly_usd)} → "
+        console.print(f"compared with {esc(diff.baseline_label)}: {_money(diff.baseline_monthly_usd)} → "
                       f"{_money(e.monthly_usd)}  {_change(diff.diff_monthly_usd)}{pct}")  # fmt: skip
 
     comp = Table(title="By component", title_justify="left", show_edge=False)
@@ -140,7 +141,7 @@ def table(e: CostEstimate, diff: CostDiff | None, verdict: BudgetVerdict) -> str
     for row in rows:
         name = row if isinstance(row, str) else row.component
         lo, exp, hi = e.component_range(name)
-        cells = [name]
+        cells = [esc(name)]
         if diff is not None:
             cells.append(_money(row.baseline_usd))
         cells += [_money(lo), _money(exp), _money(hi)]
@@ -163,7 +164,8 @@ def table(e: CostEstimate, diff: CostDiff | None, verdict: BudgetVerdict) -> str
         res.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
     for ln in e.priced_lines():
         rng = f"{_money(ln.low)}–{_money(ln.high)}" if ln.ranged else ""
-        res.add_row(ln.name, ln.type.rsplit(":", 1)[-1], ln.component, _money(ln.monthly_usd), rng, ln.assumption)
+        res.add_row(esc(ln.name), esc(ln.type.rsplit(":", 1)[-1]), esc(ln.component), _money(ln.monthly_usd), rng,
+                    esc(ln.assumption))
     console.print()
     console.print(res)
 
@@ -174,18 +176,24 @@ def table(e: CostEstimate, diff: CostDiff | None, verdict: BudgetVerdict) -> str
     if cov.unpriced:
         console.print("[yellow]not priced:[/]")
         for ln in cov.unpriced:
-            console.print(f"  - {ln.name} ({ln.type}): {ln.assumption}")
+            console.print(f"  - {esc(ln.name)} ({esc(ln.type)}): {esc(ln.assumption)}")
     free = Counter(ln.assumption for ln in e.lines if ln.status == "free")
     if free:
         console.print("free:")
         for why, n in sorted(free.items(), key=lambda kv: (-kv[1], kv[0])):
-            console.print(f"  {n:>3} × {why}")
-    console.print(f"prices: {e.catalogue.file}, as of {e.catalogue.as_of}: {e.catalogue.source}")
+            console.print(f"  {n:>3} × {esc(why)}")
+    console.print(f"prices: {esc(e.catalogue.label)} ({esc(e.catalogue.file)}): {esc(e.catalogue.source)}")
+    if e.catalogue.dated:
+        console.print("  dated apart (sources in --format json): "
+                      + ", ".join(f"{k} {when}" for k, (when, _) in sorted(e.catalogue.dated.items())))  # fmt: skip
+    for old in e.stale():
+        console.print(f"[yellow]stale:[/] {', '.join(old['prices'])} as of {old['as_of']} "
+                      f"({old['months']} months old on {e.today})")  # fmt: skip
     console.print("assumptions:")
     for a in e.assumptions():
-        console.print(f"  - {a}")
+        console.print(f"  - {esc(a)}")
     for note in verdict.notes:
-        console.print(f"budget: {note}")
+        console.print(f"budget: {esc(note)}")
     for why in verdict.reasons:
-        console.print(f"[red]over budget: {why}[/]")
+        console.print(f"[red]over budget: {esc(why)}[/]")
     return console.export_text(styles=False)

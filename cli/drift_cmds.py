@@ -60,26 +60,27 @@ def _cell(v: Any) -> str:
 
 
 def _drift_table(report: Any) -> None:
-    from rich.markup import escape
+    from mlplat.stacks.errors import esc
+    from mlplat.stacks.errors import esc as escape  # control characters shown, [..] literal
     from rich.table import Table
 
     from .output import out_console
 
     console = out_console()
-    title = f"drift · {report.platform}-{report.environment}"
+    title = f"drift · {esc(report.platform)}-{esc(report.environment)}"
     if report.findings:
         table = Table(title=title, expand=False)
         table.add_column("finding", no_wrap=True)
         table.add_column("resource", no_wrap=True)
         table.add_column("detail", overflow="fold")
         for f in report.findings:
-            status = f.kind
+            status = esc(f.kind)
             if f.acknowledged:
                 status += "\n[green]acknowledged[/green]"
             elif f.waiver:
                 status += "\n[red]waiver expired[/red]"
             if f.cause:
-                status += f"\n[dim]{f.cause}[/dim]"
+                status += f"\n[dim]{esc(f.cause)}[/dim]"
             d = f.to_dict()
             if f.kind == "changed":
                 detail = (f"[bold]{escape(str(f.attribute))}[/bold]\nexpected: {escape(_cell(d.get('expected')))}"
@@ -95,7 +96,7 @@ def _drift_table(report: Any) -> None:
         table.add_column("detail", overflow="fold")
         for p in report.pending:
             d = p.to_dict()
-            status = p.change + ("\n[green]acknowledged[/green]" if p.acknowledged else "")
+            status = esc(p.change) + ("\n[green]acknowledged[/green]" if p.acknowledged else "")
             detail = (f"[bold]{escape(str(p.attribute))}[/bold]\nspec:  {escape(_cell(d.get('expected')))}"
                       f"\nstate: {escape(_cell(d.get('actual')))}") if p.attribute else ""  # fmt: skip
             table.add_row(status, f"{escape(p.resource)}\n[dim]{escape(p.type)}[/dim]", detail)
@@ -104,13 +105,13 @@ def _drift_table(report: Any) -> None:
     for t, n in report.unchecked_types.items():  # aws:ec2/vpc:Vpc → aws:ec2: short enough for a line
         group = t.split("/", 1)[0]
         groups[group] = groups.get(group, 0) + n
-    unchecked = ", ".join(f"{g} ×{n}" for g, n in sorted(groups.items()))
+    unchecked = ", ".join(f"{esc(g)} ×{n}" for g, n in sorted(groups.items()))
     console.print(
         f"coverage: {report.coverage_percent}% of planned resources checkable "
         f"({report.checked}/{report.planned})" + (f"; not checked: {unchecked}" if unchecked else "")
     )
     for note in report.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {esc(note)}")
     acked = sum(1 for f in report.findings if f.acknowledged) + sum(1 for p in report.pending if p.acknowledged)
     acked_text = f" ({acked} acknowledged by waivers)" if acked else ""
     if report.in_sync:
@@ -157,6 +158,7 @@ def orphans(spec: str, env: str, fmt: str) -> None:
         echo_json({"platform": resolved.name, "environment": resolved.environment,
                    "orphans": [r.to_dict() for r in found]})  # fmt: skip
     elif found:
+        from mlplat.stacks.errors import esc
         from rich.table import Table
 
         from .output import out_console
@@ -166,6 +168,6 @@ def orphans(spec: str, env: str, fmt: str) -> None:
             # Identifiers stay whole so they can be copied into a console or a CLI call.
             table.add_column(col, no_wrap=col == "identifier", overflow="fold")
         for r in found:
-            table.add_row(r.service, r.resource_type, r.identifier, r.component or "", r.logical_name or "", r.status or "")
+            table.add_row(*(esc(v or "") for v in (r.service, r.resource_type, r.identifier, r.component, r.logical_name, r.status)))
         out_console().print(table)
     click.get_current_context().exit(1 if found else 0)

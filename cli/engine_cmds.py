@@ -71,6 +71,25 @@ def _prepare(spec: str, env: str, backend: str | None, secrets_provider: str | N
     return resolved, opts
 
 
+def reach_check(resolved: Any) -> Any:
+    """The endpoint reachability verdict for this machine (tests replace this boundary)."""
+    from mlplat.stacks.engine import reachability
+
+    return reachability.check(resolved)
+
+
+def _check_reach(resolved: Any) -> None:
+    verdict = reach_check(resolved)
+    if verdict is None:
+        return
+    if verdict.verdict == "fail":
+        from mlplat.stacks.errors import MlplatError
+
+        raise MlplatError(f"cannot reach the Kubernetes API of {resolved.prefix}: {verdict}\n"
+                          "(--skip-reach-check to try anyway)")
+    _info(f"{'warning: ' if verdict.verdict == 'warn' else ''}API endpoint: {verdict.message}")
+
+
 def _info(msg: str) -> None:
     click.echo(msg, err=True)
 
@@ -118,13 +137,17 @@ def _open(resolved: Any, opts: Any) -> Any:
 @YES_OPTION
 @click.option("--target", "targets", multiple=True, metavar="COMPONENT",
               help="Only this component (storage, cluster, tracking…) and what depends on it; repeatable.")
+@click.option("--skip-reach-check", is_flag=True,
+              help="Do not check first that this machine can reach the cluster's API endpoint.")
 @BACKEND_OPTION
 @SECRETS_OPTION
 @CONFIG_OPTION
-def up(spec: str, env: str, yes: bool, targets: tuple[str, ...], backend: str | None,
+def up(spec: str, env: str, yes: bool, targets: tuple[str, ...], skip_reach_check: bool, backend: str | None,
        secrets_provider: str | None, config_items: tuple[str, ...]) -> None:
     """Create or update an environment with the Pulumi engine.
 
+    Checks first (in seconds) that this machine can reach the cluster's API endpoint as the
+    spec describes it (public CIDRs, or inside the VPC), and stops with the fix if not.
     Shows the preview and asks before applying, unless --yes. State lives beside the spec
     (.mlplat/state) unless --backend or PULUMI_BACKEND_URL says otherwise; secrets are
     encrypted with PULUMI_CONFIG_PASSPHRASE or --secrets-provider.
@@ -137,6 +160,8 @@ def up(spec: str, env: str, yes: bool, targets: tuple[str, ...], backend: str | 
     """
     eng = _engine()
     resolved, opts = _prepare(spec, env, backend, secrets_provider, config_items)
+    if not skip_reach_check:
+        _check_reach(resolved)
     stack = eng.stack_name(resolved)
     mode = eng.confirmation("up", env=env, protected=eng.profile_protects(resolved), yes=yes,
                             interactive=eng.is_interactive())

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "completion": "mlplat.cli.spec_cmds:completion",
     "preview": "mlplat.cli.plan_cmds:preview",
     "cost": "mlplat.cli.cost_cmds:cost",
+    "prices": "mlplat.cli.prices_cmds:prices",
     "render": "mlplat.cli.plan_cmds:render",
     "graph": "mlplat.cli.plan_cmds:graph",
     "policy": "mlplat.cli.policy_cmds:policy",
@@ -30,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "up": "mlplat.cli.engine_cmds:up",
     "destroy": "mlplat.cli.engine_cmds:destroy",
     "refresh": "mlplat.cli.engine_cmds:refresh",
+    "outputs": "mlplat.cli.outputs_cmds:outputs",
 }
 
 
@@ -54,7 +56,9 @@ class LazyGroup(click.Group):
             print_diagnostics(exc.diagnostics)
             ctx.exit(2)
         except MlplatError as exc:
-            click.echo(f"error: {exc}", err=True)
+            from mlplat.stacks.errors import printable
+
+            click.echo(f"error: {printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -64,8 +68,10 @@ class LazyGroup(click.Group):
         except Exception as exc:  # an mlplat bug: say so plainly; the traceback only on request
             if os.environ.get("MLPLAT_DEBUG"):
                 raise
+            from mlplat.stacks.errors import printable
+
             click.echo(
-                f"internal error: {type(exc).__name__}: {exc}\n"
+                f"internal error: {type(exc).__name__}: {printable(str(exc))}\n"
                 "This is a bug in mlplat. Re-run with MLPLAT_DEBUG=1 for the traceback and report it.",
                 err=True,
             )

@@ -38,8 +38,10 @@ def progress_status(message: str) -> Iterator[None]:
 
 def print_diagnostics(diagnostics: list[Any]) -> None:
     # Compiler style, FILE:LINE:COL: path: message, so editors and CI logs link to the line.
+    from mlplat.stacks.errors import printable
+
     for d in diagnostics:
-        text = str(d)
+        text = printable(str(d))  # file names and quoted values are the user's bytes: no ESC reaches the terminal
         located = getattr(d, "location", None) is not None
         click.echo(text if located or text.startswith("error") else f"error: {text}", err=True)
     n = len(diagnostics)
@@ -47,15 +49,15 @@ def print_diagnostics(diagnostics: list[Any]) -> None:
 
 
 def echo_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str, allow_nan=False) + "\n")
 
 
 def write_output(text: str, path: str | None) -> None:
     if path:
-        from pathlib import Path
+        from mlplat.stacks.errors import printable
+        from mlplat.stacks.safe_io import write_file
 
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {path}", err=True)
+        write_file(path, text)  # aside and renamed: never half a file, never through a symlink
+        click.echo(f"wrote {printable(path)}", err=True)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import click
 
-from .options import ENV_OPTION, SPEC_ARG
+from .options import ENV_OPTION, SPEC_ARG, writable_path
 
 
 @click.command()
 @SPEC_ARG
 @ENV_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--out", "out", type=click.Path(dir_okay=False), help="Also write the plan JSON to this file.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), callback=writable_path, help="Also write the plan JSON to this file.")
 @click.option("--engine", type=click.Choice(["offline", "pulumi"]), default="offline", show_default=True,
               help="offline: no cloud, no Pulumi CLI. pulumi: a real `pulumi preview` via the Automation API.")
 @click.option("--backend", default=None, help="Pulumi state backend URL (engine pulumi).")
@@ -51,10 +51,9 @@ def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend
     with progress_status(f"expanding {resolved.prefix} offline…"):
         plan = run_offline(resolved)
     if out:
-        from pathlib import Path
+        from mlplat.stacks.safe_io import write_file
 
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(plan.to_json() + "\n", encoding="utf-8")
+        write_file(out, plan.to_json() + "\n")
     if fmt == "json":
         echo_json(plan.to_dict())
         return
@@ -121,7 +120,7 @@ def render(spec: str, env: str, out: str, force: bool, mlplat_requirement: str |
 @click.option("--level", type=click.Choice(["resource", "component"]), default="resource", show_default=True,
               help="resource: every resource, grouped by component; component: one node per component and "
                    "the dependencies between components (readable at a glance).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), callback=writable_path, help="Write to a file instead of stdout.")
 def graph(spec: str, env: str, fmt: str, level: str, output: str | None) -> None:
     """Draw the platform: components and their dependencies, or every resource.
 

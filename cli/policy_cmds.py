@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from .options import checked_env, writable_path
+
 FORMATS = ("table", "json", "sarif", "junit", "markdown")
 
 
@@ -49,10 +51,10 @@ def policy() -> None:
 
 @policy.command("run")
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--env", "-e", "env", required=True, help="Environment to evaluate (e.g. dev, prod).")
+@click.option("--env", "-e", "env", required=True, callback=checked_env, help="Environment to evaluate (e.g. dev, prod).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option(
-    "--output", "-o", "output", type=click.Path(dir_okay=False), help="Write the report to this file."
+    "--output", "-o", "output", type=click.Path(dir_okay=False), callback=writable_path, help="Write the report to this file."
 )
 @click.option("--no-checkov", "no_checkov", is_flag=True, help="Only mlplat's own rules (faster).")
 @click.option(
@@ -114,11 +116,13 @@ def _emit(result: Any, fmt: str, output: str | None, mandatory_only: bool) -> No
 
     if fmt == "table":
         if output:
+            import io
+
             from rich.console import Console
 
-            with open(output, "w", encoding="utf-8") as fh:
-                report.render_table(result, Console(file=fh, width=160, no_color=True), not mandatory_only)
-            click.echo(f"wrote {output}", err=True)
+            buf = io.StringIO()
+            report.render_table(result, Console(file=buf, width=160, no_color=True), not mandatory_only)
+            write_output(buf.getvalue(), output)
         else:
             report.render_table(result, advisory=not mandatory_only)
         return
@@ -127,7 +131,7 @@ def _emit(result: Any, fmt: str, output: str | None, mandatory_only: bool) -> No
     elif fmt == "sarif":
         import json
 
-        text = json.dumps(report.to_sarif(result), indent=2)
+        text = json.dumps(report.to_sarif(result), indent=2, allow_nan=False)
     elif fmt == "junit":
         text = report.to_junit(result)
     else:
@@ -153,7 +157,7 @@ def _emit(result: Any, fmt: str, output: str | None, mandatory_only: bool) -> No
 @click.option(
     "--spec", type=click.Path(exists=True, dir_okay=False), help="Bake in this spec's levels (with --env)."
 )
-@click.option("--env", "-e", "env", default=None, help="Environment of --spec whose levels to bake in.")
+@click.option("--env", "-e", "env", default=None, callback=checked_env, help="Environment of --spec whose levels to bake in.")
 def export_pack_cmd(directory: str, profile: str | None, spec: str | None, env: str | None) -> None:
     """Write a Pulumi CrossGuard policy pack running mlplat's plan rules.
 

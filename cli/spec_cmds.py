@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+from .options import writable_path
 from .output import echo_json
 
 
@@ -14,7 +17,8 @@ def validate(spec: str, fmt: str) -> None:
     """Check a platform spec: schema and semantic rules, every environment.
 
     Exits 0 when the spec is valid, 2 with every error found, each located
-    (FILE:LINE:COL: path: message). Needs no cloud access and imports no cloud SDK.
+    (FILE:LINE:COL: path: message). Warnings (e.g. a Kubernetes version in EKS extended
+    support) are printed on stderr and do not change the exit code. Needs no cloud access and imports no cloud SDK.
 
     \b
     Example:
@@ -31,15 +35,21 @@ def validate(spec: str, fmt: str) -> None:
             echo_json({"valid": False, "errors": [d.to_dict() for d in exc.diagnostics]})
             raise SystemExit(2) from None
         raise
+    from mlplat.stacks.platform_spec.resolve import validation_warnings
     from mlplat.stacks.platform_spec.semantic import compose_left_out
 
     notes = {e: compose_left_out(r.spec) for e, r in resolved.items() if r.provider == "compose"}
+    warnings = _fold_warnings([w for r in resolved.values() for w in r.warnings], list(resolved))
+    warnings = [*warnings, *validation_warnings(resolved)]  # EKS support (issue 13)
     if fmt == "json":
-        out: dict[str, object] = {"valid": True, "environments": list(resolved)}
+        out: dict[str, object] = {"valid": True, "environments": list(resolved),
+                                  "warnings": [w.to_dict() for w in warnings]}  # fmt: skip
         if any(notes.values()):  # compose environments only: what that target leaves out
             out["notes"] = {e: [{"section": s, "left_out": why} for s, why in n] for e, n in notes.items() if n}
         echo_json(out)
         return
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
     envs = ", ".join(f"{e} (profile {r.profile.name})" if r.profile.name else e for e, r in resolved.items())
     click.echo(f"{spec}: valid; environments: {envs}")
     for env, items in notes.items():
@@ -48,7 +58,7 @@ def validate(spec: str, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file instead of stdout.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), callback=writable_path, help="Write to a file instead of stdout.")
 def schema(output: str | None) -> None:
     """Print the JSON Schema of the platform spec (for editors' YAML language servers).
 
@@ -132,3 +142,19 @@ def completion(shell: str) -> None:
     assert cls is not None  # click ships bash, zsh and fish
     # The script calls `mlplat` back with _MLPLAT_COMPLETE set; click answers from the live command tree.
     click.echo(cls(cli, {}, "mlplat", "_MLPLAT_COMPLETE").source())
+
+
+def _fold_warnings(warnings: list[Any], envs: list[str]) -> list[Any]:
+    """One warning per place and message, naming the environments it was found in (none when
+    it holds in every one: then it is the spec's)."""
+    from dataclasses import replace
+
+    folded: dict[tuple[Any, str, str], Any] = {}
+    for w in warnings:
+        key = (w.location, w.path, w.message)
+        if key in folded:
+            merged = tuple(dict.fromkeys(folded[key].environments + w.environments))
+            folded[key] = replace(folded[key], environments=merged)
+        else:
+            folded[key] = w
+    return [replace(w, environments=()) if set(w.environments) >= set(envs) else w for w in folded.values()]

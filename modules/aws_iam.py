@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -179,18 +180,39 @@ def irsa_role(
         tags=ctx.tags(component, name),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+    grants: list[pulumi.Resource] = []
     if policy_json is not None:
-        aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=role.name,
-            policy=_json(policy_json),
-            opts=pulumi.ResourceOptions(parent=parent),
+        grants.append(
+            aws.iam.RolePolicy(
+                f"{name}-policy",
+                role=role.name,
+                policy=_json(policy_json),
+                opts=pulumi.ResourceOptions(parent=parent),
+            )
         )
-    _attach(name, role, managed_policy_arns, parent)
+    grants.extend(_attach(name, role, managed_policy_arns, parent))
+    _GRANTS[role] = grants
     return role
 
 
+# Role → the policies attached to it by irsa_role (weak: a plan run must not keep resources alive).
+_GRANTS: weakref.WeakKeyDictionary[aws.iam.Role, list[pulumi.Resource]] = weakref.WeakKeyDictionary()
+
+
+def granted_arn(role: aws.iam.Role) -> pulumi.Output[str]:
+    """The role's ARN, available only once its policies are attached.
+
+    Use it where a workload takes the role (the service account annotation): the pod then
+    starts with its permissions in place instead of failing its first AWS calls while IAM
+    catches up.
+    """
+    grants = _GRANTS.get(role, [])
+    if not grants:
+        return role.arn
+    return pulumi.Output.all(role.arn, *[g.urn for g in grants]).apply(lambda a: str(a[0]))
+
+
 __all__ = [
-    "bounded_name", "irsa_role", "irsa_trust_policy", "policy_document", "s3_bucket_access_statements",
+    "bounded_name", "granted_arn", "irsa_role", "irsa_trust_policy", "policy_document", "s3_bucket_access_statements",
     "service_assume_role_policy", "service_role", "strip_scheme",
 ]  # fmt: skip

@@ -16,17 +16,19 @@ Pure functions first (tested without Pulumi), then the component.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+from mlplat.stacks.platform_spec import eks as eks_catalogue
 from mlplat.stacks.platform_spec.catalog import instance_type, is_arm
 from mlplat.stacks.platform_spec.model import Cluster as ClusterSpec
 from mlplat.stacks.platform_spec.model import NodePool
 
-from .aws_iam import irsa_role, service_role
+from .aws_iam import granted_arn, irsa_role, service_role
 from .aws_kms import platform_key
 from .common import ClusterRef, Context, NetworkRef
 
@@ -69,7 +71,8 @@ class HelmChart:
 NVIDIA_DEVICE_PLUGIN = HelmChart(
     "nvidia-device-plugin", "0.17.0", "https://nvidia.github.io/k8s-device-plugin"
 )
-CLUSTER_AUTOSCALER = HelmChart("cluster-autoscaler", "9.43.2", "https://kubernetes.github.io/autoscaler")
+# 9.59.0 (app 1.35): values keys checked against tests/upstream; image tag pinned per cluster minor.
+CLUSTER_AUTOSCALER = HelmChart("cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler")
 AUTOSCALER_SA = "cluster-autoscaler"
 EBS_CSI_SA = "ebs-csi-controller-sa"
 
@@ -159,8 +162,26 @@ def autoscaler_tags(cluster_name: str, pool: NodePool) -> dict[str, str]:
 # --------------------------------------------------------------------------- pure: access and add-ons
 
 
-def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> dict[str, Any]:
-    """A kubeconfig for an EKS cluster that authenticates with `aws eks get-token` (no secrets in it)."""
+def kubeconfig(
+    cluster_name: str,
+    endpoint: str,
+    ca_data: str,
+    region: str,
+    *,
+    profile: str | None = None,
+    role_arn: str | None = None,
+) -> dict[str, Any]:
+    """A kubeconfig for an EKS cluster that authenticates with `aws eks get-token` (no secrets in it).
+
+    `profile` and `role_arn` are the AWS provider's own (stack config `aws:profile`,
+    `aws:assumeRoles`): the token is minted for the identity that created the cluster and its
+    access entries, not for whatever the shell happens to have.
+    """
+    args = ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"]
+    if role_arn:
+        args += ["--role-arn", role_arn]
+    if profile:
+        args += ["--profile", profile]
     return {
         "apiVersion": "v1",
         "kind": "Config",
@@ -177,16 +198,7 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> d
                     "exec": {
                         "apiVersion": "client.authentication.k8s.io/v1beta1",
                         "command": "aws",
-                        "args": [
-                            "eks",
-                            "get-token",
-                            "--cluster-name",
-                            cluster_name,
-                            "--region",
-                            region,
-                            "--output",
-                            "json",
-                        ],
+                        "args": args,
                         "interactiveMode": "Never",
                     }
                 },
@@ -233,9 +245,82 @@ def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
     }
 
 
+def aws_identity(aws_config: Mapping[str, str | None]) -> tuple[str | None, str | None]:
+    """(profile, role ARN) the AWS provider runs as, from its stack config (`profile`, `assumeRoles`).
+
+    `assumeRoles` is pulumi-aws 7's list of `{roleArn, …}` (JSON in config); the first role is
+    the one the provider ends up as. The environment (AWS_PROFILE, …) needs no copying: the
+    kubeconfig's `aws` command inherits it like the provider does.
+    """
+    profile = aws_config.get("profile") or None
+    role: str | None = None
+    raw = aws_config.get("assumeRoles") or aws_config.get("assumeRole")
+    if raw:
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        first = parsed[0] if isinstance(parsed, list) and parsed else parsed
+        if isinstance(first, dict):
+            role = first.get("roleArn") or first.get("role_arn") or None
+    return profile, role
+
+
 def autoscaler_image_tag(kubernetes_version: str) -> str:
-    """The autoscaler minor must match the cluster's: `1.31` → `v1.31.0`."""
-    return f"v{kubernetes_version}.0"
+    """The autoscaler minor must match the cluster's: the newest patch pinned for that minor."""
+    return eks_catalogue.autoscaler_image_tag(kubernetes_version)
+
+
+# ------------------------------------------------------------------ pure: API access and add-ons
+
+EKS_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# The network policy agent ships with vpc-cni >= 1.14 and is off unless asked for: without it
+# every NetworkPolicy the platform writes is accepted and silently not enforced.
+VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
+
+
+def vpc_config(spec: ClusterSpec, subnet_ids: Any) -> dict[str, Any]:
+    """The endpoint access model: always private (nodes stay in the VPC); public only to listed CIDRs."""
+    config: dict[str, Any] = {
+        "subnet_ids": subnet_ids,
+        "endpoint_private_access": True,
+        "endpoint_public_access": spec.public_endpoint,
+    }
+    if spec.public_endpoint:
+        config["public_access_cidrs"] = list(spec.public_access_cidrs)
+    return config
+
+
+def private_api_cidrs(spec: ClusterSpec, vpc_cidr: str) -> list[str]:
+    """Who may open the private endpoint (443 on the cluster security group): the VPC and stated networks."""
+    return list(dict.fromkeys([vpc_cidr, *spec.private_access_cidrs]))
+
+
+def upgrade_policy(spec: ClusterSpec) -> dict[str, str]:
+    return {"support_type": spec.upgrade_policy.upper()}
+
+
+@dataclass(frozen=True)
+class AddonPin:
+    name: str
+    version: str | None  # None: no sourced pin, EKS installs its default build for the cluster version
+    before_compute: bool  # created before the node groups (terraform-aws-eks `before_compute`)
+    configuration: dict[str, Any] | None = None
+
+
+def addons(kubernetes_version: str) -> list[AddonPin]:
+    """The EKS-managed add-ons, pinned per Kubernetes version (catalogue: platform_spec/eks).
+
+    vpc-cni goes first so nodes join with pod networking and the network policy agent already
+    configured; coredns and the EBS CSI driver need nodes to run on.
+    """
+    pin = eks_catalogue.addon_version
+    return [
+        AddonPin("vpc-cni", pin("vpc-cni", kubernetes_version), True, VPC_CNI_CONFIGURATION),
+        AddonPin("kube-proxy", pin("kube-proxy", kubernetes_version), True),
+        AddonPin("coredns", pin("coredns", kubernetes_version), False),
+        AddonPin("aws-ebs-csi-driver", pin("aws-ebs-csi-driver", kubernetes_version), False),
+    ]
 
 
 def autoscaler_values(
@@ -340,10 +425,10 @@ class Cluster(pulumi.ComponentResource):
         pools = spec.node_pools
         gpu = any(is_gpu_pool(p) for p in pools)
 
-        # Secrets envelope encryption.
+        # Secrets envelope encryption, and the control-plane log group.
         key = platform_key(
             ctx, COMPONENT, name, description=f"mlplat EKS secrets key for {cluster_name}",
-            alias=f"alias/{ctx.platform}-{ctx.env}-eks", parent=self,
+            alias=f"alias/{ctx.platform}-{ctx.env}-eks", parent=self, for_logs=True,
         )
 
         cluster_role, cluster_attachments = service_role(
@@ -354,6 +439,7 @@ class Cluster(pulumi.ComponentResource):
             f"{name}-control-plane-logs",
             name=f"/aws/eks/{cluster_name}/cluster",
             retention_in_days=365 if ctx.protect_stateful else 30,
+            kms_key_id=key.arn,
             tags=ctx.tags(COMPONENT, f"{name}-control-plane-logs"),
             opts=child,
         )
@@ -362,20 +448,52 @@ class Cluster(pulumi.ComponentResource):
             name=cluster_name,
             version=spec.kubernetes_version,
             role_arn=cluster_role.arn,
-            vpc_config={
-                "subnet_ids": network.private_subnet_ids,
-                "endpoint_private_access": True,
-                "endpoint_public_access": spec.public_endpoint,
-            },
+            vpc_config=aws.eks.ClusterVpcConfigArgs(**vpc_config(spec, network.private_subnet_ids)),
+            # Access entries only (no aws-auth ConfigMap): admins below, node roles by EKS itself.
             access_config={
-                "authentication_mode": "API_AND_CONFIG_MAP",
+                "authentication_mode": "API",
                 "bootstrap_cluster_creator_admin_permissions": True,
             },
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(**upgrade_policy(spec)),
             enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
             encryption_config={"provider": {"key_arn": key.arn}, "resources": ["secrets"]},
             tags=ctx.tags(COMPONENT, f"{name}-eks"),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*cluster_attachments, log_group]),
         )
+        cluster_sg = self.eks.vpc_config.apply(lambda v: v.cluster_security_group_id or "")
+        # The EKS-made cluster security group admits only itself: a deployer inside the VPC (or on
+        # a network routed to it) needs 443 opened explicitly to use the private endpoint.
+        aws.ec2.SecurityGroupRule(
+            f"{name}-api-private-access",
+            type="ingress",
+            description="Kubernetes API from the VPC and the networks the spec names",
+            security_group_id=cluster_sg,
+            protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_blocks=private_api_cidrs(spec, network.vpc_cidr),
+            opts=child,
+        )
+        admin_grants: list[pulumi.Resource] = []
+        for i, principal in enumerate(spec.admins):
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{i}",
+                cluster_name=self.eks.name,
+                principal_arn=principal,
+                type="STANDARD",
+                tags=ctx.tags(COMPONENT, f"{name}-admin-{i}"),
+                opts=child,
+            )
+            admin_grants.append(
+                aws.eks.AccessPolicyAssociation(
+                    f"{name}-admin-{i}-policy",
+                    cluster_name=self.eks.name,
+                    principal_arn=principal,
+                    policy_arn=EKS_ADMIN_POLICY,
+                    access_scope={"type": "cluster"},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
+                )
+            )
 
         issuer_url = self.eks.identities.apply(_issuer)
         self.oidc = aws.iam.OpenIdConnectProvider(
@@ -385,11 +503,25 @@ class Cluster(pulumi.ComponentResource):
             tags=ctx.tags(COMPONENT, f"{name}-oidc"),
             opts=child,
         )
+        self.ref = ClusterRef(
+            provider=None,  # type: ignore[arg-type]  # set below, once the cluster is ready for workloads
+            name=self.eks.name,
+            oidc_provider_arn=self.oidc.arn,
+            oidc_issuer=issuer_url.apply(lambda u: u.removeprefix("https://")),
+            node_security_group_id=cluster_sg,
+            gpu=gpu,
+        )
+
+        pins = addons(spec.kubernetes_version)
+        self.addons: dict[str, aws.eks.Addon] = {}
+        for pin in (p for p in pins if p.before_compute):
+            self.addons[pin.name] = self._addon(name, ctx, pin, [])
 
         node_role, node_attachments = service_role(
             ctx, COMPONENT, f"{name}-node-role", ["ec2.amazonaws.com"], NODE_ROLE_POLICIES, self
         )
         self.node_groups: dict[str, aws.eks.NodeGroup] = {}
+        early_addons = list(self.addons.values())
         for pool in pools:
             logical = f"{name}-{pool.name}"
             taints = [
@@ -413,34 +545,76 @@ class Cluster(pulumi.ComponentResource):
                 tags={**ctx.tags(COMPONENT, logical), **autoscaler_tags(cluster_name, pool)},
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    depends_on=node_attachments,
+                    depends_on=[*node_attachments, *early_addons],
                     ignore_changes=["scalingConfig.desiredSize"],
                 ),
             )
+        node_groups = list(self.node_groups.values())
 
-        # Kubernetes access: a provider from the cluster outputs (values only, no resources in apply).
+        # Add-ons that run as pods: after the nodes (an add-on without nodes never turns ACTIVE).
+        for pin in (p for p in pins if not p.before_compute):
+            role_arn: pulumi.Input[str] | None = None
+            if pin.name == "aws-ebs-csi-driver":
+                ebs_role = irsa_role(
+                    ctx, COMPONENT, f"{name}-ebs-csi-irsa", EBS_CSI_SA, "kube-system", None, self.ref, self,
+                    managed_policy_arns=[EBS_CSI_POLICY],
+                )  # fmt: skip
+                role_arn = granted_arn(ebs_role)
+            if node_groups:
+                self.addons[pin.name] = self._addon(name, ctx, pin, node_groups, role_arn)
+
+        # Kubernetes access: a provider from the cluster outputs (values only, no resources in apply),
+        # minting tokens as the same identity as the AWS provider. Every Kubernetes object and Helm
+        # release goes through this provider, and the provider waits for the nodes, the add-ons and
+        # the admins' access: nothing races an empty cluster.
+        profile, role = aws_identity(_aws_config())
         kubeconfig_json = pulumi.Output.all(
             self.eks.name, self.eks.endpoint, self.eks.certificate_authority.apply(lambda ca: ca.data or "")
-        ).apply(lambda a: json.dumps(kubeconfig(str(a[0]), str(a[1]), str(a[2]), region)))
+        ).apply(
+            lambda a: json.dumps(
+                kubeconfig(str(a[0]), str(a[1]), str(a[2]), region, profile=profile, role_arn=role)
+            )
+        )
         self.provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=kubeconfig_json,
             enable_server_side_apply=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.eks]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[self.eks, *node_groups, *self.addons.values(), *admin_grants],
+            ),
+        )
+        self.ref.provider = self.provider
+
+        self._workload_addons(name, ctx, spec, cluster_name, region, node_groups)
+
+    def _addon(
+        self,
+        name: str,
+        ctx: Context,
+        pin: AddonPin,
+        after: list[aws.eks.NodeGroup],
+        role_arn: pulumi.Input[str] | None = None,
+    ) -> aws.eks.Addon:
+        extra: dict[str, Any] = {}
+        if pin.version is not None:
+            extra["addon_version"] = pin.version
+        if pin.configuration is not None:
+            extra["configuration_values"] = json.dumps(pin.configuration, sort_keys=True)
+        if role_arn is not None:
+            extra["service_account_role_arn"] = role_arn
+        return aws.eks.Addon(
+            f"{name}-{pin.name}",
+            cluster_name=self.eks.name,
+            addon_name=pin.name,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            tags=ctx.tags(COMPONENT, f"{name}-{pin.name}"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+            **extra,
         )
 
-        self.ref = ClusterRef(
-            provider=self.provider,
-            name=self.eks.name,
-            oidc_provider_arn=self.oidc.arn,
-            oidc_issuer=issuer_url.apply(lambda u: u.removeprefix("https://")),
-            node_security_group_id=self.eks.vpc_config.apply(lambda v: v.cluster_security_group_id or ""),
-            gpu=gpu,
-        )
-
-        self._addons(name, ctx, spec, cluster_name, region, list(self.node_groups.values()))
-
-    def _addons(
+    def _workload_addons(
         self,
         name: str,
         ctx: Context,
@@ -453,21 +627,7 @@ class Cluster(pulumi.ComponentResource):
             return  # nothing can schedule add-ons
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=node_groups)
 
-        # EBS CSI driver (persistent volumes) with its own IRSA role, and a default gp3 StorageClass.
-        ebs_role = irsa_role(
-            ctx, COMPONENT, f"{name}-ebs-csi-irsa", EBS_CSI_SA, "kube-system", None, self.ref, self,
-            managed_policy_arns=[EBS_CSI_POLICY],
-        )  # fmt: skip
-        aws.eks.Addon(
-            f"{name}-ebs-csi-driver",
-            cluster_name=self.eks.name,
-            addon_name="aws-ebs-csi-driver",
-            service_account_role_arn=ebs_role.arn,
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            tags=ctx.tags(COMPONENT, f"{name}-ebs-csi-driver"),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=node_groups),
-        )
+        # A default gp3 StorageClass for the EBS CSI driver (the add-on is above).
         k8s.storage.v1.StorageClass(
             f"{name}-gp3",
             metadata={
@@ -506,13 +666,39 @@ class Cluster(pulumi.ComponentResource):
             version=CLUSTER_AUTOSCALER.version,
             repository_opts={"repo": CLUSTER_AUTOSCALER.repo},
             namespace=CLUSTER_AUTOSCALER.namespace,
-            values=autoscaler_values(cluster_name, region, spec.kubernetes_version, autoscaler_role.arn),
+            values=autoscaler_values(
+                cluster_name, region, spec.kubernetes_version, granted_arn(autoscaler_role)
+            ),
             opts=k8s_opts,
         )
 
 
+def _aws_config() -> dict[str, str | None]:
+    """The AWS provider's identity settings from stack config (empty offline)."""
+    cfg = pulumi.Config("aws")
+    return {key: cfg.get(key) for key in ("profile", "assumeRoles", "assumeRole")}
+
+
 __all__ = [
-    "Cluster", "ClusterArgs", "ami_type", "autoscaler_policy", "autoscaler_tags", "autoscaler_values",
-    "capacity_type", "device_plugin_values", "is_gpu_pool", "is_nvidia_pool", "kubeconfig", "pool_gpu_type",
-    "pool_labels", "pool_taints", "scaling",
+    "AddonPin",
+    "Cluster",
+    "ClusterArgs",
+    "addons",
+    "ami_type",
+    "autoscaler_policy",
+    "autoscaler_tags",
+    "autoscaler_values",
+    "aws_identity",
+    "capacity_type",
+    "device_plugin_values",
+    "is_gpu_pool",
+    "is_nvidia_pool",
+    "kubeconfig",
+    "pool_gpu_type",
+    "pool_labels",
+    "pool_taints",
+    "private_api_cidrs",
+    "scaling",
+    "upgrade_policy",
+    "vpc_config",
 ]  # fmt: skip

@@ -25,6 +25,7 @@ COMPONENT_TYPES: dict[str, str] = {
     "mlplat:index:Storage": "storage",
     "mlplat:index:Cluster": "cluster",
     "mlplat:index:TrackingServer": "tracking",
+    "mlplat:index:WandbServer": "tracking",
     "mlplat:index:Orchestrator": "orchestrator",
     "mlplat:index:FeatureStore": "feature_store",
     "mlplat:index:ModelServing": "serving",
@@ -33,6 +34,7 @@ COMPONENT_TYPES: dict[str, str] = {
     "mlplat:index:ManagedTracking": "tracking",
     "mlplat:index:ManagedAirflow": "orchestrator",
     "mlplat:index:Studio": "workspace",
+    "mlplat:index:Ingress": "ingress",
 }
 
 

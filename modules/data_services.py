@@ -1,26 +1,10 @@
-"""Shared first-party Kubernetes building blocks for the MLOps workloads.
-
-Every workload component (tracking, orchestrator, feature store, serving, monitoring) builds
-its objects from these helpers, so hardening is decided once:
-
-- `namespace()`: a Namespace per component (ownership labels, Pod Security Admission labels),
-  a default-deny NetworkPolicy plus narrow allow rules, and ResourceQuota/LimitRange when the
-  spec declares `cluster.quota`.
-- `secure_container()` / `pod_spec()`: containers with requests and limits, non-root, no
-  privilege escalation, all capabilities dropped, read-only root filesystem (with an emptyDir
-  on /tmp), seccomp RuntimeDefault, liveness and readiness probes, pinned image tags.
-- In-cluster data services for kubernetes targets: `incluster_postgres()`, `incluster_redis()`
-  and `minio()` (object storage with a bucket-creation Job); generated credentials are
-  `pulumi_random` values kept as Pulumi secrets.
-
-Objects are plain dicts with Kubernetes (camelCase) field names — exactly the manifest shape,
-which is what the plan records and what `mlplat render` writes. Pure builders come first
-(tested without Pulumi), the resource helpers below them."""
+"""In-cluster data services and their connection details: Postgres, Redis, MinIO, database URLs and S3 credentials."""
 
 
 from __future__ import annotations
 
 import re
+import shlex
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -101,17 +85,22 @@ def create_database_script(database: str) -> str:
 
 
 def minio_bucket_script(alias: str, buckets: Sequence[tuple[str, bool, int | None]]) -> str:
-    """mc commands creating buckets idempotently: (physical name, versioning, expire_days)."""
+    """mc commands creating buckets idempotently: (physical name, versioning, expire_days).
+
+    Every value is shlex-quoted: names are validated DNS labels today, but a shell line must
+    not depend on a check made elsewhere (issue 14: `x;id;#` once reached this script)."""
+    q = shlex.quote
     lines = [
         "set -eu",
-        f'mc alias set {alias} "$MINIO_ENDPOINT" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"',
+        f'mc alias set {q(alias)} "$MINIO_ENDPOINT" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"',
     ]
     for bucket, versioning, expire_days in buckets:
-        lines.append(f"mc mb --ignore-existing {alias}/{bucket}")
+        target = q(f"{alias}/{bucket}")
+        lines.append(f"mc mb --ignore-existing {target}")
         if versioning:
-            lines.append(f"mc version enable {alias}/{bucket}")
+            lines.append(f"mc version enable {target}")
         if expire_days:
-            lines.append(f"mc ilm rule add --expire-days {expire_days} {alias}/{bucket} || true")
+            lines.append(f"mc ilm rule add --expire-days {int(expire_days)} {target} || true")
     return "\n".join(lines) + "\n"
 
 

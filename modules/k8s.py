@@ -544,7 +544,7 @@ def irsa_service_account(
     """
     role_arn: pulumi.Input[str] | None = None
     if ctx.aws and (buckets or write_prefix) and cluster.oidc_provider_arn is not None:
-        from .aws_iam import irsa_role
+        from .aws_iam import granted_arn, irsa_role
 
         arns = [b.arn for b in buckets]
         keys = [b.kms_key_arn for b in buckets if b.kms_key_arn is not None]
@@ -559,7 +559,7 @@ def irsa_service_account(
             )
         )  # fmt: skip
         role = irsa_role(ctx, component, f"{name}-irsa", sa_name, namespace_, policy, cluster, parent)
-        role_arn = role.arn
+        role_arn = granted_arn(role)
     return service_account(
         ctx, component, name, sa_name, namespace_, cluster, parent, role_arn=role_arn, secrets=secrets,
         depends_on=depends_on,

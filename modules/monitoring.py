@@ -71,7 +71,8 @@ def scrape_targets(
     """What Prometheus scrapes for each deployed mlplat component (selectors match our labels)."""
     ns = lambda c: kx.namespace_name(ctx, c)
     out: list[ScrapeTarget] = []
-    if "tracking" in components:
+    tracking = ctx.resolved.spec.tracking if ctx.resolved is not None else None
+    if "tracking" in components and (tracking is None or tracking.kind != "wandb"):  # W&B: no MLflow to scrape
         # With basic auth on, MLflow protects /metrics too: scrape with the credentials the
         # TrackingServer keeps in `mlflow-metrics-auth`.
         auth = ("mlflow-metrics-auth", "username", "password") if tracking_auth else None
@@ -209,7 +210,7 @@ def pipelines_dashboard(ctx: Context, kind: str) -> dict[str, Any]:
     if kind == "kubeflow-pipelines":
         panels = [
             _panel(1, "Runs created", [("sum(rate(run_server_create_requests[1h])) * 3600", "runs/h")], "short", 0, 0),
-            # KFP 2.3 has no *_runs_total: the API server keeps two gauges (resource_manager.go).
+            # KFP 2.x has no *_runs_total: the API server keeps two gauges (resource_manager.go).
             _panel(2, "Run status", [("sum(resource_manager_workflow_runs_success)", "succeeded"),
                                      ("sum(resource_manager_workflow_runs_failed)", "failed")], "short", 12, 0),  # fmt: skip
         ]

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 from mlplat.stacks.platform_spec.model import Network as NetworkSpec
 
+from .aws_kms import platform_key
 from .common import Context, NetworkRef
 
 COMPONENT = "network"
@@ -26,6 +27,21 @@ FlowLogDestination = Literal["cloudwatch", "s3", "none"]
 MIN_SUBNET_PREFIX = 28  # the smallest subnet AWS allows
 
 # --------------------------------------------------------------------------- pure
+
+
+def pick_azs(available: list[str], count: int, region: str) -> list[str]:
+    """The first `count` zones the account has in `region` (sorted: the same pick on every run).
+
+    Zones are looked up, not spelled from letters: accounts map letters to physical zones
+    differently, and some regions lack a letter (us-east-1 has no use of "e" for many accounts).
+    """
+    zones = sorted(available)
+    if count > len(zones):
+        raise ValueError(
+            f"network.az_count is {count} but {region} offers this account {len(zones)} zones "
+            f"({', '.join(zones) or 'none'})"
+        )
+    return zones[:count]
 
 
 def az_names(region: str, count: int) -> list[str]:
@@ -159,7 +175,11 @@ class Network(pulumi.ComponentResource):
             t.update(extra)
             return t
 
-        azs = az_names(ctx.region, spec.az_count)
+        # Regular zones only (no Local/Wavelength zones, which need opting in and lack NAT).
+        found = aws.get_availability_zones(
+            state="available", filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
+        )
+        azs = pick_azs(list(found.names or []), spec.az_count, ctx.region)
         public_cidrs, private_cidrs = subnet_cidrs(spec.cidr, spec.az_count)
 
         self.vpc = aws.ec2.Vpc(
@@ -372,10 +392,15 @@ class Network(pulumi.ComponentResource):
             )
             return
         retention = args.flow_log_retention_days or (365 if ctx.protect_stateful else 30)
+        key = platform_key(
+            ctx, COMPONENT, f"{name}-logs", description=f"mlplat log key for {ctx.name('vpc')} flow logs",
+            alias=f"alias/{ctx.platform}-{ctx.env}-network-logs", parent=self, for_logs=True,
+        )  # fmt: skip
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             name=f"/mlplat/{ctx.name('vpc')}/flow-logs",
             retention_in_days=retention,
+            kms_key_id=key.arn,
             tags=tags(f"{name}-flow-logs", ctx.name("vpc-flow-logs")),
             opts=child,
         )
@@ -406,6 +431,15 @@ class Network(pulumi.ComponentResource):
 
 
 __all__ = [
-    "Network", "NetworkArgs", "az_names", "az_suffix", "endpoint_service_name", "flow_log_policy",
-    "interface_endpoints", "nat_for_az", "nat_gateway_count", "subnet_cidrs",
+    "Network",
+    "NetworkArgs",
+    "az_names",
+    "az_suffix",
+    "endpoint_service_name",
+    "flow_log_policy",
+    "interface_endpoints",
+    "nat_for_az",
+    "nat_gateway_count",
+    "pick_azs",
+    "subnet_cidrs",
 ]  # fmt: skip

@@ -41,7 +41,7 @@ from mlplat.stacks.platform_spec.catalog import AIRFLOW_CHARTS
 from mlplat.stacks.platform_spec.model import GitSource
 from mlplat.stacks.platform_spec.model import Orchestrator as OrchestratorSpec
 
-from . import data_services, tenancy
+from . import data_services, tenancy, wandb
 from . import k8s as kx
 from .common import BucketRef, ClusterRef, Context, DatabaseEndpoint, secret
 
@@ -298,6 +298,7 @@ class Orchestrator(pulumi.ComponentResource):
         data: dict[str, pulumi.Input[str]] = {"MLPLAT_PLATFORM": args.ctx.platform, "MLPLAT_ENVIRONMENT": args.ctx.env}
         if args.tracking_uri is not None:
             data["MLFLOW_TRACKING_URI"] = args.tracking_uri
+        data.update(wandb.endpoint_data(args.ctx))
         k8s.core.v1.ConfigMap(
             f"{name}-endpoints",
             metadata=kx.wire(kx.object_meta(args.ctx, COMPONENT, ENDPOINTS_CONFIGMAP, ns_name)),
@@ -380,6 +381,12 @@ class Orchestrator(pulumi.ComponentResource):
             logs_folder_uri = pulumi.Output.from_input(logs.bucket).apply(logs_folder)
 
         replicas = ctx.resolved.profile.min_replicas if ctx.resolved is not None else 1
+        values = airflow_values(
+            ctx, version, spec.executor, replicas=max(1, replicas), tracking_uri=args.tracking_uri, dags=git,
+            git_ssh_secret=ssh_secret, logs_bucket=logs_folder_uri, log_roles=log_roles,
+            s3_endpoint=logs.endpoint if logs is not None else None, s3_secret=s3_secret,
+        )  # fmt: skip
+        wandb.wire_airflow(values, ctx, name, ns_name, cluster, self, [ns])
         self.release = k8s.helm.v3.Release(
             f"{name}-airflow",
             name="airflow",
@@ -391,11 +398,7 @@ class Orchestrator(pulumi.ComponentResource):
             atomic=False,
             timeout=900,
             max_history=5,
-            values=airflow_values(
-                ctx, version, spec.executor, replicas=max(1, replicas), tracking_uri=args.tracking_uri, dags=git,
-                git_ssh_secret=ssh_secret,
-                logs_bucket=logs_folder_uri, log_roles=log_roles, s3_endpoint=logs.endpoint if logs is not None else None, s3_secret=s3_secret,
-            ),  # fmt: skip
+            values=values,
             opts=kx.k8s_opts(cluster, self, [*waits, metadata, web, fernet, *extra]),
         )
 
@@ -433,6 +436,7 @@ class Orchestrator(pulumi.ComponentResource):
             cluster, self, depends_on=namespace,
         )  # fmt: skip
         self._endpoints(name, args, KFP_NAMESPACE, namespace)
+        wandb.api_key_secret(ctx, name, KFP_NAMESPACE, cluster, self, namespace)  # for pipeline steps to reference
 
 
 __all__ = [

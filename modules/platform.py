@@ -130,6 +130,7 @@ class Platform(pulumi.ComponentResource):
         from mlplat.stacks.platform_spec.semantic import managed
 
         platform_key = next((b.kms_key_arn for b in buckets.values() if b.kms_key_arn is not None), None)
+        ui_components: list[pulumi.Resource] = []
         database: DatabaseEndpoint | None = None
         tracking_uri: pulumi.Input[str] | None = None
         if spec.tracking is not None and managed(spec, "tracking"):
@@ -137,12 +138,19 @@ class Platform(pulumi.ComponentResource):
 
             art = buckets[artifact_bucket_name(r) or ""]
             tracking_uri = ManagedTracking("tracking", ManagedTrackingArgs(ctx, spec.tracking, art), child).uri
+        elif spec.tracking is not None and spec.tracking.kind == "wandb":
+            if spec.tracking.mode == "self-managed" and cluster is not None:  # saas: nothing to deploy
+                from .wandb import WandbServer, WandbServerArgs
+
+                WandbServer("tracking", WandbServerArgs(ctx, spec.tracking, cluster, buckets[artifact_bucket_name(r) or ""],
+                                                        network), child)  # fmt: skip
         elif spec.tracking is not None and cluster is not None:
             from .tracking import TrackingServer, TrackingServerArgs
 
             art = buckets[artifact_bucket_name(r) or ""]
             tracking = TrackingServer("tracking", TrackingServerArgs(ctx, spec.tracking, cluster, art, network), child)
             database, tracking_uri = tracking.database, tracking.uri
+            ui_components.append(tracking)
 
         if spec.orchestrator is not None and managed(spec, "orchestrator") and network is not None:
             from .sagemaker import ManagedAirflow, ManagedAirflowArgs
@@ -154,8 +162,9 @@ class Platform(pulumi.ComponentResource):
 
             lb = logs_bucket_name(r) if spec.orchestrator.kind == "airflow" else None
             logs = buckets.get(lb) if lb else None
-            Orchestrator(
-                "orchestrator", OrchestratorArgs(ctx, spec.orchestrator, cluster, database, tracking_uri, logs), child
+            ui_components.append(
+                Orchestrator("orchestrator", OrchestratorArgs(ctx, spec.orchestrator, cluster, database, tracking_uri, logs),
+                             child)  # fmt: skip
             )
 
         if spec.feature_store is not None and cluster is not None:
@@ -165,6 +174,7 @@ class Platform(pulumi.ComponentResource):
             offline = buckets.get(fs.offline_bucket) if fs.offline_bucket else None
             FeatureStore("feature-store", FeatureStoreArgs(ctx, fs, cluster, network, database, offline), child)
 
+        exposed: list[pulumi.Resource] = []  # components whose namespaces an Ingress may go into
         if spec.serving is not None and managed(spec, "serving") and network is not None:
             from .sagemaker import SageMakerServing, SageMakerServingArgs
 
@@ -178,14 +188,21 @@ class Platform(pulumi.ComponentResource):
             drift = spec.monitoring is not None and spec.monitoring.drift_reports is not None
             rb = report_bucket_name(r) if drift else None
             logs = buckets.get(rb) if rb else None
-            ModelServing("serving", ModelServingArgs(ctx, spec.serving, cluster, buckets, logs), child)
+            exposed.append(ModelServing("serving", ModelServingArgs(ctx, spec.serving, cluster, buckets, logs), child))
 
         if spec.monitoring is not None and cluster is not None:
             from .monitoring import Monitoring, MonitoringArgs
 
             rb = report_bucket_name(r)
             report = buckets.get(rb) if rb else None
-            Monitoring("monitoring", MonitoringArgs(ctx, spec.monitoring, cluster, report, components), child)
+            exposed.append(
+                Monitoring("monitoring", MonitoringArgs(ctx, spec.monitoring, cluster, report, components), child)
+            )
+
+        if spec.ingress is not None and spec.ingress.expose and cluster is not None:
+            from .ingress import IngressArgs, PlatformIngress
+
+            PlatformIngress("ingress", IngressArgs(ctx, spec, cluster, network, [*ui_components, *exposed]), child)
 
         if spec.workspace is not None and network is not None:
             from .sagemaker import Studio, StudioArgs

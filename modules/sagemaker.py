@@ -24,6 +24,7 @@ from mlplat.stacks.platform_spec.model import Workspace as WorkspaceSpec
 from .aws_iam import bounded_name, policy_document, service_assume_role_policy
 from .common import BucketRef, Context, NetworkRef
 
+SAGEMAKER = ("sagemaker.amazonaws.com",)  # the principal that assumes execution roles
 PRIMARY = "primary"
 CANARY = "canary"
 # Application Auto Scaling names the variant's instance count this way (AWS docs, "Scaling a
@@ -181,21 +182,18 @@ def _execution_policy_for(buckets: list[str], region: str) -> Any:
     return build
 
 
-def _json(doc: Mapping[str, Any]) -> pulumi.Output[str]:
-    return pulumi.Output.json_dumps(doc)
-
-
-def _role(ctx: Context, component: str, name: str, service: str, policy: Mapping[str, Any],
-          parent: pulumi.Resource) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+def _role(ctx: Context, component: str, name: str, physical: str, services: tuple[str, ...],
+          policy: pulumi.Output[dict[str, Any]], parent: pulumi.Resource) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """A role AWS `services` assume, named `{platform}-{env}-{physical}`, with one inline policy `{name}-policy`."""
     role = aws.iam.Role(
         name,
-        name=bounded_name(ctx.name(name)),
-        assume_role_policy=json.dumps(service_assume_role_policy(service)),
+        name=bounded_name(ctx.name(physical)),
+        assume_role_policy=json.dumps(service_assume_role_policy(*services)),
         tags=ctx.tags(component, name),
         opts=pulumi.ResourceOptions(parent=parent),
     )
     inline = aws.iam.RolePolicy(
-        f"{name}-policy", role=role.name, policy=_json(policy), opts=pulumi.ResourceOptions(parent=parent)
+        f"{name}-policy", role=role.name, policy=policy.apply(json.dumps), opts=pulumi.ResourceOptions(parent=parent)
     )
     return role, inline
 
@@ -264,17 +262,8 @@ class SageMakerServing(pulumi.ComponentResource):
             policy = pulumi.Output.all(capture.arn if capture else None, args.kms_key_arn).apply(
                 _execution_policy_for(buckets, region)
             )
-            role = aws.iam.Role(
-                f"{name}-{m.name}-role",
-                name=bounded_name(ctx.name(f"{m.name}-sagemaker")),
-                assume_role_policy=json.dumps(service_assume_role_policy("sagemaker.amazonaws.com")),
-                tags=ctx.tags(component, f"{name}-{m.name}-role"),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            inline = aws.iam.RolePolicy(
-                f"{name}-{m.name}-role-policy", role=role.name, policy=policy.apply(json.dumps),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            role, inline = _role(ctx, component, f"{name}-{m.name}-role", f"{m.name}-sagemaker", SAGEMAKER,
+                                 policy, self)
             variants = [(PRIMARY, m.uri)] + ([(CANARY, m.canary.uri)] if m.canary else [])
             weights = variant_weights(m)
             models: dict[str, aws.sagemaker.Model] = {}
@@ -383,15 +372,7 @@ class ManagedTracking(pulumi.ComponentResource):
         ctx, spec, art = args.ctx, args.spec, args.artifacts
         component = "tracking"
         policy = pulumi.Output.all(art.arn, art.kms_key_arn).apply(lambda a: bucket_rw_policy([str(a[0])], a[1]))
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=bounded_name(ctx.name("mlflow-sagemaker")),
-            assume_role_policy=json.dumps(service_assume_role_policy("sagemaker.amazonaws.com")),
-            tags=ctx.tags(component, f"{name}-role"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        inline = aws.iam.RolePolicy(f"{name}-role-policy", role=role.name, policy=policy.apply(json.dumps),
-                                    opts=pulumi.ResourceOptions(parent=self))
+        role, inline = _role(ctx, component, f"{name}-role", "mlflow-sagemaker", SAGEMAKER, policy, self)
         server = aws.sagemaker.MlflowTrackingServer(
             f"{name}-server",
             tracking_server_name=ctx.name("mlflow")[:256],
@@ -436,16 +417,8 @@ class ManagedAirflow(pulumi.ComponentResource):
         policy = pulumi.Output.all(dags.arn, args.kms_key_arn).apply(
             lambda a: mwaa_execution_policy(region, env_name, str(a[0]), a[1])
         )
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=bounded_name(ctx.name("mwaa")),
-            assume_role_policy=json.dumps(service_assume_role_policy("airflow.amazonaws.com",
-                                                                     "airflow-env.amazonaws.com")),
-            tags=ctx.tags(component, f"{name}-role"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        inline = aws.iam.RolePolicy(f"{name}-role-policy", role=role.name, policy=policy.apply(json.dumps),
-                                    opts=pulumi.ResourceOptions(parent=self))
+        role, inline = _role(ctx, component, f"{name}-role", "mwaa",
+                             ("airflow.amazonaws.com", "airflow-env.amazonaws.com"), policy, self)
         sg = _security_group(ctx, component, f"{name}-mwaa", "MWAA", args.network, self)
         logs = aws.mwaa.EnvironmentLoggingConfigurationArgs(
             dag_processing_logs=aws.mwaa.EnvironmentLoggingConfigurationDagProcessingLogsArgs(enabled=True, log_level="WARNING"),
@@ -501,15 +474,7 @@ class Studio(pulumi.ComponentResource):
         policy = pulumi.Output.all(args.kms_key_arn, *arns).apply(
             lambda a: bucket_rw_policy([str(x) for x in a[1:]], a[0])
         )
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=bounded_name(ctx.name("studio")),
-            assume_role_policy=json.dumps(service_assume_role_policy("sagemaker.amazonaws.com")),
-            tags=ctx.tags(component, f"{name}-role"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.iam.RolePolicy(f"{name}-role-policy", role=role.name, policy=policy.apply(json.dumps),
-                           opts=pulumi.ResourceOptions(parent=self))
+        role, _ = _role(ctx, component, f"{name}-role", "studio", SAGEMAKER, policy, self)
         sg = _security_group(ctx, component, f"{name}-studio", "SageMaker Studio", args.network, self)
         domain = aws.sagemaker.Domain(
             f"{name}-domain",

@@ -90,11 +90,11 @@ def split_annotation(split: dict[str, int]) -> str:
     return ",".join(f"{k}={v}" for k, v in split.items())
 
 
-_S3 = re.compile(r"^s3://([^/]+)(/.*)?$")
+_S3 = re.compile(r"s3://([^/]+)(/.*)?")
 
 
 def uri_bucket(uri: str) -> str | None:
-    m = _S3.match(uri)
+    m = _S3.fullmatch(uri)
     return m.group(1) if m else None
 
 
@@ -105,7 +105,7 @@ def declared_buckets(ctx: Context) -> set[str]:
 
 def resolve_uri(ctx: Context, uri: str, declared: set[str]) -> str:
     """`s3://<declared bucket name>/…` → `s3://{platform}-{env}-<name>/…`; other URIs unchanged."""
-    m = _S3.match(uri)
+    m = _S3.fullmatch(uri)
     if m and m.group(1) in declared:
         return f"s3://{ctx.name(m.group(1))}{m.group(2) or ''}"
     return uri

@@ -167,6 +167,10 @@ class Storage(pulumi.ComponentResource):
 
         for b in spec.buckets:
             self.buckets[b.name] = self._bucket(name, ctx, b)
+            if b.ci is not None:  # a DVC remote CI reaches through GitHub OIDC
+                from .dvc import ci_role
+
+                ci_role(ctx, f"{name}-{b.name}-ci", b.ci.github, self.buckets[b.name], self)
 
     def _bucket(self, name: str, ctx: Context, b: BucketSpec) -> BucketRef:
         logical = f"{name}-{b.name}"

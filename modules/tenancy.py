@@ -1,21 +1,4 @@
-"""Shared first-party Kubernetes building blocks for the MLOps workloads.
-
-Every workload component (tracking, orchestrator, feature store, serving, monitoring) builds
-its objects from these helpers, so hardening is decided once:
-
-- `namespace()`: a Namespace per component (ownership labels, Pod Security Admission labels),
-  a default-deny NetworkPolicy plus narrow allow rules, and ResourceQuota/LimitRange when the
-  spec declares `cluster.quota`.
-- `secure_container()` / `pod_spec()`: containers with requests and limits, non-root, no
-  privilege escalation, all capabilities dropped, read-only root filesystem (with an emptyDir
-  on /tmp), seccomp RuntimeDefault, liveness and readiness probes, pinned image tags.
-- In-cluster data services for kubernetes targets: `incluster_postgres()`, `incluster_redis()`
-  and `minio()` (object storage with a bucket-creation Job); generated credentials are
-  `pulumi_random` values kept as Pulumi secrets.
-
-Objects are plain dicts with Kubernetes (camelCase) field names — exactly the manifest shape,
-which is what the plan records and what `mlplat render` writes. Pure builders come first
-(tested without Pulumi), the resource helpers below them."""
+"""Namespaces as tenants: pod-security labels, NetworkPolicies between components, quotas and limit ranges."""
 
 
 from __future__ import annotations

@@ -212,11 +212,6 @@ class TrackingServer(pulumi.ComponentResource):
         volumes: list[kx.Obj] = []
         mounts: list[kx.Obj] = []
         auth = spec.auth is not None and spec.auth.kind == "basic"
-        if spec.auth is not None and spec.auth.kind == "oidc":
-            raise ValueError(
-                "tracking.auth.kind: oidc is not generated yet (MLflow has no built-in OIDC; put an "
-                "oauth2-proxy in front); use kind: basic or none"
-            )
         if auth:
             waits += self._basic_auth(name, args, ns_name, after_ns, sslmode)
             env.append(kx.env_value("MLFLOW_AUTH_CONFIG_PATH", AUTH_CONFIG_PATH))

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 Level = Literal["mandatory", "advisory", "disabled"]
 LEVELS: tuple[Level, ...] = ("mandatory", "advisory", "disabled")
 Source = Literal["mlplat", "checkov"]
-RULE_ID = re.compile(r"^MLP-[A-Z]{2,4}-\d{3}$")
+RULE_ID = re.compile(r"MLP-[A-Z]{2,4}-\d{3}")
 
 # The areas of the rule ids, for documentation and report grouping.
 AREAS: dict[str, str] = {
@@ -243,7 +243,7 @@ def known_policy(policy_id: str) -> bool:
     and slow to load), or a drift finding code (DRIFT-…, waived by `mlplat drift`)."""
     if rule_by_id(policy_id) is not None:
         return True
-    return bool(re.match(r"^(CKV2?_[A-Z0-9]+_\d+|DRIFT(-[A-Z]+)?)$", policy_id))
+    return bool(re.fullmatch(r"(CKV2?_[A-Z0-9]+_\d+|DRIFT(-[A-Z]+)?)", policy_id))
 
 
 # --------------------------------------------------------------------------- levels

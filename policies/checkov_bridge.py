@@ -148,7 +148,7 @@ def tf_type(pulumi_type: str) -> str | None:
     """pulumi-aws type token → Terraform resource type (None for non-aws types)."""
     if pulumi_type in TF_TYPES:
         return TF_TYPES[pulumi_type]
-    m = re.match(r"^aws:([a-zA-Z0-9]+)/([a-zA-Z0-9]+):([A-Za-z0-9]+)$", pulumi_type)
+    m = re.fullmatch(r"aws:([a-zA-Z0-9]+)/([a-zA-Z0-9]+):([A-Za-z0-9]+)", pulumi_type)
     if not m:
         return None
     module, typ = m.group(1).lower(), m.group(3)

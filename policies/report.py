@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,7 +97,7 @@ def to_dict(results: Any) -> dict[str, Any]:
 
 
 def to_json(results: Any, indent: int = 2) -> str:
-    return json.dumps(to_dict(results), indent=indent, default=str)
+    return json.dumps(to_dict(results), indent=indent, default=str, allow_nan=False)
 
 
 # --------------------------------------------------------------------------- SARIF
@@ -263,8 +264,28 @@ def to_junit(results: Any) -> str:
     for k, v in total.items():
         suites.set(k, str(v))
     suites.set("errors", "0")
+    _xml_safe(suites)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(root: ET.Element) -> None:
+    """XML 1.0 cannot hold NUL, ESC and most C0 characters, escaped or not: ElementTree writes
+    them anyway and CI's JUnit reader then rejects the whole file. Show them as `\\xNN`."""
+
+    def clean(text: str) -> str:
+        return _XML_INVALID.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+    for el in root.iter():
+        if el.text:
+            el.text = clean(el.text)
+        if el.tail:
+            el.tail = clean(el.tail)
+        for k, v in el.attrib.items():
+            el.set(k, clean(v))
 
 
 def _line(f: Finding) -> str:
@@ -275,7 +296,9 @@ def _line(f: Finding) -> str:
 
 
 def to_markdown(results: Any) -> str:
-    """A PR-comment summary: verdict per environment, then the findings."""
+    """A PR-comment summary: verdict per environment, then the findings (every value through md())."""
+    from mlplat.stacks.errors import md
+
     rs = _many(results)
     lines = ["## mlplat policy", ""]
     lines.append("| environment | verdict | mandatory | advisory | waived |")
@@ -283,14 +306,14 @@ def to_markdown(results: Any) -> str:
     for r in rs:
         s = r.summary()
         verdict = "✅ pass" if r.passed else "❌ fail"
-        lines.append(f"| {r.environment} | {verdict} | {s['mandatory']} | {s['advisory']} | {s['waived']} |")
+        lines.append(f"| {md(r.environment)} | {verdict} | {s['mandatory']} | {s['advisory']} | {s['waived']} |")
     fs = _findings(rs)
     if fs:
         lines += ["", "| env | level | policy | resource | message | location |", "|---|---|---|---|---|---|"]
         for f in fs:
-            msg = f.message.replace("|", "\\|")
             lines.append(
-                f"| {f.environment} | {f.level} | `{f.policy}` | `{f.resource}` | {msg} | `{f.location}` |"
+                f"| {md(f.environment)} | {md(f.level)} | `{md(f.policy)}` | `{md(f.resource)}` | {md(f.message)} "
+                f"| `{md(f.location)}` |"
             )
     return "\n".join(lines) + "\n"
 
@@ -300,6 +323,7 @@ def to_markdown(results: Any) -> str:
 
 def render_table(results: Any, console: Console | None = None, advisory: bool = True) -> None:
     """A rich table per environment (on `console`, stdout by default)."""
+    from mlplat.stacks.errors import esc
     from rich.console import Console
     from rich.table import Table
 
@@ -310,7 +334,7 @@ def render_table(results: Any, console: Console | None = None, advisory: bool = 
         verdict = "[green]PASS[/green]" if r.passed else "[red]FAIL[/red]"
         s = r.summary()
         title = (
-            f"policy {r.platform}/{r.environment}: {verdict} — {s['mandatory']} mandatory, "
+            f"policy {esc(r.platform)}/{esc(r.environment)}: {verdict} — {s['mandatory']} mandatory, "
             f"{s['advisory']} advisory, {s['waived']} waived ({s['rules_evaluated']} rules"
             f"{', checkov' if r.checkov else ''})"
         )
@@ -327,7 +351,7 @@ def render_table(results: Any, console: Console | None = None, advisory: bool = 
             style = "red" if f.level == "mandatory" else "yellow"
             # the file's name and line: the full path is in JSON and SARIF, here it would take a column
             where = f"{os.path.basename(f.file)}:{f.line}" if f.file and f.line else f.location
-            table.add_row(f"[{style}]{f.level}[/{style}]", f.policy, f.resource, f.message, where)
+            table.add_row(f"[{style}]{esc(f.level)}[/{style}]", esc(f.policy), esc(f.resource), esc(f.message), esc(where))
         console.print(table)
 
 

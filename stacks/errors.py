@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -57,6 +58,38 @@ class SpecError(MlplatError):
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with terminal control characters (ESC, NUL, BEL, CR, …) made visible as `\\xNN`.
+
+    Echoed spec values, file names and environment names are the user's (or an attacker's)
+    bytes: an ESC sequence would rewrite the terminal and a CR hide what came before it.
+    Newline and tab are kept; everything else below 0x20, DEL and the C1 range is escaped.
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+def esc(value: object) -> str:
+    """A data value (spec text, file name, resource name, waiver field) made safe to print
+    through rich: control characters visible (printable) and `[…]` shown literally, never
+    read as markup (`*[/r]` in a waiver crashed the tables with MarkupError, exit 3)."""
+    from rich.markup import escape
+
+    return escape(printable(str(value)))
+
+
+def md(value: object) -> str:
+    """A data value made safe inside a Markdown table cell or code span of a PR comment: HTML
+    escaped (a `<script>` in a waiver reason stays text), no backtick to leave a code span, no
+    `|` or line break to leave its cell, control characters visible."""
+    import html
+
+    text = printable(str(value)).replace("\n", " ").replace("\t", " ")
+    return html.escape(text, quote=False).replace("|", "\\|").replace("`", "'")
+
+
 def format_path(path: tuple[str | int, ...]) -> str:
     """('cluster', 'node_pools', 1, 'max_size') → 'cluster.node_pools[1].max_size'."""
     out = ""
@@ -68,4 +101,4 @@ def format_path(path: tuple[str | int, ...]) -> str:
     return out
 
 
-__all__ = ["Diagnostic", "Location", "MlplatError", "SpecError", "format_path"]
+__all__ = ["Diagnostic", "Location", "MlplatError", "SpecError", "esc", "format_path", "md", "printable"]

@@ -100,9 +100,10 @@ def violations() -> list[str]:
 
 def test_every_package_is_in_the_layer_table():
     table = layers()
-    for folder in FOLDERS:
-        for path in (ROOT / folder).rglob("*.py"):
-            assert owner(module_name(path), table), path
+    files = [path for folder in FOLDERS for path in (ROOT / folder).rglob("*.py")]
+    assert len(files) > 50
+    for path in files:
+        assert owner(module_name(path), table), path
 
 
 def test_no_module_imports_upward_or_sideways():

@@ -32,5 +32,6 @@ def test_package_data_ships():
     from importlib import resources
 
     assert (resources.files("mlplat.envs") / "prod.yaml").is_file()
-    assert (resources.files("mlplat.templates") / "render" / "Pulumi.yaml.j2").is_file()
+    assert (resources.files("mlplat.templates") / "render" / "__main__.py.j2").is_file()
+    assert (resources.files("mlplat.stacks.platform_spec") / "aws_regions.json").is_file()
     assert (resources.files("mlplat.stacks.cost") / "pricing" / "aws-us-east-1.yaml").is_file()

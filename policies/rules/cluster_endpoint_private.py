@@ -17,10 +17,14 @@ class ClusterEndpointPrivate(PlanRule):
     id = "MLP-CLU-001"
     name = "Ensure the cluster API endpoint is private"
     default_level = "advisory"  # staging and prod profiles make it mandatory
-    remediation = "Set `cluster.public_endpoint: false` and reach the API from inside the VPC."
+    remediation = (
+        "Set `cluster.public_endpoint: false` and deploy from inside the VPC or a network routed to it "
+        "(`cluster.private_access_cidrs`); where a public endpoint is wanted on purpose, lower this "
+        "rule in `policies.levels` and list `cluster.public_access_cidrs` (MLP-CLU-008)."
+    )
     resource_types = EKS_CLUSTER_TYPES
     spec_anchor = ("cluster", "public_endpoint")
-    checkov_equivalents = ("CKV_AWS_39", "CKV_AWS_38")
+    checkov_equivalents = ("CKV_AWS_39",)
 
     def check_resource(self, res: PlanResource, ctx: PlanContext) -> Iterable[str]:
         vpc = res.inputs.get("vpcConfig") or {}

@@ -2,30 +2,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..base import SpecContext, SpecRule, Violation
+from mlplat.stacks.platform_spec import eks
 
-# Oldest minor still in EKS standard support when this rule was written; older versions go to
-# extended support (6x the control-plane price) and stop getting fixes.
-MIN_SUPPORTED = (1, 30)
+from ..base import SpecContext, SpecRule, Violation
 
 
 class KubernetesVersionSupported(SpecRule):
-    """The cluster runs a Kubernetes minor version still in standard support."""
+    """The cluster runs a Kubernetes minor version still in EKS standard support on the day the
+    policy runs (catalogue: stacks/platform_spec/eks_catalogue.json). Past it, extended support
+    costs $0.50 more per cluster-hour and ends in a forced upgrade."""
 
     id = "MLP-CLU-006"
     name = "Ensure the Kubernetes version is in standard support"
     default_level = "advisory"
-    remediation = f"Set `cluster.kubernetes_version` to {MIN_SUPPORTED[0]}.{MIN_SUPPORTED[1]} or newer."
+    remediation = "Set `cluster.kubernetes_version` to a version in EKS standard support (the default is the newest)."
 
     def check(self, ctx: SpecContext) -> Iterable[Violation]:
         cluster = ctx.spec.cluster
         if cluster is None or ctx.provider != "aws":
             return
-        major, minor = (int(p) for p in cluster.kubernetes_version.split(".")[:2])
-        if (major, minor) < MIN_SUPPORTED:
+        status = eks.support(cluster.kubernetes_version, ctx.today)
+        if status != "standard":
             yield Violation(
                 "cluster",
-                f"Kubernetes {cluster.kubernetes_version} is out of standard support",
+                f"Kubernetes {cluster.kubernetes_version} is not in EKS standard support on "
+                f"{ctx.today.isoformat()} ({status}); newest in standard support: {eks.default_version(ctx.today)}",
                 spec_path=("cluster", "kubernetes_version"),
                 component="cluster",
             )

@@ -1,26 +1,9 @@
-"""Cost estimates: price a plan with a catalogue shipped as data, before anything exists.
-
-Neither infracost nor any other tool prices Pulumi programs; mlplat can, because it owns the
-whole plan. The estimate reads each resource's type and inputs from the plan (instance types,
-scaling bounds, storage sizes, Multi-AZ flags …) and fills in what a plan cannot know (stored
-GB, traffic, how long autoscaling pools run above their minimum) from the spec's optional
-`usage:` section or from the documented defaults below.
-
-Every custom resource in the plan ends up as exactly one line with a status:
-
-- ``priced``: a monthly figure from catalogue prices × quantities (the assumption says which);
-- ``free``: the provider charges nothing for it (IAM, security groups, routing, Kubernetes API
-  objects whose pods run on priced nodes) — classified explicitly, never by omission;
-- ``unpriced``: billable or unknown, but the catalogue or the plan cannot price it. Listed by
-  name with the reason, and counted in the coverage figure — never silently zero.
-
-A month is 730 hours. Autoscaling pools (and replicas behind a HorizontalPodAutoscaler on
-Kubernetes targets) carry a minimum, an expected and a maximum monthly figure; totals use the
-expected one."""
+"""Pricing a whole plan, comparing two estimates, and the budget gate."""
 
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import math
 from dataclasses import dataclass
@@ -85,8 +68,14 @@ def price_resource(res: PlanResource, ctx: _Ctx) -> CostLine:
     return _unpriced(res, "no price for this resource type in the catalogue")
 
 
-def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None = None) -> CostEstimate:
-    """Price every custom resource of `plan` (the plan of `resolved`)."""
+def _today() -> _dt.date:
+    return _dt.date.today()
+
+
+def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None = None,
+             today: _dt.date | None = None) -> CostEstimate:  # fmt: skip
+    """Price every custom resource of `plan` (the plan of `resolved`); prices older than six
+    months on `today` (default: the real today) are named in the warnings."""
     provider = resolved.provider
     region = getattr(resolved.spec.target, "region", None)
     cat = catalogue or load_catalogue(provider, region)
@@ -113,6 +102,12 @@ def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None
         warnings.append("node_pools are ignored on kubernetes targets: the existing cluster's nodes are not priced")
     if cat.data.get("estimate"):
         warnings.append(f"ESTIMATE: no price catalogue for {region}; {cat.data['notes'][0]}")
+    stale = cat.stale_note(today or _today())
+    if stale:
+        warnings.append(stale)
+    managed_note = _managed_stale_note(lines, region, today or _today())
+    if managed_note:
+        warnings.append(managed_note)
     budget = resolved.spec.budget
     return CostEstimate(
         platform=resolved.name,
@@ -126,7 +121,23 @@ def estimate(resolved: ResolvedPlatform, plan: Plan, catalogue: Catalogue | None
         max_increase_percent=budget.max_increase_percent if budget else None,
         warnings=warnings,
         source=str(resolved.source),
+        today=(today or _today()).isoformat(),
     )
+
+
+def _managed_stale_note(lines: list[CostLine], region: str | None, today: _dt.date) -> str | None:
+    """The managed-services price file (SageMaker, MWAA) has a date of its own: report it too."""
+    from mlplat.stacks.cost.catalogue import STALE_AFTER_MONTHS, _months_between
+    from mlplat.stacks.cost.pricers_managed import MANAGED_PRICERS, managed_prices
+
+    if not any(ln.type in MANAGED_PRICERS and ln.status == STATUS_PRICED for ln in lines):
+        return None
+    when = str(managed_prices(region or "us-east-1").get("as_of", ""))
+    age = _months_between(when, today)
+    if age is None or age < STALE_AFTER_MONTHS:
+        return None
+    return (f"managed-service prices (SageMaker, MWAA: managed-aws-{region or 'us-east-1'}.yaml) as of {when} are "
+            f"{age} months old on {today.isoformat()}: check them before relying on them")
 
 
 def estimate_spec(spec_path: str | Path, env: str) -> CostEstimate:

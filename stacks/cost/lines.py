@@ -136,6 +136,7 @@ class CostEstimate:
     max_increase_percent: float | None = None
     warnings: list[str] = field(default_factory=list)
     source: str = ""
+    today: str = ""  # the date prices were judged stale against (yyyy-mm-dd)
 
     @property
     def currency(self) -> str:
@@ -200,6 +201,15 @@ class CostEstimate:
         out.append(f"a month is {_num(self.catalogue.hours_per_month)} hours")
         return out
 
+    def stale(self) -> list[dict[str, Any]]:
+        """Prices older than six months on `today`: [{as_of, months, prices}]."""
+        import datetime as _dt
+
+        if not self.today:
+            return []
+        today = _dt.date.fromisoformat(self.today)
+        return [{"as_of": when, "months": age, "prices": what} for when, age, what in self.catalogue.stale(today)]
+
     def to_dict(self) -> dict[str, Any]:
         cov = self.coverage
         return {
@@ -228,6 +238,9 @@ class CostEstimate:
                 "as_of": self.catalogue.as_of,
                 "source": self.catalogue.source,
                 "spot_discount": self.usage.spot_discount,
+                "label": self.catalogue.label,
+                "dated": {k: {"as_of": d, "source": src} for k, (d, src) in sorted(self.catalogue.dated.items())},
+                "stale": self.stale(),
             },
         }
 

@@ -11,8 +11,10 @@ from mlplat.stacks.cost.fmt import _arrow, _money, _num, _signed_money, _signed_
 from mlplat.stacks.cost.lines import CostEstimate
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+def _md(text: object) -> str:
+    from mlplat.stacks.errors import md  # HTML escaped, no cell or code-span break-out
+
+    return md(text)
 
 
 def to_markdown(estimate: CostEstimate, diff: CostDiff | None = None, verdict: BudgetVerdict | None = None,
@@ -24,7 +26,7 @@ def to_markdown(estimate: CostEstimate, diff: CostDiff | None = None, verdict: B
     verdict = verdict or budget_gate(e, diff)
     out: list[str] = []
     status = "✅" if verdict.ok else "❌"
-    out.append(f"### {status} mlplat cost: `{e.platform}` / `{e.environment}`")
+    out.append(f"### {status} mlplat cost: `{_md(e.platform)}` / `{_md(e.environment)}`")
     out.append("")
     rng = ""
     if not math.isclose(e.min_monthly_usd, e.max_monthly_usd):
@@ -35,7 +37,7 @@ def to_markdown(estimate: CostEstimate, diff: CostDiff | None = None, verdict: B
         out.append("")
         out.append(
             f"{_arrow(diff.diff_monthly_usd)} **{_signed_money(diff.diff_monthly_usd)}{pct}** compared with "
-            f"`{diff.baseline_label}` ({_money(diff.baseline_monthly_usd)} / month)"
+            f"`{_md(diff.baseline_label)}` ({_money(diff.baseline_monthly_usd)} / month)"
         )
     if e.budget_usd is not None:
         out.append("")
@@ -71,7 +73,7 @@ def to_markdown(estimate: CostEstimate, diff: CostDiff | None = None, verdict: B
         for ld in diff.lines[:max_lines]:
             b = _money(ld.baseline_usd) if ld.baseline_usd is not None else "—"
             c = _money(ld.current_usd) if ld.current_usd is not None else "—"
-            out.append(f"| `{ld.name}` | {ld.component} | {b} | {c} | {_arrow(ld.diff_usd)} {_signed_money(ld.diff_usd)} |")
+            out.append(f"| `{_md(ld.name)}` | {_md(ld.component)} | {b} | {c} | {_arrow(ld.diff_usd)} {_signed_money(ld.diff_usd)} |")
         out.append("")
         out.append("</details>")
     cov = e.coverage
@@ -84,7 +86,7 @@ def to_markdown(estimate: CostEstimate, diff: CostDiff | None = None, verdict: B
     out.append("|---|---|---:|---|---|")
     for ln in priced[:max_lines]:
         rng_ = f"{_money(ln.low)} – {_money(ln.high)}" if ln.ranged else ""
-        out.append(f"| `{ln.name}` | {ln.component} | {_money(ln.monthly_usd)} | {rng_} | {_md(ln.assumption)} |")
+        out.append(f"| `{_md(ln.name)}` | {_md(ln.component)} | {_money(ln.monthly_usd)} | {rng_} | {_md(ln.assumption)} |")
     if len(priced) > max_lines:
         rest = sum(ln.monthly_usd for ln in priced[max_lines:])
         out.append(f"| … {len(priced) - max_lines} more | | {_money(rest)} | | |")
@@ -93,12 +95,12 @@ def to_markdown(estimate: CostEstimate, diff: CostDiff | None = None, verdict: B
     if cov.unpriced:
         out.append("")
         out.append(f"**Not priced ({len(cov.unpriced)}):** "
-                   + ", ".join(f"`{ln.name}` ({_md(ln.assumption)})" for ln in cov.unpriced))  # fmt: skip
+                   + ", ".join(f"`{_md(ln.name)}` ({_md(ln.assumption)})" for ln in cov.unpriced))  # fmt: skip
     for w in e.warnings:
         out.append("")
         out.append(f"> ⚠️ {_md(w)}")
     out.append("")
-    out.append(f"<sub>Prices: {e.catalogue.label} (`{e.catalogue.file}`, list prices). Assumptions: "
+    out.append(f"<sub>Prices: {e.catalogue.label} (`{_md(e.catalogue.file)}`, list prices). Assumptions: "
                + "; ".join(_md(a) for a in e.assumptions()) + ".</sub>")  # fmt: skip
     return "\n".join(out) + "\n"
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlplat.stacks.cost.catalogue import (
+    DAYS_PER_MONTH,
     DEFAULT_BUCKET_GB,
+    NEVER_EXPIRE_DAYS,
     STATUS_FREE,
     STATUS_PRICED,
     STATUS_UNPRICED,
@@ -92,6 +94,12 @@ class _Ctx:
     def aws(self) -> bool:
         return self.resolved.provider == "aws"
 
+    @property
+    def az_count(self) -> int:
+        """AZs the plan spans (the network's az_count; 2, EKS's minimum, without a network)."""
+        net = getattr(self.resolved.spec, "network", None)
+        return int(getattr(net, "az_count", 0) or 2)
+
 
 def _line(res: PlanResource, status: str, assumption: str = "", charges: list[Charge] | None = None) -> CostLine:
     charges = charges or []
@@ -113,6 +121,19 @@ def _free(res: PlanResource, why: str) -> CostLine:
 
 def _unpriced(res: PlanResource, why: str) -> CostLine:
     return _line(res, STATUS_UNPRICED, why)
+
+
+def _unverified(cat: Catalogue, section: str, key: str) -> str:
+    """' (price unverified)' when the catalogue says its source is not checked."""
+    return " (price unverified)" if cat.source_for(section, key).lower().startswith("unverified") else ""
+
+
+def _public_ipv4(ctx: _Ctx, count: int, what: str) -> list[Charge]:
+    """AWS bills every public IPv4 address by the hour (attached or idle) since 2024-02."""
+    price = ctx.cat.price("vpc", "public_ipv4_hour")
+    if price is None or count <= 0:
+        return []
+    return [Charge(f"public IPv4 address x {count} ({what})", count * ctx.hours, "address-hour", price)]
 
 
 def _derived_note(cat: Catalogue, key: str) -> str:
@@ -144,8 +165,23 @@ def _eks_cluster(res: PlanResource, ctx: _Ctx) -> CostLine:
     price = ctx.cat.price("eks", "cluster_hour")
     if price is None:
         return _unpriced(res, "no EKS control-plane price in the catalogue")
-    return _line(res, STATUS_PRICED, "EKS control plane, standard support, all month",
-                 [Charge("control plane", ctx.hours, "hour", price)])  # fmt: skip
+    charges = [Charge("control plane", ctx.hours, "hour", price)]
+    extended = eks_extended_support_charge(res, ctx.hours)
+    if extended is None:
+        return _line(res, STATUS_PRICED, "EKS control plane, standard support, all month", charges)
+    return _line(res, STATUS_PRICED, "EKS control plane in extended support today, all month",
+                 [*charges, extended])  # fmt: skip
+
+
+def eks_extended_support_charge(res: PlanResource, hours: float, today: Any = None) -> Charge | None:
+    """The extended-support surcharge (+$0.50 per cluster-hour) when the cluster's Kubernetes
+    version is past EKS standard support on `today` (the version catalogue decides)."""
+    from mlplat.stacks.platform_spec import eks
+
+    version = res.inputs.get("version")
+    if not isinstance(version, str) or eks.support(version, today) != "extended":
+        return None
+    return Charge(f"extended support (Kubernetes {version})", hours, "hour", eks.extended_surcharge_per_hour())
 
 
 def _pool_for(res: PlanResource, ctx: _Ctx) -> Any:
@@ -179,12 +215,13 @@ def _node_group(res: PlanResource, ctx: _Ctx) -> CostLine:
         "capacityType" not in res.inputs and pool is not None and pool.capacity == "spot"
     )
     note = _derived_note(ctx.cat, itype)
+    dated = f"list price of {ctx.cat.as_of_for('ec2', itype)}"
     if spot:
         unit_price = hourly * (1 - ctx.usage.spot_discount)
-        what = f"{itype} spot ({ctx.usage.spot_discount:.0%} off ${hourly}/h on-demand{note})"
+        what = f"{itype} spot ({ctx.usage.spot_discount:.0%} off ${hourly}/h on-demand, {dated}{note})"
     else:
         unit_price = hourly
-        what = f"{itype} on-demand{note}"
+        what = f"{itype} on-demand (${hourly}/h, {dated}{note})"
     per_node = [Charge(what, ctx.hours, "instance-hour", unit_price)]
     disk = _int(res.inputs.get("diskSize"), pool.disk_gb if pool is not None else None)
     gp3 = ctx.cat.price("ebs", "gp3_gb_month")
@@ -204,9 +241,15 @@ def _nat_gateway(res: PlanResource, ctx: _Ctx) -> CostLine:
     if hour is None or gb is None:
         return _unpriced(res, "no NAT gateway price in the catalogue")
     share = ctx.usage.nat_gb_per_month / max(ctx.nat_count, 1)
+    charges = [Charge("gateway hours", ctx.hours, "hour", hour), Charge("data processed", share, "GB", gb)]
+    dto = ctx.cat.price("data_transfer", "internet_egress_gb")
+    out = share * ctx.usage.nat_egress_share
+    egress = ""
+    if dto is not None and out > 0:
+        charges.append(Charge("internet egress of NAT traffic (data transfer out)", out, "GB", dto))
+        egress = f"; {ctx.usage.nat_egress_share:.0%} of it ({_num(round(out, 2))} GB) out to the internet"
     return _line(res, STATUS_PRICED, f"all month; {_num(round(share, 2))} GB processed (NAT traffic split "
-                 f"between {ctx.nat_count} gateway(s))",
-                 [Charge("gateway hours", ctx.hours, "hour", hour), Charge("data processed", share, "GB", gb)])  # fmt: skip
+                 f"between {ctx.nat_count} gateway(s)){egress}", charges)  # fmt: skip
 
 
 def _eip(res: PlanResource, ctx: _Ctx) -> CostLine:
@@ -250,7 +293,19 @@ def _rds_instance(res: PlanResource, ctx: _Ctx) -> CostLine:
     charges = [Charge(f"{cls} {az}{_derived_note(ctx.cat, cls)}", ctx.hours, "instance-hour", float(prices[key]))]
     if gb and storage_price is not None:
         charges.append(Charge(f"{gb} GB storage {az}", float(gb), "GB-month", float(storage_price)))
-    return _line(res, STATUS_PRICED, f"{az}, all month; backups up to the database size are free", charges)
+    db = ctx.resolved.spec.tracking.database if ctx.resolved.spec.tracking else None
+    days = _int(res.inputs.get("backupRetentionPeriod"), db.backup_retention_days if db is not None else 1) or 0
+    change = ctx.usage.db_backup_change_per_day
+    # Automated backups: one full copy plus each day's changes for `days` days. AWS gives backup
+    # storage up to the provisioned size free, so what is billed is the daily changes.
+    billed = gb * change * days
+    backup_price = ctx.cat.price("rds_postgres", "backup_gb_month")
+    backup = "no automated backups" if days == 0 else (
+        f"backups kept {days} day(s): {_num(gb)} GB free + {change:.0%}/day changes = {_num(round(billed, 2))} GB billed")
+    if billed > 0 and backup_price is not None:
+        charges.append(Charge(f"backup storage beyond the free allowance{_unverified(ctx.cat, 'rds_postgres', 'backup_gb_month')}",
+                              billed, "GB-month", backup_price))  # fmt: skip
+    return _line(res, STATUS_PRICED, f"{az}, all month; {backup}", charges)
 
 
 def _cache_nodes(res: PlanResource, ctx: _Ctx) -> CostLine:
@@ -330,7 +385,15 @@ def _load_balancer(res: PlanResource, ctx: _Ctx) -> CostLine:
     charges = [Charge(f"{kind} load balancer", ctx.hours, "hour", hour)]
     if lcu is not None:
         charges.append(Charge("capacity units", ctx.usage.lb_lcu_per_hour * ctx.hours, "LCU-hour", lcu))
-    return _line(res, STATUS_PRICED, f"{kind} load balancer, all month", charges)
+    if res.type.startswith("kubernetes:"):
+        return _line(res, STATUS_PRICED, f"{kind} load balancer, all month", charges)
+    # aws:lb and aws:elb are internet-facing unless `internal` (the provider's default is false).
+    public = res.inputs.get("internal") is not True
+    subnets = res.inputs.get("subnets") or res.inputs.get("subnetMappings")
+    azs = len(subnets) if isinstance(subnets, list) and subnets else ctx.az_count
+    charges += _public_ipv4(ctx, azs if public else 0, "one per AZ of an internet-facing load balancer")
+    where = f"internet-facing in {azs} AZ(s)" if public else "internal (no public IPv4)"
+    return _line(res, STATUS_PRICED, f"{kind} load balancer, all month, {where}", charges)
 
 
 def _log_group(res: PlanResource, ctx: _Ctx) -> CostLine:
@@ -338,8 +401,39 @@ def _log_group(res: PlanResource, ctx: _Ctx) -> CostLine:
     if price is None:
         return _unpriced(res, "no CloudWatch Logs price in the catalogue")
     gb = ctx.usage.logs_gb_per_month
-    return _line(res, STATUS_PRICED, f"{_num(gb)} GB ingested per month; storage not estimated",
-                 [Charge("log ingestion", gb, "GB", price)])  # fmt: skip
+    charges = [Charge("log ingestion", gb, "GB", price)]
+    retention = _int(res.inputs.get("retentionInDays"))
+    days = retention if retention and retention > 0 else NEVER_EXPIRE_DAYS
+    kept = "never expire: a year's worth assumed" if days == NEVER_EXPIRE_DAYS and not retention else f"kept {days} days"
+    # Steady state: each month's GB stays `days` days, so days/30.4 months' worth is stored at once.
+    stored = gb * days / DAYS_PER_MONTH
+    store_price = ctx.cat.price("cloudwatch", "logs_storage_gb_month")
+    if store_price is not None and stored > 0:
+        charges.append(Charge(f"log storage ({kept}; billed compressed, counted uncompressed)"
+                              f"{_unverified(ctx.cat, 'cloudwatch', 'logs_storage_gb_month')}",
+                              stored, "GB-month", store_price))  # fmt: skip
+    return _line(res, STATUS_PRICED, f"{_num(gb)} GB ingested per month, {kept}: {_num(round(stored, 2))} GB stored",
+                 charges)  # fmt: skip
+
+
+def _vpc(res: PlanResource, ctx: _Ctx) -> CostLine:
+    """The VPC itself is free; the platform's data transfer (driven by `usage:`) is billed here."""
+    dto, xaz = ctx.cat.price("data_transfer", "internet_egress_gb"), ctx.cat.price("data_transfer", "cross_az_gb")
+    egress, cross, azs = ctx.usage.internet_egress_gb_per_month, ctx.usage.cross_az_gb_per_month, ctx.az_count
+    charges = []
+    if dto is not None and egress > 0:
+        charges.append(Charge(f"internet egress (data transfer out){_unverified(ctx.cat, 'data_transfer', 'internet_egress_gb')}",
+                              egress, "GB", dto))  # fmt: skip
+    if xaz is not None and cross > 0 and azs >= 2:
+        charges.append(Charge(f"cross-AZ transfer, billed out and in{_unverified(ctx.cat, 'data_transfer', 'cross_az_gb')}",
+                              2 * cross, "GB", xaz))  # fmt: skip
+    if not charges:
+        if dto is None or xaz is None:
+            return _unpriced(res, "no data transfer price in the catalogue")
+        return _free(res, "VPC: no charge (no data transfer assumed)")
+    parts = [f"{_num(egress)} GB/month to the internet" if egress > 0 else "",
+             f"{_num(cross)} GB/month across {azs} AZs" if cross > 0 and azs >= 2 else ""]  # fmt: skip
+    return _line(res, STATUS_PRICED, "VPC free; data transfer: " + "; ".join(p for p in parts if p), charges)
 
 
 def _simple(section: str, key: str, what: str, unit: str) -> Callable[[PlanResource, _Ctx], CostLine]:
@@ -366,6 +460,7 @@ AWS_PRICERS: dict[str, Callable[[PlanResource, _Ctx], CostLine]] = {
     "aws:eks/nodeGroup:NodeGroup": _node_group,
     "aws:ec2/natGateway:NatGateway": _nat_gateway,
     "aws:ec2/eip:Eip": _eip,
+    "aws:ec2/vpc:Vpc": _vpc,
     "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
     "aws:rds/instance:Instance": _rds_instance,
     "aws:elasticache/replicationGroup:ReplicationGroup": _cache_nodes,
@@ -432,4 +527,4 @@ def _free_reason(type_: str) -> str | None:
     return next((why for pat, why in FREE_TYPES if fnmatch.fnmatchcase(type_, pat)), None)
 
 
-__all__ = ["FREE_TYPES", "gib", "parse_quantity"]
+__all__ = ["FREE_TYPES", "eks_extended_support_charge", "gib", "parse_quantity"]

@@ -18,6 +18,7 @@ from mlplat.stacks.cost.pricers import (
     _int,
     _line,
     _load_balancer,
+    _public_ipv4,
     _scaled,
     _unpriced,
     gib,
@@ -220,7 +221,15 @@ def _k8s_service(res: PlanResource, ctx: _Ctx) -> CostLine:
     if lcu is not None:
         charges.append(Charge("capacity units", ctx.usage.lb_lcu_per_hour * ctx.hours, "LCU-hour", lcu))
     why = "NLB (annotated)" if nlb else "classic load balancer (no NLB annotation: the in-tree controller's default)"
-    return _line(res, STATUS_PRICED, f"Service type LoadBalancer → {why}", charges)
+    # The in-tree controller makes internet-facing balancers unless told `internal`; the AWS Load
+    # Balancer Controller (type external / nlb-ip) makes internal ones unless told internet-facing.
+    scheme = str(ann.get("service.beta.kubernetes.io/aws-load-balancer-scheme", ""))
+    internal = str(ann.get("service.beta.kubernetes.io/aws-load-balancer-internal", "")).lower() in ("true", "0.0.0.0/0")
+    lbc = lb_type in ("external", "nlb-ip")
+    public = scheme == "internet-facing" if lbc else not (internal or scheme == "internal")
+    charges += _public_ipv4(ctx, ctx.az_count if public else 0, "one per AZ of an internet-facing load balancer")
+    where = f"internet-facing in {ctx.az_count} AZ(s)" if public else "internal (no public IPv4)"
+    return _line(res, STATUS_PRICED, f"Service type LoadBalancer → {why}, {where}", charges)
 
 
 def _k8s_ingress(res: PlanResource, ctx: _Ctx) -> CostLine:
@@ -230,7 +239,13 @@ def _k8s_ingress(res: PlanResource, ctx: _Ctx) -> CostLine:
     cls = spec.get("ingressClassName") or ann.get("kubernetes.io/ingress.class")
     if ctx.aws and cls == "alb":
         line = _load_balancer(res, ctx)
-        line.assumption = "ALB created by the AWS Load Balancer Controller, all month"
+        # The controller's default scheme is internal; internet-facing ones take a public IPv4 per AZ.
+        public = ann.get("alb.ingress.kubernetes.io/scheme") == "internet-facing"
+        extra = _public_ipv4(ctx, ctx.az_count if public else 0, "one per AZ of an internet-facing load balancer")
+        line.charges += extra
+        line.monthly_usd += sum(c.monthly_usd for c in extra)
+        where = f"internet-facing in {ctx.az_count} AZ(s)" if public else "internal (no public IPv4)"
+        line.assumption = f"ALB created by the AWS Load Balancer Controller, all month, {where}"
         return line
     return _free(res, "ingress rule: served by the cluster's ingress controller")
 

@@ -1,16 +1,4 @@
-"""Drift: where the running environment no longer matches its spec (DESIGN 5, issue 7).
-
-The plan (what the spec decides, resource by resource) is turned into *targets*: one per live
-thing an operator would recognise (a bucket with its versioning/encryption/… sub-resources, a
-KMS key with its alias, an EKS cluster, a node group, an RDS instance, a Redis group), each
-carrying the *checks* the spec controls. Only values the plan actually sets are compared, so
-provider defaults and computed fields never raise noise. Live values are read with boto3
-(:mod:`mlplat.stacks.drift.live_aws`), optional Kubernetes objects with :mod:`mlplat.stacks.drift.live_k8s`.
-
-Findings (DESIGN 5): `missing` (planned, not live), `changed` (attribute, expected, actual),
-`unmanaged` (carries the environment's ownership tags but is not in the plan). A waiver with
-policy `DRIFT` or `DRIFT-<KIND>` acknowledges matching findings until it expires. When a Pulumi
-state exists for the environment, pending changes (spec vs state) are reported as well."""
+"""Drift detection: locate the live resources of a plan, compare, report unmanaged ones, apply waivers."""
 
 
 from __future__ import annotations

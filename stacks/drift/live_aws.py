@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlplat.stacks.errors import MlplatError
+from mlplat.stacks.errors import MlplatError, printable
 
 PLATFORM_TAG = "mlplat:platform"
 ENVIRONMENT_TAG = "mlplat:environment"
@@ -65,10 +65,48 @@ def translate_error(exc: Exception, what: str = "") -> Exception:
         return AwsAccessError(f"AWS error{where}: {_error_code(exc) or 'unknown'}: {msg}".rstrip(": "))
     if isinstance(exc, bx.BotoCoreError):
         return AwsAccessError(f"AWS client error{where}: {exc}")
+    if isinstance(exc, ValueError) and "endpoint" in str(exc).lower():
+        return AwsAccessError(f"invalid AWS endpoint{where}: {exc}")
     return exc
 
 
 # --------------------------------------------------------------------------- session
+
+CONNECT_TIMEOUT = 5  # seconds per connection attempt
+READ_TIMEOUT = 15  # seconds per read; MLPLAT_AWS_READ_TIMEOUT overrides (README "Input limits")
+
+
+def read_timeout() -> float:
+    import os
+
+    raw = os.environ.get("MLPLAT_AWS_READ_TIMEOUT", "")
+    try:
+        value = float(raw) if raw else READ_TIMEOUT
+    except ValueError:
+        raise AwsAccessError(f"MLPLAT_AWS_READ_TIMEOUT={raw!r} is not a number of seconds") from None
+    if not 0 < value <= 600:
+        raise AwsAccessError(f"MLPLAT_AWS_READ_TIMEOUT={raw!r}: expected 0 < seconds <= 600")
+    return value
+
+
+def check_endpoint_env() -> None:
+    """AWS_ENDPOINT_URL (and the per-service AWS_ENDPOINT_URL_<SERVICE>) must be an http(s) URL
+    with a host and a valid port: botocore raised a bare ValueError (exit 3) otherwise."""
+    import os
+    from urllib.parse import urlsplit
+
+    for key, value in sorted(os.environ.items()):
+        if not key.startswith("AWS_ENDPOINT_URL") or not value:
+            continue
+        shown = printable(repr(value))
+        try:
+            parts = urlsplit(value)
+            port = parts.port  # raises on a port out of range
+        except ValueError as exc:
+            raise AwsAccessError(f"{key}={shown} is not a valid URL ({exc})") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise AwsAccessError(f"{key}={shown}: expected http(s)://HOST[:PORT], e.g. http://127.0.0.1:5000")
+        del port
 
 _LOADER: Any = None
 
@@ -95,14 +133,17 @@ class LiveAws:
         from botocore.config import Config
 
         self.region = region
+        check_endpoint_env()
         try:
             self.session = session or boto3.session.Session(botocore_session=_botocore_session(), region_name=region)
         except Exception as exc:  # noqa: BLE001 - a broken profile fails here
             raise translate_error(exc, "creating the AWS session") from None
-        # Few retries and short connects: an unreachable endpoint should fail in seconds.
+        # Few attempts and short timeouts: an unreachable or hung endpoint fails in seconds, not
+        # minutes (a hung one took 128 s). The first such failure ends the whole read.
         self._config = Config(
-            region_name=region, retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30
-        )
+            region_name=region, retries={"max_attempts": 2, "mode": "standard"},
+            connect_timeout=CONNECT_TIMEOUT, read_timeout=read_timeout(),
+        )  # fmt: skip
         self._clients: dict[str, Any] = {}
         self._kms_tags: dict[str, dict[str, str]] | None = None
 

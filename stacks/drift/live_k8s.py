@@ -16,8 +16,9 @@ charts (helm Releases) are not first-party objects. Live objects come from a *re
     reader.get(api_version, kind, namespace, name) -> dict | None     # API JSON (camelCase)
     reader.list(api_version, kind, label_selector) -> list[dict]      # for objects not in the plan
 
-`KubeClientReader` implements it with the `kubernetes` Python client for a kubeconfig context;
-tests pass a reader over dict fixtures. Quantities compare by value (`1000m` == `1`).
+`KubeClientReader` implements it with the `kubernetes` Python client for a kubeconfig context
+(tested against a local server answering like kube-apiserver); the comparison tests pass a reader
+over dict fixtures. Quantities compare by value (`1000m` == `1`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ _SUFFIX = {
     "": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
     "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
 }  # fmt: skip
-_QTY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+_QTY = re.compile(r"([+-]?[0-9.]+(?:[eE][+-]?\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?")
 
 
 class KubeReader(Protocol):
@@ -74,7 +75,7 @@ def quantity(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return Decimal(str(value)).normalize()
     if isinstance(value, str):
-        m = _QTY.match(value.strip())
+        m = _QTY.fullmatch(value.strip())
         if m:
             try:
                 return (Decimal(m.group(1)) * Decimal(str(_SUFFIX[m.group(2) or ""]))).normalize()
@@ -342,11 +343,14 @@ class KubeClientReader:
 
     def _resource(self, api_version: str, kind: str) -> Any:
         from kubernetes.dynamic.exceptions import ResourceNotFoundError  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        from mlplat.stacks.errors import MlplatError
 
         try:
             return self._dyn.resources.get(api_version=api_version, kind=kind)
         except ResourceNotFoundError:
             return None  # the CRD is not installed: no such object can exist
+        except Exception as exc:  # noqa: BLE001 - discovery refused (403) or failing
+            raise MlplatError(f"Kubernetes API error: {_api_error(exc)}") from None
 
     def _call(self, fn: Any, **kwargs: Any) -> Any:
         from kubernetes.dynamic.exceptions import NotFoundError  # type: ignore[import-not-found,import-untyped,unused-ignore]
@@ -357,7 +361,7 @@ class KubeClientReader:
         except NotFoundError:
             return None
         except Exception as exc:  # noqa: BLE001 - API errors, connection refused, TLS, auth plugin failures
-            raise MlplatError(f"Kubernetes API error: {exc}") from None
+            raise MlplatError(f"Kubernetes API error: {_api_error(exc)}") from None
 
     def get(self, api_version: str, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         res = self._resource(api_version, kind)
@@ -372,6 +376,19 @@ class KubeClientReader:
             return []
         got = self._call(res.get, label_selector=label_selector)
         return [i.to_dict() for i in (got.items if got is not None else [])]
+
+
+def _api_error(exc: Exception) -> str:
+    """The API's own message: the dynamic client's str() adds response headers and a Python traceback."""
+    status, summary = getattr(exc, "status", None), getattr(exc, "summary", None)
+    if status is None or not callable(summary):
+        return str(exc)  # not an HTTP answer: connection refused, TLS, an auth plugin
+    reason = getattr(exc, "reason", None)
+    try:
+        message = summary()  # the Status message when the body is JSON, else the body
+    except ValueError:
+        message = getattr(exc, "body", "")
+    return f"HTTP {status}{f' {reason}' if reason else ''}: {message}"
 
 
 def check_kubernetes(plan: Plan, resolved: ResolvedPlatform, *, context: str | None,

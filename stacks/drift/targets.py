@@ -432,37 +432,36 @@ def _sm_endpoint_config_target(plan: Plan, c: PlanResource) -> Target | None:
     return t
 
 
-def _sm_endpoint_target(plan: Plan, e: PlanResource) -> Target | None:
-    name = e.inputs.get("name")
+def _named_target(res: PlanResource, kind: str, name_input: str, lookup: str,
+                  attrs: tuple[tuple[str, str, str], ...]) -> Target | None:
+    """A target found by the physical name the plan gives it, with (input, attribute, live key) checks and tags."""
+    name = res.inputs.get(name_input)
     if not known(name) or not name:
         return None
-    t = Target("sagemaker-endpoint", name, e.type, e.name, e.urn, e.component, {"endpoint": name}, urns=[e.urn])
-    _attr(t.checks, e.inputs, "endpointConfigName", "endpoint_config", "config_name")
-    t.checks.extend(_tag_checks(e))
+    t = Target(kind, name, res.type, res.name, res.urn, res.component, {lookup: name}, urns=[res.urn])
+    for key, attribute, live_key in attrs:
+        _attr(t.checks, res.inputs, key, attribute, live_key)
+    t.checks.extend(_tag_checks(res))
     return t
+
+
+def _sm_endpoint_target(plan: Plan, e: PlanResource) -> Target | None:
+    return _named_target(e, "sagemaker-endpoint", "name", "endpoint",
+                         (("endpointConfigName", "endpoint_config", "config_name"),))
 
 
 def _sm_mlflow_target(plan: Plan, m: PlanResource) -> Target | None:
-    name = m.inputs.get("trackingServerName")
-    if not known(name) or not name:
-        return None
-    t = Target("sagemaker-mlflow", name, m.type, m.name, m.urn, m.component, {"tracking_server": name}, urns=[m.urn])
-    _attr(t.checks, m.inputs, "trackingServerSize", "size", "size")
-    t.checks.extend(_tag_checks(m))
-    return t
+    return _named_target(m, "sagemaker-mlflow", "trackingServerName", "tracking_server",
+                         (("trackingServerSize", "size", "size"),))
 
 
 def _mwaa_target(plan: Plan, w: PlanResource) -> Target | None:
-    name = w.inputs.get("name")
-    if not known(name) or not name:
-        return None
-    t = Target("mwaa", name, w.type, w.name, w.urn, w.component, {"environment": name}, urns=[w.urn])
-    _attr(t.checks, w.inputs, "environmentClass", "environment_class", "environment_class")
-    _attr(t.checks, w.inputs, "maxWorkers", "max_workers", "max_workers")
-    _attr(t.checks, w.inputs, "webserverAccessMode", "webserver_access_mode", "webserver_access_mode")
-    _attr(t.checks, w.inputs, "airflowVersion", "airflow_version", "airflow_version")
-    t.checks.extend(_tag_checks(w))
-    return t
+    return _named_target(w, "mwaa", "name", "environment", (
+        ("environmentClass", "environment_class", "environment_class"),
+        ("maxWorkers", "max_workers", "max_workers"),
+        ("webserverAccessMode", "webserver_access_mode", "webserver_access_mode"),
+        ("airflowVersion", "airflow_version", "airflow_version"),
+    ))
 
 
 def aws_targets(plan: Plan) -> list[Target]:

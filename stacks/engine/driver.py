@@ -19,6 +19,7 @@ from mlplat.stacks.engine.settings import (
     EngineInterrupted,
     Secrets,
     find_cli,
+    probe_cli,
     is_secret_config,
     make_program,
     missing_cli_message,
@@ -233,7 +234,7 @@ def open_stack(resolved: ResolvedPlatform, options: EngineOptions | None = None,
         raise MlplatError(f"{resolved.environment} runs on the compose target: there is no Pulumi stack; run "
                           "`mlplat render SPEC --env ENV --out DIR` and `docker compose up -d` in DIR")
     opts = options or EngineOptions()
-    find_cli()
+    probe_cli(find_cli(), opts.environ)
     backend = resolve_backend(resolved.source, opts.backend, opts.environ)
     secrets = resolve_secrets(opts.secrets_provider, backend, opts.environ)
     config = stack_config(resolved, opts.config)

@@ -86,7 +86,9 @@ class EngineInterrupted(MlplatError):
 
 def stack_name_for(platform: str, env: str) -> str:
     """One stack per environment: `{platform}-{env}` (the prefix of every physical name)."""
-    return f"{platform}-{env}"
+    from mlplat.stacks.platform_spec.names import check_env_name
+
+    return f"{platform}-{check_env_name(env)}"
 
 
 def stack_name(resolved: ResolvedPlatform) -> str:
@@ -106,6 +108,37 @@ def find_cli(which: Callable[[str], str | None] = shutil.which) -> str:
     if not path:
         raise MlplatError(missing_cli_message())
     return path
+
+
+PROBE_TIMEOUT = 30.0  # seconds for `pulumi version`; MLPLAT_PULUMI_PROBE_TIMEOUT overrides
+
+
+def probe_cli(path: str, environ: Mapping[str, str] | None = None) -> str:
+    """Run `pulumi version` with a bounded timeout before the Automation API runs anything:
+    a broken or hanging `pulumi` on PATH is a clear exit 2, never a hang (the Automation API's
+    own version check waits forever). Returns the version text."""
+    import os
+    import subprocess
+
+    env = os.environ if environ is None else environ
+    raw = env.get("MLPLAT_PULUMI_PROBE_TIMEOUT", "")
+    try:
+        timeout = float(raw) if raw else PROBE_TIMEOUT
+    except ValueError:
+        raise MlplatError(f"MLPLAT_PULUMI_PROBE_TIMEOUT={raw!r} is not a number of seconds") from None
+    try:
+        proc = subprocess.run([path, "version"], capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, check=False)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise MlplatError(
+            f"`{path} version` did not answer within {timeout:g} s: that `pulumi` is broken or hanging; "
+            f"reinstall it: {INSTALL_HINT}"
+        ) from None
+    except OSError as exc:
+        raise MlplatError(f"cannot run `{path}`: {exc.strerror or exc}; reinstall it: {INSTALL_HINT}") from None
+    if proc.returncode != 0:
+        raise MlplatError(f"`{path} version` exited {proc.returncode}; reinstall the Pulumi CLI: {INSTALL_HINT}")
+    return proc.stdout.strip()
 
 
 # --------------------------------------------------------------------------- state backend
@@ -573,4 +606,4 @@ def make_program(resolved: ResolvedPlatform, config: Mapping[str, str]) -> Calla
     return program
 
 
-__all__ = ["BACKEND_SCHEMES", "INSTALL_HINT", "OPERATOR_CONFIG", "PLUGIN_PACKAGES", "SECRETS_SCHEMES", "SPEC_OWNED_PROVIDER_ARGS", "STATEFUL_TYPES", "Backend", "EngineFailed", "EngineInterrupted", "Secrets", "cli_env", "default_backend_url", "find_cli", "is_secret_config", "make_program", "missing_cli_message", "parse_config_items", "pkg_of", "plugin_install_hint", "prepare_backend", "project_settings", "provider_config_transformation", "provider_plugins", "recovery_commands", "resolve_backend", "resolve_secrets", "stack_config", "stack_name", "stack_name_for", "stack_secrets", "stack_tags", "state_secrets_provider", "workspace_dir", "workspace_options"]
+__all__ = ["BACKEND_SCHEMES", "INSTALL_HINT", "OPERATOR_CONFIG", "PLUGIN_PACKAGES", "SECRETS_SCHEMES", "SPEC_OWNED_PROVIDER_ARGS", "STATEFUL_TYPES", "Backend", "EngineFailed", "EngineInterrupted", "Secrets", "cli_env", "default_backend_url", "find_cli", "is_secret_config", "make_program", "missing_cli_message", "parse_config_items", "pkg_of", "probe_cli", "plugin_install_hint", "prepare_backend", "project_settings", "provider_config_transformation", "provider_plugins", "recovery_commands", "resolve_backend", "resolve_secrets", "stack_config", "stack_name", "stack_name_for", "stack_secrets", "stack_tags", "state_secrets_provider", "workspace_dir", "workspace_options"]

@@ -130,7 +130,7 @@ class Plan:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, sort_keys=True)
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=True, allow_nan=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:
@@ -140,7 +140,57 @@ class Plan:
 
     @classmethod
     def load(cls, path: str | Path) -> Plan:
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """A saved plan (`preview --format json`/`--out`); anything else is a user error (exit 2)
+        naming what is wrong, never a KeyError or a TypeError from deep inside (exit 3)."""
+        from mlplat.stacks.errors import MlplatError, printable
+
+        name = printable(str(path))
+        p = Path(path)
+        try:
+            if not p.is_file():
+                raise MlplatError(f"--plan {name}: not a regular file")
+            if p.stat().st_size > MAX_PLAN_BYTES:
+                raise MlplatError(f"--plan {name}: larger than {MAX_PLAN_BYTES // 1_000_000} MB (input limit)")
+            data = json.loads(p.read_bytes().decode("utf-8"))
+        except OSError as exc:
+            raise MlplatError(f"--plan {name}: cannot read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise MlplatError(f"--plan {name}: not UTF-8 text; expected the JSON of `mlplat preview --format json`") from None
+        except (ValueError, RecursionError) as exc:
+            raise MlplatError(f"--plan {name}: not JSON ({type(exc).__name__}: {printable(str(exc))[:200]})") from None
+        problem = _plan_problem(data)
+        if problem:
+            raise MlplatError(f"--plan {name}: not a plan written by `mlplat preview --format json`: {problem}")
+        return cls.from_dict(data)
+
+
+MAX_PLAN_BYTES = 200_000_000  # a 1,000-resource plan is ~2 MB
+
+
+def _plan_problem(data: Any) -> str | None:
+    """What makes `data` not a plan document, or None."""
+    if not isinstance(data, dict):
+        return f"the top level is {type(data).__name__}, expected an object"
+    for key in ("platform", "environment"):
+        if not isinstance(data.get(key), str):
+            return f"{key!r} is missing or not a string"
+    resources = data.get("resources")
+    if not isinstance(resources, list):
+        return "'resources' is missing or not a list"
+    for i, r in enumerate(resources):
+        if not isinstance(r, dict):
+            return f"resources[{i}] is not an object"
+        for key in ("urn", "type", "name"):
+            if not isinstance(r.get(key), str):
+                return f"resources[{i}].{key} is missing or not a string"
+        for key in ("parent", "component", "provider"):
+            if r.get(key) is not None and not isinstance(r.get(key), str):
+                return f"resources[{i}].{key} is not a string"
+        if not isinstance(r.get("inputs"), dict):
+            return f"resources[{i}].inputs is missing or not an object"
+        if not isinstance(r.get("dependencies", []), list):
+            return f"resources[{i}].dependencies is not a list"
+    return None
 
 
 def walk_values(value: Any) -> Iterator[Any]:

@@ -76,18 +76,19 @@ def _mocks_and_monitor(region: str | None, project: str, stack: str) -> tuple[An
             # Empty id: in preview the engine reports ids of new resources as unknown.
             return "", state
 
-        def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]]]:
+            # Failures as a list: the SDK's mock monitor iterates them (None raises a TypeError).
             tok = args.token
             if tok == "aws:index/getAvailabilityZones:getAvailabilityZones":
                 names = [f"{region}{c}" for c in "abcdef"]
-                return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "state": "available"}, None
+                return {"names": names, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "state": "available"}, []
             if tok == "aws:index/getRegion:getRegion":
-                return {"name": region, "region": region, "id": region}, None
+                return {"name": region, "region": region, "id": region}, []
             if tok == "aws:index/getCallerIdentity:getCallerIdentity":
-                return {"accountId": "123456789012", "arn": "arn:aws:iam::123456789012:root", "userId": "x"}, None
+                return {"accountId": "123456789012", "arn": "arn:aws:iam::123456789012:root", "userId": "x"}, []
             if tok == "aws:index/getPartition:getPartition":
-                return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, None
-            return {}, None
+                return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, []
+            return {}, []
 
     class RecordingMonitor(MockMonitor):
         def make_urn(self, parent: str, type_: str, name: str) -> str:

@@ -32,6 +32,7 @@ def grouped(plan: Plan) -> dict[str, list[Any]]:
 
 
 def plan_table(plan: Plan, resolved: ResolvedPlatform | None = None, console: Any = None) -> None:
+    from mlplat.stacks.errors import esc
     from rich.console import Console
     from rich.table import Table
 
@@ -40,7 +41,7 @@ def plan_table(plan: Plan, resolved: ResolvedPlatform | None = None, console: An
     total = sum(len(v) for v in groups.values())
     profile = f", profile {resolved.profile.name}" if resolved and resolved.profile.name else ""
     table = Table(
-        title=f"{plan.platform} / {plan.environment}{profile}: {total} resources to create",
+        title=f"{esc(plan.platform)} / {esc(plan.environment)}{esc(profile)}: {total} resources to create",
         title_justify="left", show_edge=False, pad_edge=False, expand=False,
     )
     # The action and `protected` columns never wrap or shrink; type and name wrap instead, so a
@@ -51,11 +52,11 @@ def plan_table(plan: Plan, resolved: ResolvedPlatform | None = None, console: An
     table.add_column("", no_wrap=True, min_width=len("protected"))
     for comp, items in groups.items():
         table.add_section()
-        table.add_row("", f"[bold cyan]{comp}[/] ({len(items)})", "", "")
+        table.add_row("", f"[bold cyan]{esc(comp)}[/] ({len(items)})", "", "")
         for r in sorted(items, key=lambda r: (short_type(r.type), r.name)):
-            table.add_row("[green]+[/]", short_type(r.type), r.name, "[yellow]protected[/]" if r.protect else "")
+            table.add_row("[green]+[/]", esc(short_type(r.type)), esc(r.name), "[yellow]protected[/]" if r.protect else "")
     console.print(table)
-    counts = ", ".join(f"{c} {len(v)}" for c, v in groups.items())
+    counts = ", ".join(f"{esc(c)} {len(v)}" for c, v in groups.items())
     protected = sum(1 for v in groups.values() for r in v if r.protect)
     console.print(f"[bold]Plan:[/] {total} to create ({counts}); {protected} protected from destroy")
 

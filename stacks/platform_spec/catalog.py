@@ -1,12 +1,25 @@
-"""EC2 instance catalogue: what a user would pick for ML node pools, GPU families included.
+"""EC2 instance catalogue: the instance types AWS really offers, per region, from the price-list snapshot.
 
-Kept as plain Python data so `validate` needs no file I/O and no cloud SDK.
+A region with a snapshot of its own (stacks/pricelist/aws-<region>.json) accepts exactly the
+types listed there: those with an on-demand price, plus those AWS launches without one (p5e,
+trn2: capacity blocks), which are accepted with a warning that cost cannot price them. Other
+regions use the us-east-1 set, and validate says so. Hardware (vCPU, memory, GPUs, architecture)
+comes from the snapshot's instance-type reference.
+
+Nothing here imports a cloud SDK: two JSON files (~150 KB) are read once, at import.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
+from functools import cache
+
+from mlplat.stacks.pricelist import BASE_REGION, instance_hardware, region_snapshot
+
+#: What an instance type name must look like to be let through `allow_unknown_instance_types`.
+INSTANCE_TYPE_PATTERN = r"[a-z][a-z0-9-]*\.[a-z0-9-]+"
 
 
 @dataclass(frozen=True)
@@ -16,88 +29,83 @@ class InstanceType:
     memory_gib: float
     gpus: int = 0
     gpu_type: str | None = None
+    arch: str | None = None
+    accelerators: int = 0
+    accelerator_type: str | None = None
+    #: False for a type the snapshot prices but whose hardware the reference does not list.
+    hardware_known: bool = True
 
     @property
     def family(self) -> str:
         return self.name.split(".", 1)[0]
 
 
-# GPU model by instance family. The derived type is what the node pool advertises.
-GPU_FAMILIES: dict[str, str] = {
-    "g4dn": "T4",
-    "g4ad": "V520",
-    "g5": "A10G",
-    "g5g": "T4G",
-    "g6": "L4",
-    "g6e": "L40S",
-    "p3": "V100",
-    "p3dn": "V100",
-    "p4d": "A100",
-    "p4de": "A100",
-    "p5": "H100",
-    "p5e": "H200",
-}
-
-_STD_SIZES = {
-    "large": 2, "xlarge": 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32,
-    "12xlarge": 48, "16xlarge": 64, "24xlarge": 96,
-}  # fmt: skip
-_GIB_PER_VCPU = {
-    # general purpose
-    "m5": 4, "m5a": 4, "m6i": 4, "m6a": 4, "m6g": 4, "m7i": 4, "m7a": 4, "m7g": 4,
-    # compute optimised
-    "c5": 2, "c5a": 2, "c6i": 2, "c6a": 2, "c6g": 2, "c7i": 2, "c7a": 2, "c7g": 2,
-    # memory optimised
-    "r5": 8, "r5a": 8, "r6i": 8, "r6a": 8, "r6g": 8, "r7i": 8, "r7a": 8, "r7g": 8,
-}  # fmt: skip
-_BURSTABLE = {  # size: (vcpu, GiB)
-    "nano": (2, 0.5), "micro": (2, 1), "small": (2, 2), "medium": (2, 4),
-    "large": (2, 8), "xlarge": (4, 16), "2xlarge": (8, 32),
-}  # fmt: skip
-# size: (vcpu, GiB, gpus)
-_GPU_SIZES: dict[str, dict[str, tuple[int, float, int]]] = {
-    "g4dn": {
-        "xlarge": (4, 16, 1), "2xlarge": (8, 32, 1), "4xlarge": (16, 64, 1), "8xlarge": (32, 128, 1),
-        "12xlarge": (48, 192, 4), "16xlarge": (64, 256, 1), "metal": (96, 384, 8),
-    },
-    "g5": {
-        "xlarge": (4, 16, 1), "2xlarge": (8, 32, 1), "4xlarge": (16, 64, 1), "8xlarge": (32, 128, 1),
-        "12xlarge": (48, 192, 4), "16xlarge": (64, 256, 1), "24xlarge": (96, 384, 4), "48xlarge": (192, 768, 8),
-    },
-    "g5g": {"xlarge": (4, 8, 1), "2xlarge": (8, 16, 1), "4xlarge": (16, 32, 1), "8xlarge": (32, 64, 1),
-            "16xlarge": (64, 128, 2)},
-    "g6": {
-        "xlarge": (4, 16, 1), "2xlarge": (8, 32, 1), "4xlarge": (16, 64, 1), "8xlarge": (32, 128, 1),
-        "12xlarge": (48, 192, 4), "16xlarge": (64, 256, 1), "24xlarge": (96, 384, 4), "48xlarge": (192, 768, 8),
-    },
-    "g6e": {
-        "xlarge": (4, 32, 1), "2xlarge": (8, 64, 1), "4xlarge": (16, 128, 1), "8xlarge": (32, 256, 1),
-        "12xlarge": (48, 384, 4), "16xlarge": (64, 512, 1), "24xlarge": (96, 768, 4), "48xlarge": (192, 1536, 8),
-    },
-    "p3": {"2xlarge": (8, 61, 1), "8xlarge": (32, 244, 4), "16xlarge": (64, 488, 8)},
-    "p3dn": {"24xlarge": (96, 768, 8)},
-    "p4d": {"24xlarge": (96, 1152, 8)},
-    "p4de": {"24xlarge": (96, 1152, 8)},
-    "p5": {"48xlarge": (192, 2048, 8)},
-    "p5e": {"48xlarge": (192, 2048, 8)},
+# The reference names GPUs in lower case; mlplat's labels and `gpu.type` use the marketing names.
+_GPU_NAMES = {"radeon-pro-v520": "V520"}
+# Priced types the hardware reference leaves out (families Karpenter does not support). p3 from
+# the AWS price list record of p3.8xlarge (us-east-2, 2023: vcpu 32, memory 244 GiB, gpu 4, V100).
+_LEGACY_GPU: dict[str, tuple[int, float, int, str]] = {
+    "p3.2xlarge": (8, 61, 1, "V100"), "p3.8xlarge": (32, 244, 4, "V100"), "p3.16xlarge": (64, 488, 8, "V100"),
 }  # fmt: skip
 
 
-def _build() -> dict[str, InstanceType]:
+def _gpu_name(raw: str) -> str:
+    return _GPU_NAMES.get(raw, raw.upper())
+
+
+@cache
+def _all_types() -> dict[str, InstanceType]:
+    hw = instance_hardware().get("types", {})
     out: dict[str, InstanceType] = {}
-    for fam, ratio in _GIB_PER_VCPU.items():
-        for size, vcpu in _STD_SIZES.items():
-            out[f"{fam}.{size}"] = InstanceType(f"{fam}.{size}", vcpu, float(vcpu * ratio))
-    for fam in ("t3", "t3a", "t4g"):
-        for size, (vcpu, mem) in _BURSTABLE.items():
-            out[f"{fam}.{size}"] = InstanceType(f"{fam}.{size}", vcpu, float(mem))
-    for fam, sizes in _GPU_SIZES.items():
-        for size, (vcpu, mem, gpus) in sizes.items():
-            out[f"{fam}.{size}"] = InstanceType(f"{fam}.{size}", vcpu, float(mem), gpus, GPU_FAMILIES[fam])
-    return out
+    for name, e in hw.items():
+        gpus = int(e.get("gpu", 0))
+        out[name] = InstanceType(
+            name, int(e["cpu"]), round(int(e["mem"]) / 1024, 3), gpus,
+            _gpu_name(e["gpu_name"]) if gpus and e.get("gpu_name") else None, e.get("arch"),
+            int(e.get("accel", 0)), e.get("accel_name"),
+        )  # fmt: skip
+    for name in offered(BASE_REGION).types - set(out):
+        legacy = _LEGACY_GPU.get(name)
+        if legacy:
+            vcpu, mem, gpus, gpu = legacy
+            out[name] = InstanceType(name, vcpu, float(mem), gpus, gpu, "amd64")
+        else:
+            out[name] = InstanceType(name, 0, 0.0, hardware_known=False)
+    return dict(sorted(out.items()))
 
 
-INSTANCE_TYPES: dict[str, InstanceType] = _build()
+@dataclass(frozen=True)
+class Offered:
+    """The instance types validate accepts in one region, and where that list comes from."""
+
+    region: str
+    types: frozenset[str]
+    without_price: frozenset[str]
+    as_of: str
+    own: bool  # False: the region has no snapshot, these are the us-east-1 types
+
+    @property
+    def note(self) -> str:
+        if self.own:
+            return f"the {self.region} price list of {self.as_of}"
+        return f"the {BASE_REGION} price list of {self.as_of} ({self.region} has no snapshot of its own)"
+
+
+@cache
+def offered(region: str | None) -> Offered:
+    region = region or BASE_REGION
+    snap = region_snapshot(region)
+    own = snap is not None and "ec2" in snap.get("sections", {})
+    if not own:
+        snap = region_snapshot(BASE_REGION)
+    assert snap is not None, "the us-east-1 price-list snapshot is missing from the package"
+    ec2 = snap["sections"]["ec2"]
+    unpriced = frozenset((snap.get("unpriced_types") or {}).get("types", []))
+    return Offered(region, frozenset(ec2["prices"]) | unpriced, unpriced, str(ec2.get("as_of", "")), own)
+
+
+#: Every instance type mlplat knows (any region), by name.
+INSTANCE_TYPES: dict[str, InstanceType] = _all_types()
 
 
 def instance_type(name: str) -> InstanceType | None:
@@ -105,17 +113,86 @@ def instance_type(name: str) -> InstanceType | None:
 
 
 def is_arm(name: str) -> bool:
-    """Graviton families end their generation with 'g' (m7g, c6g, t4g, g5g)."""
+    it = INSTANCE_TYPES.get(name)
+    if it is not None and it.arch:
+        return it.arch == "arm64"
+    # Unknown types: Graviton families end their generation with 'g' (m7g, c6g, t4g, g5g).
     fam = name.split(".", 1)[0]
-    return fam in {"t4g", "g5g"} or (fam[0] in "mcr" and fam.endswith("g"))
+    return fam in {"t4g", "g5g"} or (fam[:1] in "mcr" and re.fullmatch(r"[mcr]\d+g[a-z]*", fam) is not None)
 
 
-def families() -> list[str]:
-    return sorted({t.family for t in INSTANCE_TYPES.values()})
+@cache
+def _gpu_families() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for it in _all_types().values():
+        if it.gpus and it.gpu_type:
+            out.setdefault(it.family, it.gpu_type)
+    return dict(sorted(out.items()))
 
 
-def suggest_instance_type(name: str) -> list[str]:
-    return difflib.get_close_matches(name, list(INSTANCE_TYPES), n=3, cutoff=0.6)
+#: GPU model by instance family (from the hardware reference).
+GPU_FAMILIES: dict[str, str] = _gpu_families()
+
+
+def families(region: str | None = None) -> list[str]:
+    return sorted({t.split(".", 1)[0] for t in offered(region).types})
+
+
+def _size_rank(size: str) -> float:
+    fixed = {"nano": 0.0625, "micro": 0.125, "small": 0.25, "medium": 0.5, "large": 1.0, "xlarge": 2.0}
+    if size in fixed:
+        return fixed[size]
+    m = re.fullmatch(r"(\d+)xlarge", size)
+    if m:
+        return 2.0 * int(m.group(1))
+    return -1.0  # metal and other names: not comparable by size
+
+
+def sizes(family: str, region: str | None = None) -> list[str]:
+    """The sizes of `family` offered in the region, smallest first (metal last)."""
+    names = [t.split(".", 1)[1] for t in offered(region).types if t.split(".", 1)[0] == family]
+    return sorted(names, key=lambda s: (_size_rank(s) < 0, _size_rank(s), s))
+
+
+def suggest_instance_type(name: str, region: str | None = None) -> list[str]:
+    """Real types close to `name`, never from another family when the family exists.
+
+    Within the family: a misspelt size by spelling, a size AWS does not sell by the nearest
+    size (c6g.24xlarge → c6g.16xlarge). An unknown family gets a suggestion only for a likely
+    typo of a family (m6ii → m6i), not for a new family that merely looks alike.
+    """
+    family, _, size = name.partition(".")
+    have = sizes(family, region)
+    if have:
+        spelt = difflib.get_close_matches(size, have, n=1, cutoff=0.75)
+        rank = _size_rank(size)
+        if rank < 0 and spelt:
+            return [f"{family}.{spelt[0]}"]
+        ranked = [s for s in have if _size_rank(s) > 0]
+        if rank > 0 and ranked:
+            best = min(ranked, key=lambda s: (abs(_size_rank(s) - rank), -_size_rank(s)))
+            return [f"{family}.{best}"]
+        return [f"{family}.{spelt[0]}"] if spelt else []
+    fams = difflib.get_close_matches(family, families(region), n=1, cutoff=0.8)
+    if not fams:
+        return []
+    alt = sizes(fams[0], region)
+    pick = size if size in alt else (alt[0] if alt else "")
+    return [f"{fams[0]}.{pick}"] if pick else []
+
+
+def unknown_instance_message(name: str, region: str | None = None) -> str:
+    """Why `name` is refused in `region`, with a did-you-mean from the real types."""
+    where = offered(region)
+    family = name.partition(".")[0]
+    have = sizes(family, region)
+    sugg = suggest_instance_type(name, region)
+    hint = f"; did you mean {sugg[0]!r}?" if sugg else ""
+    if have:
+        return (f"unknown instance type {name!r}: not offered in {where.region} ({where.note}){hint} "
+                f"({family} sizes: {', '.join(have)})")  # fmt: skip
+    return (f"unknown instance type {name!r}: not offered in {where.region} ({where.note}){hint}; if it is "
+            "newer than that list, set cluster.allow_unknown_instance_types: true")  # fmt: skip
 
 
 # Airflow minor → the official chart release that ships it as its default (or supports it). Airflow
@@ -138,9 +215,14 @@ __all__ = [
     "KFP_VERSIONS",
     "GPU_FAMILIES",
     "INSTANCE_TYPES",
+    "INSTANCE_TYPE_PATTERN",
     "InstanceType",
+    "Offered",
     "families",
     "instance_type",
     "is_arm",
+    "offered",
+    "sizes",
     "suggest_instance_type",
+    "unknown_instance_message",
 ]

@@ -319,7 +319,9 @@ def _message(err: Any, path: Path_, data: Any, secret: bool = False, raw: str | 
         return "must be a finite number" + ("" if secret else f" (got {inp})")
     if kind in ("string_too_short", "too_short"):
         return "must not be empty"
-    if kind in ("string_too_long", "too_long"):
+    if kind == "too_long":
+        return f"has {ctx.get('actual_length')} entries; the input limit is {ctx.get('max_length')}"
+    if kind == "string_too_long":
         return f"is too long (at most {ctx.get('max_length')})"
     return str(err["msg"])
 

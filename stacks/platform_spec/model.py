@@ -10,13 +10,18 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import re
+from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 API_VERSION = "mlplat.io/v1alpha1"
 SUPPORTED_API_VERSIONS = (API_VERSION,)
-DNS_LABEL = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
+# Input limits on list lengths (README "Error handling"): validate refuses more, located.
+MAX_BUCKETS = 100
+MAX_NODE_POOLS = 30
+MAX_MODELS = 1_000
+DNS_LABEL = re.compile(r"[a-z]([a-z0-9-]*[a-z0-9])?")
 
 
 class Model(BaseModel):
@@ -25,7 +30,7 @@ class Model(BaseModel):
 
 
 def _dns_label(value: str, what: str, max_len: int = 63) -> str:
-    if not DNS_LABEL.match(value):
+    if not DNS_LABEL.fullmatch(value):
         raise ValueError(
             f"{what} must be a lowercase DNS label (a-z, 0-9, '-', starting with a letter), got {value!r}"
         )
@@ -84,9 +89,25 @@ class AwsTarget(Model):
     @field_validator("region")
     @classmethod
     def _region(cls, v: str) -> str:
-        if not re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d$", v):
-            raise ValueError(f"not an AWS region name: {v!r} (e.g. us-east-1, eu-west-1)")
+        known = aws_regions()
+        if v not in known:
+            import difflib
+
+            close = difflib.get_close_matches(v, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else " (e.g. us-east-1, eu-west-1)"
+            raise ValueError(f"unknown AWS region {v!r}{hint}")
         return v
+
+
+@cache
+def aws_regions() -> tuple[str, ...]:
+    """Every region of every AWS partition (aws, aws-cn, aws-us-gov, …), from botocore's
+    endpoints.json kept as data (aws_regions.json; tests/upstream/aws-regions/PROVENANCE.md)."""
+    import json
+    from importlib import resources
+
+    data = json.loads((resources.files("mlplat.stacks.platform_spec") / "aws_regions.json").read_text("utf-8"))
+    return tuple(r for regions in data["partitions"].values() for r in regions)
 
 
 class KubernetesTarget(Model):
@@ -145,11 +166,23 @@ BucketPurpose = Literal[
 ]
 
 
+class BucketCi(Model):
+    github: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$",
+        description="GitHub repository 'org/repo' whose Actions may assume a role scoped to this bucket (OIDC)",
+    )
+
+
 class Bucket(Model):
     name: str = Field(description="Short name; the physical name is {platform}-{env}-{name}")
     purpose: BucketPurpose = "general"
     versioning: bool = False
     lifecycle: Lifecycle | None = None
+    ci: BucketCi | None = Field(
+        default=None,
+        description="aws, purpose dvc only: an IAM role CI assumes through GitHub's OIDC provider "
+        "(token.actions.githubusercontent.com, which must already exist in the account) to push and pull DVC data",
+    )
 
     @field_validator("name")
     @classmethod
@@ -161,7 +194,9 @@ class Storage(Model):
     encryption: Literal["kms", "provider"] = Field(
         default="kms", description="kms: a platform KMS key (rotation on); provider: provider-managed keys"
     )
-    buckets: list[Bucket] = Field(default_factory=list)
+    # Input limit (README "Error handling"): each bucket is ~8 resources; 1,000 buckets took 44 s
+    # and 680 MB to plan. 100 is far beyond any platform's needs and plans in seconds.
+    buckets: list[Bucket] = Field(default_factory=list, max_length=MAX_BUCKETS)
 
 
 # --------------------------------------------------------------------------- cluster
@@ -203,16 +238,73 @@ class Quota(Model):
     gpu: int | None = Field(default=None, ge=0)
 
 
+def _ipv4_cidr(v: str) -> str:
+    try:
+        ipaddress.IPv4Network(v, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"not a valid IPv4 CIDR block: {v!r} ({exc})") from None
+    return v
+
+
+def _iam_principal(v: str) -> str:
+    # Access entries take IAM roles and users; an STS assumed-role session ARN expires with the
+    # session, and EKS refuses it: ask for the role itself.
+    if re.fullmatch(r"arn:aws[a-z-]*:sts::\d{12}:assumed-role/.+", v):
+        raise ValueError(f"{v!r} is an STS session; name the IAM role (arn:aws:iam::ACCOUNT:role/NAME) instead")
+    if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}", v):
+        raise ValueError(
+            f"not an IAM role or user ARN: {v!r} (e.g. arn:aws:iam::123456789012:role/ci-deployer)"
+        )
+    return v
+
+
+Cidr = Annotated[str, AfterValidator(_ipv4_cidr)]
+IamPrincipal = Annotated[str, AfterValidator(_iam_principal)]
+
+
+def _default_kubernetes_version() -> str:
+    from mlplat.stacks.platform_spec.eks import default_version
+
+    return default_version()
+
+
 class Cluster(Model):
-    kubernetes_version: str = Field(default="1.31", description="Kubernetes minor version, e.g. '1.31'")
-    public_endpoint: bool = False
-    node_pools: list[NodePool] = Field(default_factory=list)
+    kubernetes_version: str = Field(
+        default_factory=_default_kubernetes_version,
+        description="Kubernetes minor version, e.g. '1.35' (default: the newest in EKS standard support today)",
+    )
+    upgrade_policy: Literal["standard", "extended"] = Field(
+        default="standard",
+        description="aws: at the end of standard support EKS upgrades the cluster (standard) or keeps it "
+        "in extended support at +$0.50 per cluster-hour (extended)",
+    )
+    public_endpoint: bool = Field(default=False, description="aws: also expose the API endpoint publicly")
+    public_access_cidrs: list[Cidr] = Field(
+        default_factory=list,
+        description="aws, required with public_endpoint: the networks that may reach the public endpoint",
+    )
+    private_access_cidrs: list[Cidr] = Field(
+        default_factory=list,
+        description="aws: networks routed to the VPC (VPN, a peered CI runner subnet) that may reach the "
+        "private endpoint; the VPC itself always may",
+    )
+    admins: list[IamPrincipal] = Field(
+        default_factory=list,
+        description="aws: IAM role ARNs (a CI role, an SSO role) given cluster-admin access entries",
+    )
+    # EKS allows 30 managed node groups per cluster (service quota); more could never apply.
+    node_pools: list[NodePool] = Field(default_factory=list, max_length=MAX_NODE_POOLS)
     quota: Quota | None = Field(default=None, description="Namespace resource quota per mlplat namespace")
+    allow_unknown_instance_types: bool = Field(
+        default=False,
+        description="Let node pools use instance types missing from mlplat's price-list snapshot of the "
+        "region (a family newer than the snapshot), with a warning instead of an error",
+    )
 
     @field_validator("kubernetes_version")
     @classmethod
     def _version(cls, v: str) -> str:
-        if not re.match(r"^1\.\d{2}$", v):
+        if not re.fullmatch(r"1\.\d{2}", v):
             raise ValueError(f"kubernetes_version must look like '1.31' (a quoted string), got {v!r}")
         return v
 
@@ -229,17 +321,38 @@ class Database(Model):
 
 
 class TrackingAuth(Model):
-    kind: Literal["none", "basic", "oidc"] = "basic"
-    admin_password: SecretRef | None = None
-    issuer_url: str | None = None
-    client_id: str | None = None
-    client_secret: SecretRef | None = None
+    # oidc is not offered: MLflow has no built-in OIDC and mlplat generates no auth proxy yet,
+    # so it is refused by validate (an unknown value) rather than failing at plan time.
+    kind: Literal["none", "basic"] = Field(
+        default="basic", description="none, or basic (MLflow's built-in auth; users kept in its database)"
+    )
+    admin_password: SecretRef | None = Field(
+        default=None,
+        description="basic: the admin password as {from_env: VAR} (read at deploy time); unset: generated",
+    )
 
 
 class Tracking(Model):
-    kind: Literal["mlflow", "sagemaker-mlflow"] = Field(
+    kind: Literal["mlflow", "sagemaker-mlflow", "wandb"] = Field(
         default="mlflow",
-        description="mlflow: MLflow on the cluster; sagemaker-mlflow: SageMaker managed MLflow (aws, no cluster)",
+        description="mlflow: MLflow on the cluster; sagemaker-mlflow: SageMaker managed MLflow (aws, no cluster); "
+        "wandb: Weights & Biases (see mode)",
+    )
+    mode: Literal["saas", "self-managed"] | None = Field(
+        default=None,
+        description="wandb only (required): saas = nothing deployed, workloads get base_url and api_key; "
+        "self-managed = W&B Server on the cluster (chart operator-wandb) with MySQL and the artifact bucket",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="wandb only: the W&B URL workloads log to (saas: required, e.g. https://api.wandb.ai; "
+        "self-managed: the public host users reach, default the in-cluster service)",
+    )
+    api_key: SecretRef | None = Field(
+        default=None, description="wandb only: API key for workloads, a secret reference (saas: required)"
+    )
+    license: SecretRef | None = Field(
+        default=None, description="wandb self-managed only (required): the W&B Server license, a secret reference"
     )
     size: Literal["Small", "Medium", "Large"] | None = Field(
         default=None, description="sagemaker-mlflow only: tracking server size (default Small)"
@@ -253,6 +366,14 @@ class Tracking(Model):
     database: Database = Field(default_factory=Database)
     artifact_bucket: str | None = Field(default=None, description="Name of a declared bucket")
     auth: TrackingAuth | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str | None) -> str | None:
+        # Reaches pods as an env value: a plain http(s) URL without credentials or whitespace.
+        if v is not None and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?", v):
+            raise ValueError(f"base_url must be an http(s) URL without credentials, got {v!r}")
+        return v
 
 
 GIT_REPO = re.compile(r"^(https://[^\s@/]+/\S+|ssh://[^\s/]+/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$")
@@ -307,7 +428,11 @@ class Orchestrator(Model):
     kind: Literal["airflow", "kubeflow-pipelines", "mwaa"] = Field(
         description="airflow / kubeflow-pipelines on the cluster; mwaa: Amazon Managed Workflows for Apache Airflow"
     )
-    version: str | None = None
+    version: str | None = Field(
+        default=None,
+        description="A full release: Airflow 2.6-2.10 or 3.0 (e.g. 2.10.3), Kubeflow Pipelines e.g. 2.3.0; "
+        "unset: mlplat's pinned default",
+    )
     executor: Literal["kubernetes", "celery", "local"] | None = None
     environment_class: str | None = Field(
         default=None, description="mwaa only: mw1.micro, mw1.small (default), mw1.medium, mw1.large, mw1.xlarge, mw1.2xlarge"
@@ -362,14 +487,14 @@ class Resources(Model):
     @field_validator("memory")
     @classmethod
     def _memory(cls, v: str) -> str:
-        if not re.match(r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$", v):
+        if not re.fullmatch(r"\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?", v):
             raise ValueError(f"not a Kubernetes memory quantity: {v!r} (e.g. 512Mi, 2Gi)")
         return v
 
     @field_validator("cpu")
     @classmethod
     def _cpu(cls, v: str | float) -> str | int | float:
-        if isinstance(v, str) and not re.match(r"^\d+(\.\d+)?m?$", v):
+        if isinstance(v, str) and not re.fullmatch(r"\d+(\.\d+)?m?", v):
             raise ValueError(f"not a Kubernetes CPU quantity: {v!r} (e.g. 500m, '2')")
         if not isinstance(v, str) and v <= 0:
             raise ValueError("cpu must be positive")
@@ -396,7 +521,10 @@ class DataCapture(Model):
 class ServedModel(Model):
     name: str
     format: ModelFormat
-    uri: str = Field(description="Model location: s3://, gs://, pvc://, https://")
+    uri: str = Field(
+        description="Model location: s3://, gs://, pvc://, http(s)://, hf:// for kserve and seldon; "
+        "oci://<image>:<tag> for bentoml and for format custom"
+    )
     replicas: Replicas = Field(default_factory=Replicas)
     resources: Resources = Field(default_factory=Resources)
     canary: Canary | None = None
@@ -418,7 +546,7 @@ class ServedModel(Model):
     @field_validator("uri")
     @classmethod
     def _uri(cls, v: str) -> str:
-        if not re.match(r"^(s3|gs|pvc|https?|oci|hf)://\S+$", v):
+        if not re.fullmatch(r"(s3|gs|pvc|https?|oci|hf)://\S+", v):
             raise ValueError(f"model uri must start with s3://, gs://, pvc://, https://, oci:// or hf://, got {v!r}")
         return v
 
@@ -428,7 +556,8 @@ class Serving(Model):
         description="kserve / seldon / bentoml on the cluster; sagemaker: SageMaker real-time endpoints (aws, no cluster)"
     )
     version: str | None = None
-    models: list[ServedModel] = Field(default_factory=list)
+    # Input limit: 800 models (1,009 resources) plan in ~3.3 s (README "Performance").
+    models: list[ServedModel] = Field(default_factory=list, max_length=MAX_MODELS)
     traffic_router: Literal["istio", "ambassador"] | None = Field(
         default=None,
         description="Seldon only: the Istio or Ambassador installation (a prerequisite mlplat does not "
@@ -488,6 +617,52 @@ class Monitoring(Model):
     alerts: Alerts | None = None
 
 
+EXPOSABLE = ("tracking", "orchestrator", "grafana")
+
+
+class Ingress(Model):
+    """One entry point for what the spec exposes; everything else stays inside the cluster."""
+
+    host: str = Field(description="DNS name the platform answers on (the DNS record is managed outside mlplat)")
+    certificate_arn: str | None = Field(
+        default=None, description="aws: ACM certificate ARN for TLS on the load balancer (required on aws)"
+    )
+    tls_secret: str | None = Field(
+        default=None, description="kubernetes: name of a TLS Secret (kubernetes.io/tls) in each exposed namespace"
+    )
+    scheme: Literal["internal", "internet-facing"] = Field(
+        default="internal", description="aws: load balancer reachable from the VPC only, or from the internet"
+    )
+    allowed_cidrs: list[Cidr] = Field(
+        default_factory=list, description="aws, internet-facing: the networks allowed to connect"
+    )
+    expose: list[str] = Field(
+        default_factory=list,
+        description="What to publish: tracking, orchestrator, grafana, models/<name>; nothing else is exposed",
+    )
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str) -> str:
+        if not re.fullmatch(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", v):
+            raise ValueError(f"not a DNS host name: {v!r} (e.g. ml.acme.example)")
+        return v
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _cert(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", v):
+            raise ValueError(
+                f"not an ACM certificate ARN: {v!r} (arn:aws:acm:REGION:ACCOUNT:certificate/UUID)"
+            )
+        return v
+
+    @field_validator("tls_secret")
+    @classmethod
+    def _secret(cls, v: str | None) -> str | None:
+        return None if v is None else _dns_label(v, "tls_secret", 253)
+
+
 class Budget(Model):
     monthly_usd: float = Field(gt=0)
     max_increase_percent: float | None = Field(default=None, ge=0)
@@ -539,6 +714,18 @@ class Usage(Model):
     logs_gb_per_month: float | None = Field(default=None, ge=0, description="GB ingested per log group per month")
     lb_lcu_per_hour: float | None = Field(default=None, ge=0, description="Average load balancer capacity units")
     job_minutes: float | None = Field(default=None, ge=0, description="Average minutes one CronJob run takes")
+    internet_egress_gb_per_month: float | None = Field(
+        default=None, ge=0, le=1e9, description="GB the platform sends to the internet per month (aws)"
+    )
+    nat_egress_share: float | None = Field(
+        default=None, ge=0, le=1, description="Share of the GB through NAT gateways that leaves for the internet"
+    )
+    cross_az_gb_per_month: float | None = Field(
+        default=None, ge=0, le=1e9, description="GB crossing availability zones per month (each GB billed out and in)"
+    )
+    db_backup_change_per_day: float | None = Field(
+        default=None, ge=0, le=1, description="Share of a database that changes per day (backup storage)"
+    )
 
     @field_validator("k8s_rates")
     @classmethod
@@ -560,7 +747,7 @@ class Usage(Model):
 
 SECTION_KEYS = (
     "target", "network", "storage", "cluster", "tracking", "orchestrator", "feature_store",
-    "serving", "monitoring", "workspace", "budget", "policies", "usage",
+    "serving", "monitoring", "workspace", "ingress", "budget", "policies", "usage",
 )  # fmt: skip
 class Workspace(Model):
     kind: Literal["sagemaker-studio"] = Field(default="sagemaker-studio", description="sagemaker-studio: a Studio domain (VPC only, IAM auth)")
@@ -596,6 +783,9 @@ class PlatformSpec(Model):
     serving: Serving | None = None
     monitoring: Monitoring | None = None
     workspace: Workspace | None = Field(default=None, description="aws only: a SageMaker Studio domain")
+    ingress: Ingress | None = Field(
+        default=None, description="The one way in: what to expose (tracking, orchestrator, grafana, models/<name>) and its TLS"
+    )
     budget: Budget | None = None
     policies: Policies | None = None
     usage: Usage | None = None
@@ -640,6 +830,7 @@ __all__ = [
     "FeatureStore",
     "GitSource",
     "Gpu",
+    "Ingress",
     "KubernetesTarget",
     "Lifecycle",
     "Metadata",

@@ -9,17 +9,17 @@ the `*_defaults` of a profile only fill keys a node pool or model leaves unset."
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mlplat.stacks.errors import Diagnostic, Location, SpecError
+from mlplat.stacks.errors import Diagnostic, Location, SpecError, printable
 from mlplat.stacks.platform_spec.catalog import instance_type
 from mlplat.stacks.platform_spec.diagnose import _dym, _type_name, check_tree
 from mlplat.stacks.platform_spec.model import SECTION_KEYS, PlatformSpec
+from mlplat.stacks.platform_spec.names import ENV_NAME_RULE, check_env_name, env_name_ok
 from mlplat.stacks.platform_spec.tree import LocationIndex, Node, load_yaml, merge, parse_yaml
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,6 +106,8 @@ class ResolvedPlatform:
     profile: Profile
     source: Path
     locations: LocationIndex = field(repr=False)
+    #: What validates but deserves a word (semantic.advisories), located like errors.
+    warnings: list[Diagnostic] = field(default_factory=list, repr=False)
 
     @property
     def name(self) -> str:
@@ -138,6 +140,7 @@ def load_spec(path: str | Path) -> SpecDocument:
 
 def resolve(doc: SpecDocument, env: str) -> ResolvedPlatform:
     """Resolve and validate one environment; raises SpecError with every problem found."""
+    check_env_name(env)
     if doc.environments and env not in doc.environments:
         raise SpecError([_unknown_env(doc, env)])
     if not doc.environments and env not in builtin_profiles():
@@ -166,6 +169,18 @@ def validate(doc: SpecDocument) -> dict[str, ResolvedPlatform]:
     if diags:
         raise SpecError(_fold_envs(diags, envs))
     return out
+
+
+def validation_warnings(resolved: dict[str, ResolvedPlatform]) -> list[Diagnostic]:
+    """Located warnings (extended support, …) over validated environments; one per place and message."""
+    from mlplat.stacks.platform_spec.semantic import warnings
+
+    diags = [
+        r.locations.diagnostic(path, message, env=env)
+        for env, r in resolved.items()
+        for path, message in warnings(r.spec)
+    ]
+    return _fold_envs(diags, list(resolved))
 
 
 def load_platform(path: str | Path, env: str) -> ResolvedPlatform:
@@ -222,14 +237,9 @@ def _check_env_block(doc: SpecDocument, diags: list[Diagnostic]) -> None:
         )
         return
     for name, node in envs.value.items():
-        if not re.match(r"^[a-z][a-z0-9-]{0,14}$", name):
-            diags.append(
-                Diagnostic(
-                    node.key_loc,
-                    f"environments.{name}",
-                    "environment names are lowercase DNS labels (max 15 chars)",
-                )
-            )
+        if not env_name_ok(name):
+            shown = name if name.isidentifier() else printable(repr(name))  # `x;id;#` quoted, `Prod_Env` not
+            diags.append(Diagnostic(node.key_loc, f"environments.{shown}", ENV_NAME_RULE))
 
 
 def _env_override(doc: SpecDocument, env: str, diags: list[Diagnostic]) -> tuple[Node | None, str | None]:
@@ -291,7 +301,10 @@ def _resolve(doc: SpecDocument, env: str | None, diags: list[Diagnostic]) -> Res
     if spec is None or found:
         return None
     profile = load_profile(profile_name) if profile_name else Profile(name="")
-    return ResolvedPlatform(spec, env or "default", profile, doc.path, index)
+    from mlplat.stacks.platform_spec.semantic import advisories
+
+    warnings = [index.diagnostic(f.path, f.message, env=env) for f in advisories(spec)]
+    return ResolvedPlatform(spec, env or "default", profile, doc.path, index, warnings)
 
 
 def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None) -> Node:
@@ -299,6 +312,7 @@ def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None)
     root = doc.root
     base = Node({k: v.copy() for k, v in root.value.items() if k != "environments"}, root.loc, (), None)
     declared = set(base.value) | (set(over.value) if over else set())
+    declared |= _implied(base, declared)
     merged: Node = base
     if profile_name:
         pnode = _profile_node(profile_name).value.get("defaults")
@@ -309,6 +323,10 @@ def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None)
             # nothing to SageMaker's MLflow; writing them there is an error).
             declared -= {k for k in declared if _managed_kind(base, over, k)}
             defaults = Node({k: v.copy() for k, v in pnode.value.items() if k in declared}, pnode.loc, ())
+            _wandb_defaults(defaults, base, over)
+            provider = (_provider_of(over) if over is not None else None) or _provider_of(base)
+            if provider in ("kubernetes", "compose"):
+                _drop_rds_defaults(defaults)
             merged = merge(defaults, base)
     if over is not None:
         over = over.copy()
@@ -320,6 +338,22 @@ def _merged_tree(doc: SpecDocument, over: Node | None, profile_name: str | None)
     if profile_name:
         _apply_item_defaults(merged, profile_name)
     return merged
+
+
+def _wandb_defaults(defaults: Node, base: Node, over: Node | None) -> None:
+    """W&B has no MLflow replicas; SaaS has no database either: drop those profile defaults."""
+    fields: dict[str, Any] = {}
+    for node in (base, over):
+        sec = node.value.get("tracking") if node is not None and isinstance(node.value, dict) else None
+        if sec is not None and isinstance(sec.value, dict):
+            fields.update({k: v.value for k, v in sec.value.items() if k in ("kind", "mode")})
+    tracking = defaults.value.get("tracking")
+    if fields.get("kind") != "wandb" or tracking is None or not isinstance(tracking.value, dict):
+        return
+    if fields.get("mode") == "saas":
+        defaults.value.pop("tracking")
+    else:
+        tracking.value.pop("replicas", None)
 
 
 def _provider_of(tree: Node) -> Any:
@@ -339,6 +373,30 @@ def _managed_kind(base: Node, over: Node | None, section: str) -> bool:
         if sec is not None and isinstance(sec.value, dict) and "kind" in sec.value:
             kind = sec.value["kind"].value
     return want is not None and kind == want
+# tracking.database keys that configure RDS: kubernetes and compose targets run Postgres themselves and
+# cannot honour them, so a profile does not set them there and validate refuses them.
+RDS_ONLY_DATABASE_KEYS = ("instance_class", "multi_az", "backup_retention_days", "deletion_protection")
+
+
+def _drop_rds_defaults(defaults: Node) -> None:
+    tracking = defaults.value.get("tracking")
+    db = tracking.value.get("database") if tracking is not None and isinstance(tracking.value, dict) else None
+    if db is not None and isinstance(db.value, dict):
+        for key in RDS_ONLY_DATABASE_KEYS:
+            db.value.pop(key, None)
+
+
+# Sections a declared section brings with it: on aws an EKS cluster needs a VPC, so a cluster
+# implies a network (modules/platform.py builds one). The profile's defaults must reach it
+# too, or prod's NAT-per-AZ silently did not apply to a spec without a `network:` key.
+IMPLIED_SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {"aws": {"cluster": ("network",)}}
+
+
+def _implied(base: Node, declared: set[str]) -> set[str]:
+    target = base.value.get("target")
+    provider = target.value.get("provider") if target is not None and isinstance(target.value, dict) else None
+    rules = IMPLIED_SECTIONS.get(provider.value, {}) if provider is not None and isinstance(provider.value, str) else {}
+    return {implied for section in declared for implied in rules.get(section, ())}
 
 
 def _apply_item_defaults(merged: Node, profile_name: str) -> None:
@@ -388,8 +446,8 @@ def _apply_item_defaults(merged: Node, profile_name: str) -> None:
     if floor > 1 and floor_node is not None:
         tracking = section("tracking")
         kind = tracking.value.get("kind") if tracking is not None and isinstance(tracking.value, dict) else None
-        if kind is not None and kind.value == "sagemaker-mlflow":
-            tracking = None  # AWS runs the managed server: there are no replicas to raise
+        if kind is not None and kind.value in ("sagemaker-mlflow", "wandb"):
+            tracking = None  # AWS runs the managed server, or W&B (its chart sizes itself): no replicas to raise
         if tracking is not None and isinstance(tracking.value, dict):
             reps = tracking.value.get("replicas")
             if reps is None or (type(reps.value) is int and 1 <= reps.value < floor):
@@ -428,4 +486,4 @@ def _has(node: Node, *keys: str) -> bool:
     return True
 
 
-__all__ = ["ENV_KEYS", "Profile", "ResolvedPlatform", "Safety", "SpecDocument", "builtin_profiles", "load_platform", "load_profile", "load_spec", "resolve", "validate"]
+__all__ = ["ENV_KEYS", "Profile", "ResolvedPlatform", "Safety", "SpecDocument", "builtin_profiles", "load_platform", "load_profile", "load_spec", "resolve", "validate", "validation_warnings"]

@@ -58,11 +58,6 @@ FIELD_DOCS: dict[str, str] = {
     "Database.multi_az": "Standby replica in a second availability zone (aws)",
     "Database.backup_retention_days": "Days of automated backups to keep (0 disables backups)",
     "Database.deletion_protection": "Refuse to delete the database until this is turned off",
-    "TrackingAuth.kind": "none, basic (admin user) or oidc (single sign-on)",
-    "TrackingAuth.admin_password": "Admin password for basic auth: a reference, never a literal",
-    "TrackingAuth.issuer_url": "OIDC issuer URL",
-    "TrackingAuth.client_id": "OIDC client ID",
-    "TrackingAuth.client_secret": "OIDC client secret: a reference, never a literal",
     "Tracking.kind": "Experiment tracking server",
     "Tracking.replicas": "Tracking server replicas (the prod profile raises this to at least 2)",
     "Tracking.database": "Backend store: RDS Postgres on aws, in-cluster Postgres on kubernetes",
@@ -157,13 +152,19 @@ def spec_json_schema() -> dict[str, Any]:
     defs["Replicas"]["properties"]["max"]["minimum"] = 1
     defs["Metadata"]["properties"]["name"].update(pattern=r"^[a-z]([a-z0-9-]*[a-z0-9])?$", maxLength=20)
     version = defs["Cluster"]["properties"]["kubernetes_version"]
-    version.update(pattern=r"^1\.\d{2}$", examples=["1.31"])
+    version.update(pattern=r"^1\.\d{2}$", examples=["1.35"])
     # A literal string is refused by type; an empty mapping or both keys by oneOf.
     defs["SecretRef"]["oneOf"] = [{"required": ["from_env"]}, {"required": ["secret_ref"]}]
     defs["SecretRef"]["description"] = SECRET_DOC
 
     # Environments: a partial copy of every definition (overrides may name any subset).
     partial = {f"{n}Override": _partial(d) for n, d in defs.items()}
+    # A named list entry an environment inherits can be removed: {name: x, $patch: delete}.
+    for named in ("NodePool", "Bucket", "ServedModel"):
+        partial[f"{named}Override"].setdefault("properties", {})["$patch"] = {
+            "enum": ["delete"],
+            "description": "`delete` removes the inherited entry of this name (with `name`, nothing else)",
+        }
     override_props: dict[str, Any] = {
         "profile": {
             "description": "Built-in profile applied under the spec (default: the profile named like the environment)",

@@ -7,16 +7,26 @@ default rather than on what the user wrote, so it is not reported.
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
+import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from mlplat.stacks.platform_spec.catalog import AIRFLOW_CHARTS, GPU_FAMILIES, KFP_VERSIONS, families, instance_type, suggest_instance_type
-from mlplat.stacks.platform_spec.model import PlatformSpec
+from mlplat.stacks.platform_spec import eks
+from mlplat.stacks.platform_spec.catalog import (
+    AIRFLOW_CHARTS,
+    GPU_FAMILIES,
+    INSTANCE_TYPE_PATTERN,
+    KFP_VERSIONS,
+    instance_type,
+    offered,
+    unknown_instance_message,
+)
+from mlplat.stacks.platform_spec.model import EXPOSABLE, Cluster, PlatformSpec
 
 SpecPath = tuple[str | int, ...]
 Issue = tuple[SpecPath, str]
-SUPPORTED_K8S = tuple(f"1.{m}" for m in range(28, 34))
 # MLflow runs from upstream's `-full` image (psycopg2, boto3, prometheus-flask-exporter, Flask-WTF),
 # published from 3.9.0 on; major 4 is not known yet.
 MLFLOW_MIN = (3, 9, 0)
@@ -63,7 +73,8 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
             )
     if aws:
         for section in ("tracking", "orchestrator", "feature_store", "serving", "monitoring"):
-            if getattr(spec, section) is not None and spec.cluster is None and not managed(spec, section):
+            if getattr(spec, section) is not None and spec.cluster is None and not managed(spec, section) \
+                    and not wandb_saas(spec, section):
                 yield Finding(
                     (section,),
                     f"{section} on provider: aws needs a cluster section (it runs on Kubernetes)",
@@ -79,6 +90,12 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
         if b.name in seen:
             yield ("storage", "buckets", i, "name"), f"duplicate bucket name {b.name!r}"
         seen.add(b.name)
+        if b.ci is not None and b.purpose != "dvc":
+            yield Finding(("storage", "buckets", i, "ci"), "ci applies to buckets with purpose: dvc only",
+                          (("storage", "buckets", i, "purpose"),))
+        elif b.ci is not None and not aws:
+            yield Finding(("storage", "buckets", i, "ci"), "ci (a GitHub OIDC role) is only for provider: aws; "
+                          "on kubernetes targets DVC uses MinIO keys", (("target", "provider"),))
         physical = len(spec.metadata.name) + env_len + len(b.name) + 2
         if physical > 63:
             yield Finding(
@@ -96,13 +113,15 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
 
     # -- cluster and node pools
     if spec.cluster is not None:
-        if aws and spec.cluster.kubernetes_version not in SUPPORTED_K8S:
-            version = spec.cluster.kubernetes_version
-            supported = ", ".join(SUPPORTED_K8S)
-            yield (
-                ("cluster", "kubernetes_version"),
-                f"unsupported Kubernetes version {version!r}{_dym(version, list(SUPPORTED_K8S))} (supported: {supported})",
-            )
+        if aws:
+            yield from _kubernetes_version(spec.cluster)
+            yield from _api_access(spec.cluster)
+        else:
+            for key in ("public_access_cidrs", "private_access_cidrs", "admins"):
+                if getattr(spec.cluster, key):
+                    yield ("cluster", key), f"{key} applies to provider: aws only (a kubernetes target brings its own cluster access)"
+            if spec.cluster.public_endpoint:
+                yield ("cluster", "public_endpoint"), "public_endpoint applies to provider: aws only"
         pools: set[str] = set()
         for i, pool in enumerate(spec.cluster.node_pools):
             base = ("cluster", "node_pools", i)
@@ -117,14 +136,15 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 )
             elif pool.max_size < 1:
                 yield base + ("max_size",), "must be >= 1 (a node pool needs room for at least one node)"
+            region = getattr(spec.target, "region", None)
+            if aws and pool.instance_type not in offered(region).types:
+                if not (spec.cluster.allow_unknown_instance_types
+                        and re.fullmatch(INSTANCE_TYPE_PATTERN, pool.instance_type)):  # fmt: skip
+                    yield base + ("instance_type",), unknown_instance_message(pool.instance_type, region)
+                continue  # let through by the escape hatch: advisories() warns
             it = instance_type(pool.instance_type)
-            if it is None:
-                sugg = suggest_instance_type(pool.instance_type)
-                hint = (
-                    f"; did you mean {sugg[0]!r}?" if sugg else f" (known families: {', '.join(families())})"
-                )
-                yield base + ("instance_type",), f"unknown instance type {pool.instance_type!r}{hint}"
-                continue
+            if it is None or not it.hardware_known:
+                continue  # hardware not listed: the spec's gpu block is taken as written
             if pool.gpu is not None:
                 if not it.gpus:
                     gpu_fams = ", ".join(sorted(GPU_FAMILIES))
@@ -161,7 +181,7 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
     if spec.tracking is not None:
         t = spec.tracking
         yield from ref(("tracking", "artifact_bucket"), t.artifact_bucket, "artifact bucket")
-        if t.artifact_bucket is None and not _purpose(spec, "artifacts"):
+        if t.artifact_bucket is None and not _purpose(spec, "artifacts") and not wandb_saas(spec, "tracking"):
             yield Finding(
                 ("tracking",),
                 "tracking needs an artifact bucket: set artifact_bucket or declare a bucket with purpose: artifacts",
@@ -169,14 +189,6 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
             )
         if t.kind == "mlflow" and t.version is not None:
             yield from _mlflow_version(t.version)
-        if t.auth is not None and t.auth.kind == "oidc":
-            for field in ("issuer_url", "client_id", "client_secret"):
-                if getattr(t.auth, field) is None:
-                    yield Finding(
-                        ("tracking", "auth", field),
-                        f"auth.kind oidc needs {field}",
-                        (("tracking", "auth", "kind"),),
-                    )
     if spec.feature_store is not None:
         fs = spec.feature_store
         yield from ref(("feature_store", "offline_bucket"), fs.offline_bucket, "offline bucket")
@@ -249,6 +261,13 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                     base + ("replicas", "max"),
                     "must be >= 1 (replicas.min: 0 already allows scaling to zero)",
                 )
+            # inside the loop: a merge once left it after it, where `m` was unbound (exit 3)
+            if aws and m.resources.gpu and not gpu_pool:
+                yield Finding(
+                    base + ("resources", "gpu"),
+                    "the model requests GPUs but no node pool has a GPU instance type",
+                    (("cluster",),),
+                )
             if m.canary is not None:
                 tp = m.canary.traffic_percent
                 if not 0 <= tp <= 100:
@@ -279,10 +298,14 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                         "serving.traffic_router: istio|ambassador (installed beforehand), or drop the canary",
                         (("serving", "traffic_router"),),
                     )
+            if aws and m.resources.gpu and not gpu_pool:
+                yield Finding(
+                    base + ("resources", "gpu"),
+                    "the model requests GPUs but no node pool has a GPU instance type",
+                    (("cluster",),),
+                )
         kv = spec.serving.version
         if spec.serving.kind == "kserve" and kv is not None:
-            import re
-
             m_ = re.fullmatch(r"v?(\d+)\.(\d+)(\.\d+)?", kv)
             # mlplat installs kserve-resources + kserve-runtime-configs (v0.17+) and writes
             # spec.canary, which KServe accepts from v0.20 on.
@@ -298,25 +321,36 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 f"traffic_router applies to seldon only, not {spec.serving.kind}",
                 (("serving", "kind"),),
             )
-            if aws and m.resources.gpu and not gpu_pool:
-                yield Finding(
-                    base + ("resources", "gpu"),
-                    "the model requests GPUs but no node pool has a GPU instance type",
-                    (("cluster",),),
-                )
 
     yield from _managed_checks(spec, aws, buckets)
+    yield from _wandb_checks(spec)
+    # -- the in-cluster database of a kubernetes target has no RDS knobs: refuse them, never ignore them
+    if not aws and spec.tracking is not None and spec.tracking.kind == "mlflow":
+        for key in ("instance_class", "multi_az", "backup_retention_days", "deletion_protection"):
+            if key in spec.tracking.database.model_fields_set:
+                yield Finding(
+                    ("tracking", "database", key),
+                    f"{key} configures RDS (provider: aws); on a {spec.target.provider} target Postgres runs as "
+                    "one instance without replicas or managed backups, so it cannot be honoured: remove it",
+                )
+
+    # -- ingress
+    if spec.ingress is not None:
+        yield from _ingress(spec, aws)
+
+    # -- what the generators can build (stacks/platform_spec/support.py)
+    from mlplat.stacks.platform_spec import support
+
+    yield from support.findings(spec)
 
     # -- policies
     if spec.policies is not None:
-        import re
-
-        pid = re.compile(r"^(MLP-[A-Z]+-\d{3}|CKV2?_[A-Z0-9_]+|DRIFT(-[A-Z]+)?)$")
+        pid = re.compile(r"(MLP-[A-Z]+-\d{3}|CKV2?_[A-Z0-9_]+|DRIFT(-[A-Z]+)?)")
         for k in spec.policies.levels:
-            if not pid.match(k):
+            if not pid.fullmatch(k):
                 yield ("policies", "levels", k), f"not a policy ID: {k!r} (e.g. MLP-STO-001, CKV_AWS_18)"
         for i, w in enumerate(spec.policies.waivers):
-            if not pid.match(w.policy):
+            if not pid.fullmatch(w.policy):
                 yield (
                     ("policies", "waivers", i, "policy"),
                     f"not a policy ID: {w.policy!r} (e.g. MLP-STO-001)",
@@ -331,6 +365,48 @@ def managed(spec: PlatformSpec, section: str) -> bool:
     """True when `section` uses a managed AWS service instead of the cluster."""
     kind = getattr(getattr(spec, section, None), "kind", None)
     return kind is not None and MANAGED_KINDS.get(section) == kind
+
+
+def wandb_saas(spec: PlatformSpec, section: str) -> bool:
+    """True when `section` is W&B SaaS: nothing runs on the platform for it."""
+    t = spec.tracking
+    return section == "tracking" and t is not None and t.kind == "wandb" and t.mode == "saas"
+
+
+WANDB_FIELDS = ("mode", "base_url", "api_key", "license")
+
+
+def _wandb_checks(spec: PlatformSpec) -> Iterator[Finding]:
+    t = spec.tracking
+    if t is None:
+        return
+    kind = (("tracking", "kind"),)
+    if t.kind != "wandb":
+        for field in WANDB_FIELDS:
+            if _set(t, field):
+                yield Finding(("tracking", field), f"{field} applies to tracking.kind wandb only", kind)
+        return
+    if spec.target.provider == "compose":
+        yield Finding(("tracking", "kind"), "wandb does not run on target.provider compose (use mlflow on a laptop, "
+                      "or log to W&B from outside the compose stack)", (("target", "provider"),))
+    if t.mode is None:
+        yield Finding(("tracking",), "tracking.kind wandb needs mode: saas or self-managed", kind)
+        return
+    mode = (("tracking", "mode"),)
+    # MLflow's knobs mean nothing to W&B: refused rather than silently ignored.
+    for field in ("version", "replicas", "auth"):
+        if _set(t, field):
+            yield Finding(("tracking", field), f"{field} applies to tracking.kind mlflow only "
+                          "(W&B Server's version follows the pinned operator-wandb chart)", kind)
+    if t.mode == "saas":
+        for field in ("base_url", "api_key"):
+            if getattr(t, field) is None:
+                yield Finding(("tracking",), f"wandb mode saas needs {field}", mode)
+        for field in ("license", "database", "artifact_bucket"):
+            if _set(t, field):
+                yield Finding(("tracking", field), f"{field} has no effect on wandb mode saas (nothing is deployed)", mode)
+    elif t.license is None:
+        yield Finding(("tracking",), "wandb mode self-managed needs license (a secret reference)", mode)
 
 
 def _set(model: object, field: str) -> bool:
@@ -483,8 +559,134 @@ def _mlflow_version(version: str) -> Iterator[Issue]:
         )
 
 
+def advisories(spec: PlatformSpec) -> list[Finding]:
+    """Warnings: what validates but deserves a word (never a reason to fail)."""
+    out: list[Finding] = []
+    if spec.target.provider != "aws" or spec.cluster is None or not spec.cluster.node_pools:
+        return out
+    region = getattr(spec.target, "region", None)
+    where = offered(region)
+    if not where.own:
+        out.append(Finding(("target", "region"), f"node pool instance types are checked against {where.note}"))
+    for i, pool in enumerate(spec.cluster.node_pools):
+        path = ("cluster", "node_pools", i, "instance_type")
+        if pool.instance_type not in where.types:
+            out.append(Finding(path, (
+                f"{pool.instance_type!r} is not in {where.note}; let through by "
+                "cluster.allow_unknown_instance_types (cost cannot price it, GPU checks rely on the gpu block)"),
+                (("cluster", "allow_unknown_instance_types"),)))  # fmt: skip
+        elif pool.instance_type in where.without_price:
+            out.append(Finding(path, (
+                f"{pool.instance_type} has no on-demand list price in {where.note} (AWS sells it through "
+                "capacity blocks or reservations); cost lists it as not priced")))  # fmt: skip
+    return out
+
+
+def _kubernetes_version(cluster: Cluster, today: _dt.date | None = None) -> Iterator[Issue]:
+    """EKS creates clusters only of versions in standard or extended support (catalogue: eks.py)."""
+    version, path = cluster.kubernetes_version, ("cluster", "kubernetes_version")
+    day = today or _dt.date.today()
+    status = eks.support(version, day)
+    usable = eks.in_support(day)
+    newest = eks.default_version(day)
+    if status == "unknown":
+        yield path, f"unknown Kubernetes version {version!r}{_dym(version, usable)} (EKS creates: {', '.join(usable)})"
+    elif status == "unreleased":
+        yield path, f"EKS does not offer Kubernetes {version} yet (newest in standard support: {newest})"
+    elif status == "ended":
+        info = eks.version(version)
+        ended = info.end_extended.isoformat() if info else "?"
+        yield path, (
+            f"EKS no longer creates Kubernetes {version} clusters (extended support ended {ended}); "
+            f"use {newest} (EKS creates: {', '.join(usable)})"
+        )
+    elif status == "extended" and cluster.upgrade_policy == "standard":
+        yield path, (
+            f"Kubernetes {version} is past standard support: with upgrade_policy: standard EKS upgrades it "
+            f"on its own; use {newest}, or set cluster.upgrade_policy: extended (+$0.50 per cluster-hour)"
+        )
+
+
+def _api_access(cluster: Cluster) -> Iterator[Issue]:
+    if cluster.public_endpoint and not cluster.public_access_cidrs:
+        yield ("cluster", "public_access_cidrs"), (
+            "a public endpoint needs the networks allowed to reach it, e.g. [203.0.113.7/32] "
+            "(your office or CI egress address); or set public_endpoint: false and deploy from inside the VPC"
+        )
+    if cluster.public_access_cidrs and not cluster.public_endpoint:
+        yield ("cluster", "public_access_cidrs"), "applies only with public_endpoint: true (the endpoint is private)"
+
+
+def _ingress(spec: PlatformSpec, aws: bool) -> Iterator[Finding]:
+    ing = spec.ingress
+    assert ing is not None
+    models = [m.name for m in spec.serving.models] if spec.serving else []
+    choices = [*EXPOSABLE, *(f"models/{m}" for m in models)]
+    for i, item in enumerate(ing.expose):
+        path = ("ingress", "expose", i)
+        if item not in choices:
+            yield Finding(path, f"cannot expose {item!r}{_dym(item, choices)} (can: {', '.join(choices)})")
+            continue
+        section = {"grafana": "monitoring"}.get(item, item.split("/")[0].replace("models", "serving"))
+        if section in MANAGED_KINDS and managed(spec, section):
+            yield Finding(path, f"{item} runs as a managed AWS service, not behind the platform's ingress",
+                          ((section, "kind"),))  # fmt: skip
+        elif getattr(spec, section) is None:
+            yield Finding(path, f"{item} is exposed but the spec has no {section} section", ((section,),))
+        elif item == "grafana" and spec.monitoring is not None and not spec.monitoring.grafana.enabled:
+            yield Finding(path, "grafana is exposed but monitoring.grafana.enabled is false")
+        elif item == "tracking" and spec.tracking is not None:
+            auth = spec.tracking.auth
+            if auth is None or auth.kind == "none":
+                yield Finding(
+                    path,
+                    "an exposed MLflow must require a login: set tracking.auth.kind to basic",
+                    (("tracking", "auth"),),
+                )
+    if ing.expose and aws and ing.certificate_arn is None:
+        yield Finding(("ingress", "certificate_arn"), "exposing on aws needs an ACM certificate ARN for TLS")
+    if ing.expose and not aws and spec.target.provider == "kubernetes":
+        if getattr(spec.target, "ingress_class", None) is None:
+            yield Finding(
+                ("target", "ingress_class"),
+                "ingress.expose on a kubernetes target needs target.ingress_class (the cluster's controller)",
+                (("ingress",),),
+            )
+    if not aws:
+        for key in ("certificate_arn", "allowed_cidrs"):
+            if getattr(ing, key):
+                yield Finding(("ingress", key), f"{key} applies to provider: aws only")
+    elif ing.tls_secret is not None:
+        yield Finding(("ingress", "tls_secret"), "tls_secret applies to kubernetes targets; on aws use certificate_arn")
+    if ing.allowed_cidrs and ing.scheme != "internet-facing":
+        yield Finding(("ingress", "allowed_cidrs"), "applies to scheme: internet-facing only (internal is VPC-only)")
+    if aws and ing.scheme == "internet-facing" and not ing.allowed_cidrs:
+        yield Finding(
+            ("ingress", "allowed_cidrs"),
+            "an internet-facing load balancer needs the networks allowed to connect (e.g. [203.0.113.0/24]); "
+            "use [0.0.0.0/0] to open it to everyone on purpose",
+        )
+
+
+def warnings(spec: PlatformSpec, today: _dt.date | None = None) -> list[Issue]:
+    """What validates but costs or risks more than it looks: shown by `mlplat validate`, never fatal."""
+    out: list[Issue] = []
+    cluster = spec.cluster
+    if cluster is not None and spec.target.provider == "aws":
+        day = today or _dt.date.today()
+        info = eks.version(cluster.kubernetes_version)
+        if info is not None and info.support(day) == "extended":
+            message = (
+                f"Kubernetes {cluster.kubernetes_version} is in EKS extended support until "
+                f"{info.end_extended.isoformat()}: +${eks.extended_surcharge_per_hour():.2f} per cluster-hour "
+                f"(see `mlplat cost`); upgrade to {eks.default_version(day)}"
+            )
+            out.append((("cluster", "kubernetes_version"), message))
+    return out
+
+
 def _purpose(spec: PlatformSpec, purpose: str) -> bool:
     return bool(spec.storage and any(b.purpose == purpose for b in spec.storage.buckets))
 
 
-__all__ = ["MLFLOW_MIN", "SUPPORTED_K8S", "Finding", "check", "findings"]
+__all__ = ["MLFLOW_MIN", "Finding", "advisories", "check", "findings", "wandb_saas", "warnings"]

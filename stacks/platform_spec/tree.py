@@ -97,6 +97,16 @@ class LocationIndex:
 
 TOP_LEVEL_HINT = "apiVersion, kind, metadata, target, …"
 MAX_SPEC_BYTES = 5_000_000  # specs are a few KB; anything this big is the wrong file
+# Input limits (README "Error handling"). A 600-byte alias bomb expands to billions of nodes:
+# every alias use is counted and the whole expanded tree is bounded, so it fails in
+# milliseconds instead of exhausting memory. The reference spec has ~400 nodes and no alias.
+MAX_NODES = 200_000  # nodes after alias expansion
+MAX_ALIAS_USES = 1_000  # times an anchored mapping or list is reused through `*alias`
+MAX_DEPTH = 64  # nesting of mappings and lists
+# Numbers: no size, count or price in a spec comes near 10^12; bounding every number here keeps
+# every estimate finite (`cost --format json` once printed Infinity, and a 400-digit
+# max_size ended in OverflowError, exit 3).
+MAX_NUMBER = 10**12
 
 
 @cache
@@ -113,7 +123,30 @@ def _constructor() -> type:
 
     # add_constructor copies the table into the subclass: ruamel's own class is untouched.
     Constructor.add_constructor("tag:yaml.org,2002:timestamp", as_text)
+    for tag in ("bool", "int", "float", "binary"):
+        full = f"tag:yaml.org,2002:{tag}"
+        Constructor.add_constructor(full, _guarded(tag, RoundTripConstructor.yaml_constructors[full]))
     return Constructor
+
+
+def _guarded(tag: str, construct: Any) -> Any:
+    """`!!bool hunter2` made ruamel raise a bare KeyError('hunter2'): an exit 3 that printed the
+    value, which in a credential position is the credential. A tagged scalar that does not read
+    as its tag becomes a located error that never quotes the value."""
+    from ruamel.yaml.constructor import ConstructorError
+
+    def guarded(self: Any, node: Any) -> Any:
+        try:
+            return construct(self, node)
+        except ConstructorError:
+            raise
+        except Exception:  # noqa: BLE001 - KeyError, ValueError, binascii.Error, …: all one mistake
+            raise ConstructorError(
+                None, None, f"the value does not read as !!{tag} (remove the tag or fix the value)",
+                node.start_mark,
+            ) from None
+
+    return guarded
 
 
 def _yaml():  # ruamel is imported lazily: it is the only YAML parser we need
@@ -167,21 +200,52 @@ class _Builder:
         self.file = file
         self.lines = text.splitlines()
         self.active: set[int] = set()  # containers on the current path (alias cycles)
+        self.built: set[int] = set()  # containers already expanded once (a second time is an alias)
+        self.nodes = 0
+        self.alias_uses = 0
+
+    def _limit(self, loc: Location | None, path: Path_, message: str) -> SpecError:
+        return SpecError([Diagnostic(loc, format_path(path), message)])
+
+    def _number(self, value: float, loc: Location | None, path: Path_) -> None:
+        import math
+
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self._limit(loc, path, "must be a finite number (.inf and .nan are never meaningful here)")
+        if abs(value) > MAX_NUMBER:
+            raise self._limit(loc, path, "number too large (input limit: at most 10^12 in absolute value)")
 
     def node(self, obj: Any, path: Path_, loc: Location | None, key_loc: Location | None) -> Node:
         from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self._limit(
+                loc, path, f"the document expands to more than {MAX_NODES:,} nodes (input limit; "
+                "YAML aliases repeated inside aliases?)",
+            )
         if isinstance(obj, (CommentedMap, CommentedSeq)):
             if id(obj) in self.active:
                 raise SpecError(
                     [Diagnostic(loc, format_path(path), "recursive YAML alias: a node contains itself")]
                 )
+            if len(self.active) >= MAX_DEPTH:
+                raise self._limit(loc, path, f"nested more than {MAX_DEPTH} levels deep (input limit)")
+            if id(obj) in self.built:
+                self.alias_uses += 1
+                if self.alias_uses > MAX_ALIAS_USES:
+                    raise self._limit(
+                        loc, path, f"more than {MAX_ALIAS_USES:,} uses of YAML aliases (input limit)"
+                    )
+            self.built.add(id(obj))
             self.active.add(id(obj))
             try:
                 return self._container(obj, path, loc, key_loc, isinstance(obj, CommentedMap))
             finally:
                 self.active.discard(id(obj))
         value = _scalar(obj)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            self._number(value, loc, path)
         raw = None if isinstance(value, str) or value is None else _raw(self.lines, loc)
         return Node(value, loc, path, key_loc, raw)
 
@@ -271,6 +335,9 @@ def _syntax_error(exc: Any, file: str, text: str) -> SpecError:
     mark = exc.problem_mark or exc.context_mark
     loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1, 1)
     what = (exc.problem or str(exc)).strip()
+    if "alias" in what:
+        # `password: *hunter2` (a literal that starts with `*`) must not print hunter2.
+        what = re.sub(r"\s*'[^']*'", "", what) + " (an `*name` must refer to an earlier `&name`)"
     if "'\\t'" in what:
         what = "a tab character: YAML indentation must use spaces, not tabs"
     elif exc.context and exc.context.strip() not in what:
@@ -285,10 +352,47 @@ def _position(text: str, pos: int) -> tuple[int, int]:
     return before.count("\n") + 1, pos - (before.rfind("\n") + 1) + 1
 
 
+_MANY_COMMENTS = 1_000  # below this many `#` in a small file, stripping comments gains nothing measurable
+_BIG_TEXT = 100_000
+
+
+def without_comment_lines(text: str) -> str:
+    """`text` with every comment-only line emptied (line and column numbers unchanged).
+
+    ruamel's round-trip scanner keeps comments by appending each to the last one, string by
+    string: quadratic, 111 s for a 4.4 MB file of comments. The spec never needs its comments,
+    so they are removed first, except inside multi-line scalars (a `# …` line in a `|` block
+    is text). libyaml's scanner (PyYAML's C extension) finds those scalars in milliseconds;
+    without it, or if it disagrees with the file, the text is left as it is.
+    """
+    if len(text) < _BIG_TEXT and text.count("#") < _MANY_COMMENTS:
+        return text
+    try:
+        import yaml
+
+        loader = yaml.CSafeLoader
+    except (ImportError, AttributeError):
+        return text
+    inside: set[int] = set()  # 0-based lines inside a multi-line scalar
+    try:
+        for tok in yaml.scan(text, Loader=loader):
+            if isinstance(tok, yaml.ScalarToken) and tok.end_mark.line > tok.start_mark.line:
+                inside.update(range(tok.start_mark.line, tok.end_mark.line + 1))
+    except yaml.YAMLError:
+        return text  # ruamel reports the problem, located
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if i not in inside and line.lstrip(" \t").startswith("#"):
+            lines[i] = ""
+    return "\n".join(lines)
+
+
 def parse_yaml(text: str, file: str) -> Node:
     """Parse one YAML document into a Node tree; syntax errors become located diagnostics."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
+
+    text = without_comment_lines(text)
 
     try:
         docs = list(_yaml().load_all(text))
@@ -305,7 +409,7 @@ def parse_yaml(text: str, file: str) -> Node:
                 )
             ]
         ) from None
-    except (YAMLError, RecursionError, ValueError, TypeError) as exc:  # unmarked parser errors
+    except (YAMLError, RecursionError, ValueError, TypeError, KeyError) as exc:  # unmarked parser errors
         raise SpecError(
             [Diagnostic(Location(file, 1, 1), "", f"cannot parse YAML: {type(exc).__name__}")]
         ) from None
@@ -404,17 +508,40 @@ def merge(base: Node | None, over: Node, keep_base_loc: bool = False) -> Node:
         and isinstance(over.value, list)
         and _mergeable_by_name(base.value, over.value)
     ):
-        items = list(base.value)
-        index = {_name_of(item): i for i, item in enumerate(items) if _name_of(item) is not None}
+        items: list[Node | None] = list(base.value)
+        index = {_name_of(item): i for i, item in enumerate(items) if item is not None and _name_of(item) is not None}
         for item in over.value:
             name = item.value["name"].value
-            if name in index:
-                items[index[name]] = merge(items[index[name]], item, keep_base_loc)
+            if _deletes(item):
+                # `{name: a100, $patch: delete}` (Kustomize's strategic-merge syntax): the
+                # environment drops an entry it inherits. Deleting what is not there is a mistake.
+                if name not in index or items[index[name]] is None:
+                    raise SpecError([Diagnostic(item.loc, format_path(item.src_path),
+                                                f"$patch: delete names {name!r}, which is not inherited here")])
+                items[index[name]] = None
+            elif name in index and items[index[name]] is not None:
+                items[index[name]] = merge(items[index[name]], item, keep_base_loc)  # type: ignore[arg-type]
             else:
                 index[name] = len(items)
                 items.append(item)
-        return Node(items, where.loc, where.src_path, where.key_loc or base.key_loc)
+        kept = [i for i in items if i is not None]
+        return Node(kept, where.loc, where.src_path, where.key_loc or base.key_loc)
     return over
+
+
+PATCH_KEY = "$patch"
+
+
+def _deletes(item: Node) -> bool:
+    """An override list item `{name: x, $patch: delete}`; any other `$patch` is an error."""
+    patch = item.value.get(PATCH_KEY) if isinstance(item.value, dict) else None
+    if patch is None:
+        return False
+    if patch.value != "delete" or set(item.value) != {"name", PATCH_KEY}:
+        raise SpecError([Diagnostic(patch.loc, format_path(patch.src_path),
+                                    "$patch supports only `delete`, beside `name` and nothing else: "
+                                    "{name: <entry>, $patch: delete}")])
+    return True
 
 
 def _name_of(item: Node) -> str | None:

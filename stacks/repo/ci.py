@@ -19,13 +19,16 @@ at a commit, or a wheel vendored into the repository before any release exists),
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from mlplat import __version__
-from mlplat.stacks.errors import MlplatError
+from mlplat.stacks.errors import MlplatError, printable
+from mlplat.stacks.platform_spec.model import aws_regions
+from mlplat.stacks.platform_spec.names import check_env_name, env_name_ok
 from mlplat.stacks.repo.requirement import MlplatRequirement, default_requirement
 
 PROVIDERS = ("github", "gitlab")
@@ -75,6 +78,19 @@ class CiContext:
     install: str = f"python -m pip install {PACKAGE}=={__version__}"  # the shell line CI runs
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Every value the templates see is checked here, whole-string (fullmatch): the
+        # workflows are YAML holding shell lines, and a newline in a region once added a
+        # `run:` step of its own (issue 14, item 1).
+        _checked("--spec", self.spec, _PATH)
+        _checked("--branch", self.branch, _BRANCH)
+        _checked("python version", self.python_version, _PYVER)
+        _checked("drift schedule", self.drift_cron, _CRON)
+        _checked("target provider", self.provider, _PROVIDER)
+        _checked("region", self.region, _REGION)
+        for e in self.environments:
+            check_env_name(e.name, "environment")
+
     @property
     def install_yaml(self) -> str:
         # a JSON string is a YAML double-quoted scalar: the line goes in as data, whatever it holds
@@ -107,6 +123,29 @@ class CiContext:
     @property
     def approval_text(self) -> str:
         return ", ".join(e.name for e in self.environments if e.approval) or "(none)"
+
+
+_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]{0,200}")
+_BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]{0,200}")
+_PYVER = re.compile(r"3\.\d{1,2}")
+_CRON = re.compile(r"[0-9*/,-]+( [0-9*/,-]+){4}")
+_PROVIDER = re.compile(r"aws|kubernetes")
+_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}")
+
+
+def _checked(what: str, value: str, pattern: re.Pattern[str]) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value) or ".." in value:
+        raise MlplatError(f"{what}: {printable(repr(value))} is not allowed in a generated workflow")
+    return value
+
+
+def _no_control(value: Any) -> Any:
+    """Jinja `finalize`: the last guard before a value lands in a workflow file. Values were
+    checked on entry (CiContext); a control character reaching here is a bug, not output.
+    (Line breaks are allowed here only because the macros' multi-line steps pass through too.)"""
+    if isinstance(value, str) and re.search(r"[\x00-\x08\x0b-\x1f\x7f]", value):
+        raise MlplatError(f"refusing to write a control character into a workflow: {printable(repr(value))}")
+    return value
 
 
 def _shell_quote(value: str) -> str:
@@ -150,11 +189,15 @@ def _environments(doc: Any, names: list[str] | None, provider: str = "aws",
                 provider = first.provider
                 region = getattr(first.spec.target, "region", region) or region
         except MlplatError:
-            profiles = {e: (e if e in _PROFILE_RANK else None) for e in doc.environment_names()}
+            # The spec is invalid (`mlplat check` reports it). Only what passes the same checks
+            # as a valid spec is taken from it; anything else keeps its default (issue 14).
+            profiles = {e: (e if e in _PROFILE_RANK else None) for e in doc.environment_names() if env_name_ok(e)}
             target = doc.root.plain().get("target") or {}
             if isinstance(target, dict):
-                provider = str(target.get("provider") or provider)
-                region = str(target.get("region") or region)
+                if target.get("provider") in ("aws", "kubernetes"):
+                    provider = target["provider"]
+                if target.get("region") in aws_regions():
+                    region = target["region"]
     if names:
         profiles = {n: profiles.get(n, n if n in _PROFILE_RANK else None) for n in names}
     if not profiles:
@@ -256,6 +299,7 @@ def _jinja_env() -> Any:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,  # a typo in a template fails loudly, never renders ""
         autoescape=False,
+        finalize=_no_control,
     )
 
 
@@ -270,8 +314,19 @@ def render_workflows(provider: str, ctx: CiContext) -> dict[str, str]:
         # Collapse the blank lines left by block tags so the files read as hand-written.
         while "\n\n\n" in text:
             text = text.replace("\n\n\n", "\n\n")
+        _parses(target, text)
         out[target] = text
     return out
+
+
+def _parses(name: str, text: str) -> None:
+    """Every generated workflow is read back as YAML: a file that would not parse is a bug."""
+    import yaml
+
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as exc:  # pragma: no cover - a template bug, caught by the tests
+        raise RuntimeError(f"generated {name} is not valid YAML: {exc}") from exc
 
 
 def write_workflows(
@@ -305,14 +360,10 @@ def write_workflows(
     if existing:
         raise MlplatError(f"refusing to overwrite existing file(s): {', '.join(existing)}")
     vendored = req.materialise(root)  # first: a failed wheel build leaves no workflow pointing at nothing
-    written = []
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as fh:  # "x": never clobber, even in a race
-            fh.write(text)
-        written.append(path)
-    return written + vendored
+    from mlplat.stacks.safe_io import create_files
+
+    # Never over an existing file, never through a symlink (stacks/safe_io.py).
+    return create_files(root, dict(files)) + vendored
 
 
 __all__ = [

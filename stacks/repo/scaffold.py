@@ -116,24 +116,11 @@ def scaffold(
     files = render(ctx, requirement)
     _check_rendered_spec(files[SPEC_FILE], root / SPEC_FILE)
 
-    existing = sorted(rel for rel in files if (root / rel).exists())
-    if existing:
-        raise MlplatError(
-            f"refusing to overwrite existing files in {root}: {', '.join(existing)} "
-            "(move them away or choose another directory)"
-        )
-    created = []
-    try:
-        for rel, text in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("x", encoding="utf-8") as fh:  # "x": never clobber, even in a race
-                fh.write(text)
-            created.append(path)
-    except FileExistsError as exc:
-        raise MlplatError(f"refusing to overwrite {exc.filename}, which appeared while writing") from None
-    except OSError as exc:
-        raise MlplatError(f"cannot write {exc.filename or root}: {exc.strerror or exc}") from None
+    from mlplat.stacks.safe_io import create_files
+
+    # A new folder is built aside and renamed into place; an existing one only gains new files,
+    # never through a symlink, never over an existing file (stacks/safe_io.py).
+    created = create_files(root, files)
     if requirement is not None and ci_provider != "none":
         created += requirement.materialise(root)  # the vendored mlplat wheel the CI files install
     return created

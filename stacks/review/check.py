@@ -584,7 +584,9 @@ def _signed(v: float) -> str:
 
 
 def _md(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    from mlplat.stacks.errors import md
+
+    return md(text)
 
 
 def _where(f: Any) -> str:
@@ -723,6 +725,7 @@ def junit(result: CheckResult) -> str:
     import xml.etree.ElementTree as ET
 
     from mlplat.policies import to_junit
+    from mlplat.policies.report import _xml_safe as xml_safe
 
     envs = list(result.environments.values())
     root = ET.fromstring(to_junit([r.policy for r in envs]))
@@ -746,6 +749,7 @@ def junit(result: CheckResult) -> str:
         root.set(key, str(sum(int(s.get(key, "0")) for s in suites)))
     root.set("errors", "0")
     root.set("time", f"{result.seconds:.3f}")
+    xml_safe(root)  # budget reasons quote the spec's baseline label and file names
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -776,7 +780,7 @@ def sarif(result: CheckResult) -> str:
         if isinstance(artifacts, list):
             run["artifacts"] = [a for a in artifacts if not str(a.get("location", {}).get("uri", "")).startswith("<")]
         run.setdefault("properties", {})["check"] = {"passed": result.passed, "reasons": result.reasons}
-    return json.dumps(log, indent=2) + "\n"
+    return json.dumps(log, indent=2, allow_nan=False) + "\n"
 
 
 def _relative_uri(path: str) -> str:
@@ -791,7 +795,8 @@ def _relative_uri(path: str) -> str:
 
 def print_verdict(result: CheckResult, console: Any) -> None:
     """The closing lines on stderr: one per environment (each failure reason once), then the verdict."""
-    from rich.markup import escape
+    from mlplat.stacks.errors import esc
+    from mlplat.stacks.errors import esc as escape  # control characters shown, [..] literal
 
     for r in result.environments.values():
         mark = "[green]✓[/]" if r.passed else "[red]✗[/]"
@@ -801,7 +806,7 @@ def print_verdict(result: CheckResult, console: Any) -> None:
             diff = f" ({'+' if d >= 0 else '−'}${abs(d):,.2f} vs {escape(str(result.compare_to))})"
         budget = "" if r.budget.budget_usd is None else f" / ${r.budget.budget_usd:,.2f}"
         console.print(
-            f"{mark} {r.environment:<10} policy: {len(r.mandatory)} mandatory, {len(r.advisory)} advisory · "
+            f"{mark} {esc(r.environment):<10} policy: {len(r.mandatory)} mandatory, {len(r.advisory)} advisory · "
             f"cost ${r.estimate.monthly_usd:,.2f}{budget}/month{diff}"
         )
         if r.plan_diff is not None:

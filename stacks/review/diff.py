@@ -362,13 +362,13 @@ def _fmt(v: Any, width: int | None = None) -> str:
 
 def render_table(d: PromotionDiff, console: Any = None, max_inputs: int = 8) -> None:
     from rich.console import Console
-    from rich.markup import escape  # paths carry [name] keys: never read them as markup
+    from mlplat.stacks.errors import esc as escape  # paths carry [name] keys; control chars shown
     from rich.table import Table
 
     console = console or Console(highlight=False)
     title = f"{d.platform}: promoting {d.from_env} → {d.to_env}"
     if d.empty:
-        console.print(f"[bold]{title}[/]: no differences")
+        console.print(f"[bold]{escape(title)}[/]: no differences")
         return
     console.print(f"[bold]{escape(title)}[/]")
     if d.spec or d.profile:

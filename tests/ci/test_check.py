@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from mlplat.cli.main import cli
-from mlplat.stacks.review.check import SUMMARY_MARKER, check
+from mlplat.stacks.review.check import check
 
 from tests.conftest import REFERENCE_SPECS
 
@@ -74,7 +74,8 @@ def test_reference_summary(reference_run):
     name, _, _, out = reference_run
     text = (out / "summary.md").read_text()
     envs = REFERENCE_SPECS[name][1]
-    assert text.startswith(SUMMARY_MARKER)
+    assert len(envs) >= 2  # platform: dev, staging, prod; onprem: staging, prod
+    assert text.startswith("<!-- mlplat-check -->")  # the hidden marker a CI bot finds its own comment by
     assert "mlplat check ✅ passed" in text
     for env in envs:
         assert f"| **{env}** | ✅ pass |" in text
@@ -245,6 +246,7 @@ def test_spec_added_by_the_change_has_no_baseline(tmp_path):
     result = check(spec, compare_to="main", checkov=False, jobs=1)
     # a new platform: every environment is new; the increase percentage does not apply
     assert result.exit_code == 0
+    assert result.environments  # one result per environment of the new spec
     for r in result.environments.values():
         assert r.cost_diff is not None and r.cost_diff.baseline is None
         assert "does not exist in main" in r.baseline_note

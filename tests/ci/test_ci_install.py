@@ -85,6 +85,18 @@ def _install_lines(repo: Path) -> set[str]:
     return lines
 
 
+def _is_mlplat_entry(name: str) -> bool:
+    """The package, its dist-info, or an editable install's finder and path file."""
+    return name == "mlplat" or name.startswith("mlplat-") or (name.startswith("__editable__") and "mlplat" in name)
+
+
+def test_is_mlplat_entry():
+    assert [n for n in ("mlplat", "mlplat-0.1.0.dist-info", "__editable___mlplat_0_1_0_finder.py",
+                        "__editable__.mlplat-0.1.0.pth", "mlflow", "pulumi_aws", "mlplatform_x")
+            if _is_mlplat_entry(n)] == ["mlplat", "mlplat-0.1.0.dist-info", "__editable___mlplat_0_1_0_finder.py",
+                                        "__editable__.mlplat-0.1.0.pth"]
+
+
 def test_default_install_line_installs_this_mlplat_in_a_fresh_venv(tmp_path):
     # This checkout is an editable install: no release to pin, so the default vendors a wheel of it.
     assert default_requirement().kind == "vendored"
@@ -108,7 +120,14 @@ def test_default_install_line_installs_this_mlplat_in_a_fresh_venv(tmp_path):
     # PIP_NO_INDEX makes any other download fail, so only the vendored wheel can provide mlplat.
     site = subprocess.run([str(vpy), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
-    Path(site, "deps-from-dev-env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # mlplat itself is left out of that path: where this environment has it as a regular install (CI's
+    # `pip install .`), pip would find it there, call the wheel "already satisfied" and install nothing.
+    deps = tmp_path / "deps"
+    deps.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not _is_mlplat_entry(entry.name):
+            (deps / entry.name).symlink_to(entry)
+    Path(site, "deps-from-dev-env.pth").write_text(f"{deps}\n")
     env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", "PIP_NO_INDEX": "1",
            "PIP_DISABLE_PIP_VERSION_CHECK": "1", "VIRTUAL_ENV": str(venv)}
     env.pop("PYTHONPATH", None)

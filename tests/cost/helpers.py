@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def prices(name: str) -> dict[str, Any]:
-    """A catalogue file as data — the tests read the numbers from it rather than from mlplat's loader."""
+    """A catalogue file as data — the tests read the numbers from it rather than from mlplat's loader.
+
+    A region whose EC2 prices ship as a price-list snapshot (stacks/pricelist/aws-<region>.json)
+    has no `ec2` section in its YAML: `ec2` is then the snapshot's, read straight from the JSON.
+    """
     text = (resources.files("mlplat.stacks.cost.pricing") / name).read_text(encoding="utf-8")
-    return YAML(typ="safe").load(text)
+    data = YAML(typ="safe").load(text)
+    if name.startswith("aws-") and "ec2" not in data:
+        data["ec2"] = snapshot(name[4:-5])["sections"]["ec2"]["prices"]
+    return data
+
+
+def snapshot(region: str) -> dict[str, Any]:
+    """The shipped price-list snapshot of a region, as data."""
+    return json.loads((resources.files("mlplat.stacks.pricelist") / f"aws-{region}.json").read_text(encoding="utf-8"))
 
 
 def res(type_: str, name_: str, component: str, **inputs: Any) -> PlanResource:

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import pytest
 from mlplat.stacks import load_platform
-from mlplat.stacks.cost.catalogue import (
-    DEFAULT_AUTOSCALE_FRACTION,
-    DEFAULT_BUCKET_GB,
-    DEFAULT_NAT_GB,
-    DEFAULT_S3_PUT_SHARE,
-    DEFAULT_S3_REQUESTS,
-)
 from mlplat.stacks.cost.estimate import budget_gate, compare, estimate
 from mlplat.stacks.cost.pricers import gib, parse_quantity
 from mlplat.stacks.cost.pricers_k8s import cron_runs_per_month
 
 from .helpers import HOURS, container, k8s, plan, prices, res
+
+# The documented usage defaults (stacks/cost/pricing/README.md, "What the plan cannot know"),
+# written here rather than imported, so a changed default fails a test instead of moving with it.
+AUTOSCALE_FRACTION = 0.25  # autoscale_fraction: share of the month above the minimum
+ARTIFACTS_GB = 100  # storage_gb default for a bucket of purpose "artifacts"
+NAT_GB = 100  # nat_gb_per_month
+S3_REQUESTS = 1_000_000  # s3_requests_per_month, split evenly between buckets …
+S3_PUT_SHARE = 0.2  # … of which 20 % PUT-class
 
 USE1 = prices("aws-us-east-1.yaml")
 EUW1 = prices("aws-eu-west-1.yaml")
@@ -80,13 +81,19 @@ def test_fixed_capacity_total_by_hand(aws_resolved):
 
     eks = HOURS * USE1["eks"]["cluster_hour"]
     nodes = 2 * HOURS * USE1["ec2"]["m6i.large"] + 2 * 50 * USE1["ebs"]["gp3_gb_month"]
-    nat = HOURS * USE1["vpc"]["nat_gateway_hour"] + DEFAULT_NAT_GB * USE1["vpc"]["nat_gateway_gb"]
+    # NAT: hours + 100 GB processed + 10% of those GB out to the internet (default nat_egress_share)
+    nat = HOURS * USE1["vpc"]["nat_gateway_hour"] + NAT_GB * USE1["vpc"]["nat_gateway_gb"] \
+        + 0.1 * NAT_GB * USE1["data_transfer"]["internet_egress_gb"]
     eip = HOURS * USE1["vpc"]["public_ipv4_hour"]
+    # RDS: no backupRetentionPeriod in the plan and no tracking.database: AWS's default of 1 day;
+    # 50 GB x 2%/day (default change) x 1 day = 1 GB of backup beyond the free 50 GB.
     rds = HOURS * USE1["rds_postgres"]["instances"]["db.t4g.medium"]["multi_az"] \
-        + 50 * USE1["rds_postgres"]["storage_gb_month"]["multi_az"]
+        + 50 * USE1["rds_postgres"]["storage_gb_month"]["multi_az"] + 1.0 * USE1["rds_postgres"]["backup_gb_month"]
     redis = 2 * HOURS * USE1["elasticache"]["cache.t4g.small"]
     kms = USE1["kms"]["key_month"]
-    alb = HOURS * USE1["elb"]["alb_hour"] + 1 * HOURS * USE1["elb"]["alb_lcu_hour"]  # 1 LCU default
+    # ALB: no `internal` input: internet-facing, one public IPv4 in each of the 2 AZs (no network section)
+    alb = HOURS * USE1["elb"]["alb_hour"] + 1 * HOURS * USE1["elb"]["alb_lcu_hour"] \
+        + 2 * HOURS * USE1["vpc"]["public_ipv4_hour"]  # 1 LCU default
 
     assert e.line("cluster-eks").monthly_usd == pytest.approx(eks)
     assert e.line("cluster-system").monthly_usd == pytest.approx(nodes)
@@ -114,7 +121,9 @@ def test_rds_single_az_is_half_of_multi_az(aws_resolved):
     multi = res("aws:rds/instance:Instance", "db-b", "tracking", engine="postgres", instanceClass="db.r6g.large",
                 multiAz=True, allocatedStorage=100.0)  # fmt: skip
     e = estimate(r, plan(r, single, multi))
-    a, b = e.line("db-a").monthly_usd, e.line("db-b").monthly_usd
+    # Backups are not doubled by the standby: 100 GB x 2%/day x 1 day (AWS's default retention) = 2 GB billed.
+    backup = 2.0 * USE1["rds_postgres"]["backup_gb_month"]
+    a, b = e.line("db-a").monthly_usd - backup, e.line("db-b").monthly_usd - backup
     assert a == pytest.approx(HOURS * USE1["rds_postgres"]["instances"]["db.r6g.large"]["single_az"]
                               + 100 * USE1["rds_postgres"]["storage_gb_month"]["single_az"])  # fmt: skip
     assert b == pytest.approx(2 * a)  # AWS lists Multi-AZ (one standby) at twice the price
@@ -128,7 +137,7 @@ def test_autoscaling_pool_min_expected_max(aws_resolved):
     e = estimate(r, plan(r, node_group("gpu", "g5.xlarge", 1, 5, disk=100)))
     line = e.line("cluster-gpu")
     per_node = HOURS * USE1["ec2"]["g5.xlarge"] + 100 * USE1["ebs"]["gp3_gb_month"]
-    f = DEFAULT_AUTOSCALE_FRACTION
+    f = AUTOSCALE_FRACTION
     assert line.min_monthly_usd == pytest.approx(1 * per_node)
     assert line.monthly_usd == pytest.approx((1 + f * (5 - 1)) * per_node)  # 2 nodes at f = 0.25
     assert line.max_monthly_usd == pytest.approx(5 * per_node)
@@ -177,7 +186,7 @@ def test_buckets_default_gb_by_purpose_and_usage_override(aws_resolved):
     e = estimate(r, plan(r, res("aws:s3/bucket:Bucket", "storage-artifacts", "storage", bucket="acme-dev-artifacts"),
                          res("aws:s3/bucket:Bucket", "storage-raw", "storage", bucket="acme-dev-raw")))  # fmt: skip
     gb = USE1["s3"]["standard_gb_month"]
-    assert e.line("storage-artifacts").monthly_usd == pytest.approx(DEFAULT_BUCKET_GB["artifacts"] * gb)
+    assert e.line("storage-artifacts").monthly_usd == pytest.approx(ARTIFACTS_GB * gb)
     assert e.line("storage-raw").monthly_usd == pytest.approx(2000 * gb)
     assert "usage.storage_gb" in e.line("storage-raw").assumption
 
@@ -186,9 +195,9 @@ def test_s3_requests_split_between_buckets(aws_resolved):
     r = aws_resolved("usage: {storage_gb: {artifacts: 0, raw: 0}}")
     e = estimate(r, plan(r, res("aws:s3/bucket:Bucket", "storage-artifacts", "storage", bucket="acme-dev-artifacts"),
                          res("aws:s3/bucket:Bucket", "storage-raw", "storage", bucket="acme-dev-raw")))  # fmt: skip
-    per_bucket = DEFAULT_S3_REQUESTS / 2
-    expected = (per_bucket * DEFAULT_S3_PUT_SHARE / 1000 * USE1["s3"]["put_per_1000"]
-                + per_bucket * (1 - DEFAULT_S3_PUT_SHARE) / 1000 * USE1["s3"]["get_per_1000"])  # fmt: skip
+    per_bucket = S3_REQUESTS / 2
+    expected = (per_bucket * S3_PUT_SHARE / 1000 * USE1["s3"]["put_per_1000"]
+                + per_bucket * (1 - S3_PUT_SHARE) / 1000 * USE1["s3"]["get_per_1000"])  # fmt: skip
     assert e.line("storage-raw").monthly_usd == pytest.approx(expected)
 
 
@@ -196,7 +205,9 @@ def test_nat_traffic_is_split_not_multiplied(aws_resolved):
     r = aws_resolved("usage: {nat_gb_per_month: 900}")
     nats = [res("aws:ec2/natGateway:NatGateway", f"network-nat-{s}", "network") for s in "abc"]
     e = estimate(r, plan(r, *nats))
-    per = HOURS * USE1["vpc"]["nat_gateway_hour"] + 300 * USE1["vpc"]["nat_gateway_gb"]
+    # each: hours + 300 GB processed + 30 GB (10%, default nat_egress_share) out to the internet
+    per = HOURS * USE1["vpc"]["nat_gateway_hour"] + 300 * USE1["vpc"]["nat_gateway_gb"] \
+        + 30 * USE1["data_transfer"]["internet_egress_gb"]
     assert e.monthly_usd == pytest.approx(3 * per)
 
 
@@ -303,7 +314,7 @@ def test_kubernetes_hpa_range_gpu_and_custom_rates(k8s_resolved):
     per_replica = HOURS * (2 * 0.05 + 8 * 0.01 + 1 * 2.0)
     line = e.line("serving-m")
     assert line.min_monthly_usd == pytest.approx(2 * per_replica)
-    assert line.monthly_usd == pytest.approx((2 + DEFAULT_AUTOSCALE_FRACTION * 4) * per_replica)
+    assert line.monthly_usd == pytest.approx((2 + AUTOSCALE_FRACTION * 4) * per_replica)
     assert line.max_monthly_usd == pytest.approx(6 * per_replica)
     assert e.line("serving-m-hpa").status == "free"
 
@@ -320,7 +331,7 @@ def test_kubernetes_inference_service_custom_resource(k8s_resolved):
     line = e.line("serving-churn")
     assert line.status == "priced"
     assert (line.min_monthly_usd, line.max_monthly_usd) == (pytest.approx(per), pytest.approx(3 * per))
-    assert line.monthly_usd == pytest.approx((1 + DEFAULT_AUTOSCALE_FRACTION * 2) * per)
+    assert line.monthly_usd == pytest.approx((1 + AUTOSCALE_FRACTION * 2) * per)
 
 
 def test_kubernetes_cronjob_runs_times_duration(k8s_resolved):
@@ -357,8 +368,9 @@ def test_kubernetes_objects_on_aws_run_on_priced_nodes(aws_resolved):
     e = estimate(r, plan(r, dep, pvc, lb))
     assert e.line("tracking-server").status == "free"
     assert e.line("prom-data").monthly_usd == pytest.approx(100 * USE1["ebs"]["gp3_gb_month"])
+    # in-tree NLB: internet-facing unless annotated internal, so one public IPv4 per AZ (2 here)
     assert e.line("serving-gw").monthly_usd == pytest.approx(
-        HOURS * USE1["elb"]["nlb_hour"] + HOURS * USE1["elb"]["nlb_lcu_hour"]
+        HOURS * USE1["elb"]["nlb_hour"] + HOURS * USE1["elb"]["nlb_lcu_hour"] + 2 * HOURS * USE1["vpc"]["public_ipv4_hour"]
     )
 
 

@@ -154,8 +154,15 @@ def test_prod_destroy_empty_answer_aborts(runner, network_spec, fake_stack, depl
 def test_prod_destroy_typed_name_keeps_protected_data(runner, network_spec, fake_stack, deployed, passphrase, tty):
     state = deployed(network_spec, "prod")
     protected = {r["urn"] for r in state if r.get("protect")}
-    network = {r["urn"] for r in state if "mlplat:index:Network" in r["urn"]}
+    # The network's own resources go; its flow-log key (protected: it encrypts a year of logs)
+    # stays with what is attached to it (the log group, the alias) and the component parenting it.
+    network = {
+        r["urn"] for r in state
+        if "mlplat:index:Network" in r["urn"] and r.get("custom") and not r.get("protect")
+        and not protected & set(r.get("dependencies") or [])
+    }  # fmt: skip
     assert protected and network
+    assert any("network-logs-kms" in u for u in protected)
     res = runner.invoke(cli, ["destroy", str(network_spec), "--env", "prod"], input="prod\n")
     assert res.exit_code == 0, res.output
     assert fake_stack.names() == ["preview_destroy", "destroy"]
@@ -165,7 +172,7 @@ def test_prod_destroy_typed_name_keeps_protected_data(runner, network_spec, fake
     assert network <= set(targets)  # the network is not needed by the data: it goes
     left = _custom(fake_stack.state)
     assert protected <= left and not network & left
-    assert f"destroy demo-prod: {len(network)} deleted" in res.stdout
+    assert f"destroy demo-prod: {len(targets)} deleted" in res.stdout
     assert "bucket demo-prod-artifacts (protected)" in res.stdout  # the report after the destroy
     assert "BucketPolicy demo-prod-artifacts (kept for protected data)" in res.stdout
     assert "pulumi:providers" not in res.stdout  # providers are not "kept data"
@@ -178,9 +185,9 @@ def test_protected_destroy_never_deletes_what_kept_data_needs(network_spec, fake
 
     state = deployed(network_spec, "prod")
     targets = set(eng.teardown_targets(eng.state_nodes(state)))
-    for r in state:
-        if r["urn"] in targets or r["type"] == "pulumi:pulumi:Stack":
-            continue
+    staying = [r for r in state if r["urn"] not in targets and r["type"] != "pulumi:pulumi:Stack"]
+    assert staying and targets  # prod keeps its protected data and tears down the rest
+    for r in staying:
         needs = set(r.get("dependencies") or []) | {r.get("parent")} | {(r.get("provider") or "").rsplit("::", 1)[0]}
         assert not needs & targets, r["urn"]
 
@@ -345,3 +352,42 @@ def test_preview_engine_pulumi(runner, storage_spec, fake_stack, passphrase):
     assert fake_stack.names() == ["preview"]
     assert fake_stack.kwargs("preview")["target"]
     assert "preview demo-dev: 2 to create, 1 unchanged" in res.stdout
+
+
+# --------------------------------------------------------------------------- reaching the cluster API
+
+PUBLIC_CLUSTER = """\
+apiVersion: mlplat.io/v1alpha1
+kind: Platform
+metadata: {name: demo}
+target: {provider: aws, region: us-east-1}
+cluster:
+  public_endpoint: true
+  public_access_cidrs: [203.0.113.0/24]
+  node_pools: [{name: system, instance_type: m6i.large}]
+"""
+
+
+def test_up_stops_in_seconds_when_the_api_endpoint_is_out_of_reach(
+    runner, tmp_path, fake_stack, passphrase, monkeypatch
+):
+    import time
+
+    from mlplat.stacks.engine import reachability
+
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(PUBLIC_CLUSTER)
+    monkeypatch.setattr(reachability, "caller_public_ip", lambda timeout=3.0: "198.51.100.7")
+    monkeypatch.setattr(reachability, "local_addresses", lambda: ["192.168.1.20"])
+    t0 = time.perf_counter()
+    res = runner.invoke(cli, ["up", str(spec), "--env", "dev", "--yes"])
+    assert res.exit_code == 2, res.output
+    assert time.perf_counter() - t0 < 30  # not the engine's ten-minute Kubernetes timeout
+    assert "add 198.51.100.7/32" in res.stderr and "cluster.public_access_cidrs" in res.stderr
+    assert fake_stack.calls == []  # nothing was created
+    _no_traceback(res)
+
+    monkeypatch.setattr(reachability, "caller_public_ip", lambda timeout=3.0: "203.0.113.9")
+    res = runner.invoke(cli, ["up", str(spec), "--env", "dev", "--yes"])
+    assert res.exit_code == 0, res.output
+    assert "API endpoint: public endpoint: 203.0.113.9 is inside 203.0.113.0/24" in res.stderr

@@ -80,6 +80,7 @@ def test_prod_teardown_summary_lists_what_is_kept():
     summary = engine.teardown_summary(plan)
     assert summary.unprotected_stateful == []
     kept = "\n".join(summary.kept)
+    assert len(plan.of_type(BUCKET)) >= 2 and len(plan.of_type(RDS)) >= 1  # the reference prod's data
     for b in plan.of_type(BUCKET):
         assert f"bucket {b.inputs['bucket']} (protected)" in kept  # physical names, as operators know them
     for db in plan.of_type(RDS):
@@ -114,7 +115,7 @@ def test_keep_set_is_closed_under_what_kept_resources_need():
             n = by_urn[u]
             for need in (*n.dependencies, n.parent, n.provider):
                 assert need is None or need not in by_urn or need in keep, (u, need)
-        assert all(by_urn[u].protect for u, why in keep.items() if why == engine.KEEP_PROTECTED)
+        assert all(by_urn[u].protect for u, why in keep.items() if why == "protected")
 
 
 def test_storage_only_spec_per_profile(storage_spec):
@@ -146,9 +147,10 @@ def test_teardown_targets_on_a_toy_graph():
         n("nat", "aws:ec2/natGateway:NatGateway", True, False, "stack", "prov", ("vpc",)),
     ]
     keep = engine.keep_set(nodes)
+    # The reasons the teardown summary prints beside each kept resource.
+    protected, needed, attached = "protected", "needed by protected data", "settings of protected data"
     assert keep == {
-        "db": engine.KEEP_PROTECTED, "sg": engine.KEEP_NEEDED, "vpc": engine.KEEP_NEEDED,
-        "stack": engine.KEEP_NEEDED, "prov": engine.KEEP_NEEDED, "db-alarm": engine.KEEP_ATTACHED,
+        "db": protected, "sg": needed, "vpc": needed, "stack": needed, "prov": needed, "db-alarm": attached,
     }
     assert sorted(engine.teardown_targets(nodes)) == ["app", "nat", "role"]
     # nothing protected: everything but the root stack goes

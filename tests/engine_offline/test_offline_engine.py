@@ -109,6 +109,7 @@ def test_urns_match_the_real_engine(monkeypatch, resolved):
     )
     from mlplat.stacks.engine.decisions import engine_urn
 
+    assert len(plan.resources) >= 2  # the component and its bucket
     for r in plan.resources:
         assert engine_urn(plan, r) == r.urn
 

@@ -16,7 +16,7 @@ metadata: {name: churn, labels: {cost-center: ml-42}}
 target: {provider: aws, region: us-east-1}
 network: {cidr: 10.40.0.0/16, az_count: 2, nat: single}
 cluster:
-  kubernetes_version: "1.31"
+  kubernetes_version: "1.35"
   node_pools:
     - {name: system, instance_type: m6i.large, min_size: 2, max_size: 4}
     - name: gpu-train
@@ -39,6 +39,8 @@ metadata: {name: churn}
 target: {provider: aws, region: us-east-1}
 cluster:
   public_endpoint: true
+  public_access_cidrs: [203.0.113.0/24, 198.51.100.7/32]
+  admins: [arn:aws:iam::123456789012:role/ci-deployer, arn:aws:iam::123456789012:role/sso-admin]
   node_pools:
     - {name: system, instance_type: m6i.large}
 environments:
@@ -71,7 +73,7 @@ def test_eks_cluster_private_logged_encrypted(write_spec):
     (eks,) = p.of_type("aws:eks/cluster:Cluster")
     assert eks.name == "cluster-eks"
     assert eks.inputs["name"] == "churn-prod-cluster"
-    assert eks.inputs["version"] == "1.31"
+    assert eks.inputs["version"] == "1.35"
     vpc = eks.inputs["vpcConfig"]
     assert vpc["endpointPrivateAccess"] is True and vpc["endpointPublicAccess"] is False
     assert len(vpc["subnetIds"]) == 2  # the private subnets
@@ -93,9 +95,60 @@ def test_eks_cluster_private_logged_encrypted(write_spec):
 def test_public_endpoint_when_asked(write_spec):
     p = plan(write_spec, CPU_ONLY, "dev")
     (eks,) = p.of_type("aws:eks/cluster:Cluster")
-    assert eks.inputs["vpcConfig"]["endpointPublicAccess"] is True
+    vpc = eks.inputs["vpcConfig"]
+    assert vpc["endpointPublicAccess"] is True and vpc["endpointPrivateAccess"] is True
+    # Only the spec's networks reach the public endpoint (EKS would default to 0.0.0.0/0).
+    assert vpc["publicAccessCidrs"] == ["203.0.113.0/24", "198.51.100.7/32"]
     # an implied network is created for the cluster
     assert p.of_type("aws:ec2/vpc:Vpc")
+
+
+def test_private_endpoint_reachable_from_vpc_and_stated_networks(write_spec):
+    text = SPEC.replace("  kubernetes_version:", "  private_access_cidrs: [10.90.0.0/24]\n  kubernetes_version:")
+    p = plan(write_spec, text)
+    (eks,) = p.of_type("aws:eks/cluster:Cluster")
+    assert "publicAccessCidrs" not in eks.inputs["vpcConfig"]
+    rule = p.named("cluster-api-private-access")
+    assert rule is not None and rule.type == "aws:ec2/securityGroupRule:SecurityGroupRule"
+    # The EKS cluster security group admits only itself: the VPC (10.40.0.0/16 in SPEC) and the
+    # stated runner subnet get 443, nothing else.
+    assert rule.inputs["cidrBlocks"] == ["10.40.0.0/16", "10.90.0.0/24"]
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["type"]) == (443, 443, "ingress")
+
+
+def test_admins_get_access_entries_and_the_provider_waits_for_them(write_spec):
+    p = plan(write_spec, CPU_ONLY, "dev")
+    (eks,) = p.of_type("aws:eks/cluster:Cluster")
+    assert eks.inputs["accessConfig"]["authenticationMode"] == "API"
+    entries = {r.inputs["principalArn"]: r for r in p.of_type("aws:eks/accessEntry:AccessEntry")}
+    assert set(entries) == {"arn:aws:iam::123456789012:role/ci-deployer", "arn:aws:iam::123456789012:role/sso-admin"}
+    assocs = p.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert {a.inputs["principalArn"] for a in assocs} == set(entries)
+    for a in assocs:
+        assert a.inputs["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+        assert a.inputs["accessScope"] == {"type": "cluster"}
+        assert entries[a.inputs["principalArn"]].urn in a.dependencies
+    prov = p.named("cluster-k8s")
+    assert prov is not None and {a.urn for a in assocs} <= set(prov.dependencies)
+
+
+def test_upgrade_policy_follows_the_spec(write_spec):
+    p = plan(write_spec)
+    (eks,) = p.of_type("aws:eks/cluster:Cluster")
+    assert eks.inputs["upgradePolicy"] == {"supportType": "STANDARD"}
+    text = SPEC.replace("  kubernetes_version:", "  upgrade_policy: extended\n  kubernetes_version:")
+    (eks,) = plan(write_spec, text).of_type("aws:eks/cluster:Cluster")
+    assert eks.inputs["upgradePolicy"] == {"supportType": "EXTENDED"}
+
+
+def test_kubeconfig_uses_the_aws_providers_identity(write_spec):
+    p = plan(write_spec)
+    prov = p.named("cluster-k8s")
+    assert prov is not None
+    kubeconfig = prov.inputs["kubeconfig"]
+    # Offline the cluster endpoint is unknown, so the kubeconfig is too; its identity part is a
+    # pure function (tests/unit/test_cluster_pure.py) fed from stack config.
+    assert kubeconfig == "<unknown>"
 
 
 def test_oidc_provider_for_irsa(write_spec):
@@ -160,10 +213,11 @@ def test_kubernetes_provider_and_helm_addons(write_spec):
     ca = releases["cluster-autoscaler"].inputs
     assert ca["chart"] == "cluster-autoscaler"
     assert ca["values"]["autoDiscovery"] == {"clusterName": "churn-prod-cluster"}
-    assert ca["values"]["image"]["tag"] == "v1.31.0"
+    assert ca["values"]["image"]["tag"] == "v1.35.2"  # newest cluster-autoscaler 1.35 patch (tag cluster-autoscaler-1.35.2)
     assert "eks.amazonaws.com/role-arn" in ca["values"]["rbac"]["serviceAccount"]["annotations"]
-    # add-ons wait for the node groups
+    # add-ons wait for the node groups, and the IRSA consumer for its role's policy
     assert ng(p, "system").urn in releases["cluster-autoscaler"].dependencies
+    assert p.named("cluster-autoscaler-irsa-policy").urn in releases["cluster-autoscaler"].dependencies  # type: ignore[union-attr]
 
 
 def test_autoscaler_irsa_scoped(write_spec):
@@ -178,10 +232,31 @@ def test_autoscaler_irsa_scoped(write_spec):
     assert p.named("cluster-oidc").urn in role.dependencies  # type: ignore[union-attr]
 
 
+def test_eks_addons_pinned_and_ordered(write_spec):
+    p = plan(write_spec)
+    addons = {r.inputs["addonName"]: r for r in p.of_type("aws:eks/addon:Addon")}
+    assert set(addons) == {"vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"}
+    # The network policy agent is off unless configured: without it NetworkPolicies do nothing.
+    assert json.loads(addons["vpc-cni"].inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    # Pins for 1.35 from the EKS user guide tables (docs.aws.amazon.com managing-kube-proxy,
+    # docs.amazonaws.cn managing-coredns); see stacks/platform_spec/eks_catalogue.json.
+    assert addons["kube-proxy"].inputs["addonVersion"] == "v1.35.3-eksbuild.13"
+    assert addons["coredns"].inputs["addonVersion"] == "v1.14.2-eksbuild.4"
+    pools = [ng(p, n) for n in ("system", "gpu-train", "gpu-serve", "arm")]
+    for pool in pools:  # vpc-cni before compute, like terraform-aws-eks `before_compute`
+        assert addons["vpc-cni"].urn in pool.dependencies
+        assert addons["kube-proxy"].urn in pool.dependencies
+    for late in ("coredns", "aws-ebs-csi-driver"):  # these run as pods: after the nodes
+        assert {pool.urn for pool in pools} <= set(addons[late].dependencies)
+    ebs = addons["aws-ebs-csi-driver"]
+    assert ebs.inputs["serviceAccountRoleArn"] == "<unknown>"
+    assert p.named("cluster-ebs-csi-irsa-AmazonEBSCSIDriverPolicy").urn in ebs.dependencies  # type: ignore[union-attr]
+    prov = p.named("cluster-k8s")
+    assert prov is not None and {a.urn for a in addons.values()} <= set(prov.dependencies)
+
+
 def test_ebs_csi_and_default_storage_class(write_spec):
     p = plan(write_spec)
-    (addon,) = p.of_type("aws:eks/addon:Addon")
-    assert addon.inputs["addonName"] == "aws-ebs-csi-driver"
     (sc,) = p.of_type("kubernetes:storage.k8s.io/v1:StorageClass")
     assert sc.inputs["provisioner"] == "ebs.csi.aws.com"
     assert sc.inputs["parameters"]["encrypted"] == "true"
@@ -230,3 +305,20 @@ def test_cluster_ref_on_kubernetes_target():
         "ctx-a",
         "ctx-b",
     ]
+
+
+def test_control_plane_logs_encrypted_with_a_key_logs_may_use(write_spec):
+    p = plan(write_spec)
+    logs = p.named("cluster-control-plane-logs")
+    key = p.named("cluster-kms")
+    assert logs is not None and key is not None
+    assert logs.inputs["kmsKeyId"] == "<unknown>" and key.urn in logs.dependencies
+    policy = json.loads(key.inputs["policy"])
+    svc = next(s for s in policy["Statement"] if s.get("Principal", {}).get("Service"))
+    assert svc["Principal"]["Service"] == "logs.us-east-1.amazonaws.com"
+    # Only this account's log groups (offline account id 123456789012 from the mocked caller identity).
+    assert svc["Condition"]["ArnLike"] == {
+        "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:*"
+    }
+    root = next(s for s in policy["Statement"] if s.get("Principal", {}).get("AWS"))
+    assert root["Principal"]["AWS"] == "arn:aws:iam::123456789012:root"  # no lock-out of the account

@@ -64,7 +64,9 @@ def test_namespace_labels_and_quota(plan):
 
 
 def test_every_resource_uses_the_cluster_provider(plan):
-    for r in h.k8s_objects(plan):
+    objects = h.k8s_objects(plan)
+    assert len(objects) > 5
+    for r in objects:
         assert r.provider and "pulumi:providers:kubernetes::k8s" in r.provider, r.name
 
 
@@ -133,7 +135,9 @@ def test_reference_platform_workloads_hardened(spec, env):
 
     _, plan = reference(spec, env)
     assert h.assert_hardened(plan) >= 6
-    for r in h.k8s_objects(plan):
+    objects = h.k8s_objects(plan)
+    assert len(objects) > 50
+    for r in objects:
         labels = r.labels
         assert labels.get("app.kubernetes.io/managed-by") == "mlplat", r.name
         assert labels.get("mlplat.io/platform") == plan.platform and labels.get("mlplat.io/environment") == env, r.name

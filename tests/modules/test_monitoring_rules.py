@@ -34,6 +34,7 @@ def test_serving_dashboard_latency_panels_same_shape():
     ctx = h.context("platform", "prod")
     board = dashboards(ctx, COMPONENTS, serving_kind="kserve", orchestrator_kind="airflow", gpu=False)["serving"]
     latency = next(p for p in board["panels"] if p["title"].startswith("Latency"))
+    assert latency["targets"]
     for target in latency["targets"]:
         (call,) = promql.calls(target["expr"], "histogram_quantile")
         assert not promql.is_arithmetic(call.args[1]), target["expr"]

@@ -58,7 +58,9 @@ def test_models_run_in_the_private_subnets_with_the_framework_image():
     _, plan = reference("sagemaker", "prod")
     private = {r.urn for r in plan.resources if r.type == "aws:ec2/subnet:Subnet" and "private" in r.name}
     assert len(private) == 2
-    for m in [r for r in plan.resources if r.type == "aws:sagemaker/model:Model"]:
+    models = [r for r in plan.resources if r.type == "aws:sagemaker/model:Model"]
+    assert models
+    for m in models:
         vpc = m.inputs["vpcConfig"]
         assert len(vpc["subnets"]) == 2 and len(vpc["securityGroupIds"]) == 1
         assert m.inputs["enableNetworkIsolation"] is True
@@ -101,6 +103,7 @@ def test_studio_only_where_the_spec_declares_it():
 
 def test_ownership_tags_on_the_managed_resources():
     _, plan = reference("sagemaker", "prod")
+    assert any(r.type.startswith(("aws:sagemaker/", "aws:mwaa/")) for r in plan.resources)
     for r in plan.resources:
         if r.type.startswith(("aws:sagemaker/", "aws:mwaa/")):
             tags = r.inputs.get("tags") or {}

@@ -38,6 +38,7 @@ def test_cert_manager_is_installed_before_kserve(plan):
 def test_standard_mode_everywhere_and_a_scale_metric_it_accepts(plan):
     controller = plan.named("serving-kserve").inputs["values"]["kserve"]["controller"]
     assert controller["deploymentMode"] == "Standard"  # no Knative/Istio in the plan
+    assert plan.of_type("kubernetes:serving.kserve.io/v1beta1:InferenceService")
     for r in plan.of_type("kubernetes:serving.kserve.io/v1beta1:InferenceService"):
         mode = r.inputs["metadata"]["annotations"]["serving.kserve.io/deploymentMode"]
         assert mode == "Standard"

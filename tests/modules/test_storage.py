@@ -101,6 +101,7 @@ def test_versioning_and_lifecycle_follow_spec(write_spec):
                                                         ("prod", True, False)])  # fmt: skip
 def test_safety_per_profile(write_spec, env, protect, force_destroy):
     p = plan(write_spec, env=env)
+    assert p.of_type("aws:s3/bucket:Bucket")
     for r in p.of_type("aws:s3/bucket:Bucket"):
         assert r.protect is protect
         assert r.inputs["forceDestroy"] is force_destroy

@@ -38,16 +38,22 @@ def test_component_and_children(aws):
     plan, comp = aws
     root = plan.named("tracking")
     assert root.type == "mlplat:index:TrackingServer"
-    for r in plan.resources:
-        if r.type.startswith(("kubernetes:", "aws:", "random:")):
-            assert r.name.startswith("tracking-"), r.name
-            assert r.component == "tracking"
+    children = [r for r in plan.resources if r.type.startswith(("kubernetes:", "aws:", "random:"))]
+    assert len(children) > 5  # database, roles, Deployment, Service, …
+    for r in children:
+        assert r.name.startswith("tracking-"), r.name
+        assert r.component == "tracking"
     assert comp.namespace == "churn-prod-tracking"
 
 
 def test_deployment_pinned_hardened_probed(aws):
     plan, _ = aws
-    assert h.assert_hardened(plan) == 1
+    # the server, and (prod exposes MLflow behind auth) the Job that creates its auth database
+    assert h.assert_hardened(plan) == 2
+    assert {(r.name, c["name"]) for r, c, _ in h.containers(plan)} == {
+        ("tracking-deployment", "mlflow"),
+        ("tracking-auth-db", "create-database"),
+    }
     h.assert_labelled(plan)
     dep = plan.named("tracking-deployment")
     c = dep.get("spec.template.spec.containers.0")

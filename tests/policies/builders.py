@@ -292,7 +292,7 @@ GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
 def eks_cluster(name: str = "cluster-eks", **over: Any) -> PlanResource:
     inputs: dict[str, Any] = {
         "name": f"{PREFIX}-cluster",
-        "version": "1.31",
+        "version": "1.35",
         "roleArn": UNKNOWN,
         "vpcConfig": {"subnetIds": [UNKNOWN], "endpointPrivateAccess": True, "endpointPublicAccess": False},
         "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],

@@ -43,9 +43,22 @@ def test_mandatory_violation_exits_1_and_json_is_only_json(runner: CliRunner, pl
     assert res.exit_code == 1, res.output
     data = json.loads(res.stdout)
     assert data["passed"] is False
-    assert {"MLP-CLU-001", "MLP-STO-001", "MLP-STO-002", "MLP-DB-001", "MLP-SRV-001"} <= {
+    assert {"MLP-CLU-001", "MLP-CLU-008", "MLP-STO-001", "MLP-STO-002", "MLP-DB-001", "MLP-SRV-001"} <= {
         f["policy"] for f in data["findings"] if f["level"] == "mandatory"
     }
+
+
+def test_world_open_endpoint_is_mandatory_in_staging_and_prod_only() -> None:
+    """0.0.0.0/0 on a public endpoint: a mandatory finding in staging and prod, advisory in dev."""
+    from mlplat.policies.base import LevelResolver, rule_by_id
+    from mlplat.stacks.platform_spec.resolve import load_profile
+
+    rule = rule_by_id("MLP-CLU-008")
+    assert rule is not None
+    levels = {
+        env: LevelResolver(dict(load_profile(env).policy_levels)).level(rule) for env in ("dev", "staging", "prod")
+    }
+    assert levels == {"dev": "advisory", "staging": "mandatory", "prod": "mandatory"}
 
 
 def test_pass_exits_0(runner: CliRunner, plans: dict[str, str]) -> None:
@@ -143,7 +156,8 @@ def test_export_pack(runner: CliRunner, tmp_path: Path) -> None:
     d = tmp_path / "pack"
     res = runner.invoke(cli, ["policy", "export-pack", str(d), "--profile", "prod"])
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in d.iterdir()) == ["PulumiPolicy.yaml", "__main__.py", "requirements.txt"]
+    # .mlplat-generated: the folder is mlplat's, so a later export may replace it whole (stacks/safe_io.py)
+    assert sorted(p.name for p in d.iterdir()) == [".mlplat-generated", "PulumiPolicy.yaml", "__main__.py", "requirements.txt"]
     assert "runtime: python" in (d / "PulumiPolicy.yaml").read_text()
     assert "pulumi-policy" in (d / "requirements.txt").read_text()
     main = (d / "__main__.py").read_text()

@@ -21,6 +21,7 @@ LINES = INSECURE.read_text().splitlines()
 # policy → (resource, text on the spec line the finding must point at)
 EXPECTED = {
     "MLP-CLU-001": ("cluster-eks", "public_endpoint: true"),
+    "MLP-CLU-008": ("cluster-eks", "public_access_cidrs: [0.0.0.0/0]"),
     "MLP-STO-001": ("storage-artifacts", "encryption: provider"),
     "MLP-STO-002": ("storage-artifacts", "versioning: false"),
     "MLP-DB-001": ("tracking-db", "multi_az: false"),

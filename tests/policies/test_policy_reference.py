@@ -57,7 +57,9 @@ def test_checkov_passes_first_party_workloads(spec: str, env: str) -> None:
 def test_every_finding_traces_to_a_spec_line(spec: str, env: str) -> None:
     path, _ = REFERENCE_SPECS[spec]
     lines = path.read_text().splitlines()
-    for f in _result(spec, env).findings:
+    findings = _result(spec, env).findings
+    assert findings  # advisory findings at least: the reference specs are not perfect everywhere
+    for f in findings:
         assert f.file == str(path), f
         assert f.line is not None and 1 <= f.line <= len(lines)
         assert f.spec_path

@@ -98,6 +98,25 @@ def _role(name: str, condition: dict[str, Any] | None) -> Any:
     )
 
 
+ALB_TLS = {
+    "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b",
+    "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+    "alb.ingress.kubernetes.io/ssl-redirect": "443",
+}
+
+
+def _ingress(name: str, class_name: str, annotations: dict[str, str], tls: list[Any] | None = None) -> Any:
+    spec: dict[str, Any] = {"ingressClassName": class_name, "rules": [{"host": "a.x"}]}
+    if tls is not None:
+        spec["tls"] = tls
+    return res(
+        "kubernetes:networking.k8s.io/v1:Ingress",
+        name,
+        {"metadata": {"name": name, "namespace": "ml", "annotations": annotations}, "spec": spec},
+        component="ingress",
+    )
+
+
 IRSA_COND = {
     "StringEquals": {
         "oidc.eks/id/X:sub": "system:serviceaccount:ns:sa",
@@ -270,6 +289,75 @@ PLAN_CASES: dict[str, PlanCase] = {
             eks_cluster("cluster-c"),
         ),
         {"cluster-a", "cluster-b"},
+    ),
+    "MLP-CLU-008": PlanCase(
+        lambda: plan(
+            eks_cluster(),  # private: nothing to restrict
+            eks_cluster(
+                "cluster-office",
+                vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["203.0.113.0/24"]},
+            ),
+        ),
+        lambda: plan(
+            eks_cluster("cluster-nocidrs", vpcConfig={"endpointPublicAccess": True}),  # EKS: 0.0.0.0/0
+            eks_cluster(
+                "cluster-world",
+                vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["10.0.0.0/8", "0.0.0.0/0"]},
+            ),
+            eks_cluster("cluster-v6", vpcConfig={"endpointPublicAccess": "true", "publicAccessCidrs": ["::/0"]}),
+            eks_cluster("cluster-default", vpcConfig={"subnetIds": [UNKNOWN]}),  # public by EKS default
+            eks_cluster(
+                "cluster-ok",
+                vpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": ["198.51.100.7/32"]},
+            ),
+        ),
+        {"cluster-nocidrs", "cluster-world", "cluster-v6", "cluster-default"},
+    ),
+    "MLP-CLU-009": PlanCase(
+        lambda: plan(
+            res(
+                "aws:eks/accessEntry:AccessEntry",
+                "cluster-admin-0",
+                {"principalArn": "arn:aws:iam::123456789012:role/ci-deployer"},
+                component="cluster",
+            ),
+            res("aws:eks/accessEntry:AccessEntry", "cluster-admin-1", {"principalArn": UNKNOWN}, component="cluster"),
+        ),
+        lambda: plan(
+            res(
+                "aws:eks/accessEntry:AccessEntry",
+                "cluster-admin-0",
+                {"principalArn": "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_A_1"},
+                component="cluster",
+            ),
+            res(
+                "aws:eks/accessEntry:AccessEntry",
+                "cluster-admin-1",
+                {"principalArn": "arn:aws:iam::123456789012:user/alice"},
+                component="cluster",
+            ),
+            res(
+                "aws:eks/accessEntry:AccessEntry",
+                "cluster-admin-2",
+                {"principalArn": "arn:aws:iam::123456789012:root"},
+                component="cluster",
+            ),
+        ),
+        {"cluster-admin-1", "cluster-admin-2"},
+    ),
+    "MLP-NET-007": PlanCase(
+        lambda: plan(
+            _ingress("ing-alb", "alb", ALB_TLS),
+            _ingress("ing-nginx", "nginx", {}, tls=[{"hosts": ["a.x"], "secretName": "x-tls"}]),
+        ),
+        lambda: plan(
+            _ingress("ing-alb-ok", "alb", ALB_TLS),
+            _ingress("ing-nocert", "alb", {**ALB_TLS, "alb.ingress.kubernetes.io/certificate-arn": ""}),
+            _ingress("ing-http", "alb", {**ALB_TLS, "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}]'}),
+            _ingress("ing-noredirect", "alb", {k: v for k, v in ALB_TLS.items() if not k.endswith("ssl-redirect")}),
+            _ingress("ing-nginx", "nginx", {}),
+        ),
+        {"ing-nocert", "ing-http", "ing-noredirect", "ing-nginx"},
     ),
     "MLP-CLU-002": PlanCase(
         lambda: plan(eks_cluster()),
@@ -706,8 +794,10 @@ SPEC_CASES: dict[str, SpecCase] = {
         {"network"},
     ),
     "MLP-CLU-006": SpecCase(
-        "cluster: {kubernetes_version: '1.31', node_pools: [{name: system, instance_type: m6i.large}]}\n",
-        "cluster: {kubernetes_version: '1.28', node_pools: [{name: system, instance_type: m6i.large}]}\n",
+        # On TODAY (2026-06-01) 1.33 is in standard support (ends 2026-07-29) and 1.32 in extended
+        # (standard ended 2026-03-23); validate needs upgrade_policy: extended to accept the latter.
+        "cluster: {kubernetes_version: '1.33', upgrade_policy: extended, node_pools: [{name: system, instance_type: m6i.large}]}\n",
+        "cluster: {kubernetes_version: '1.32', upgrade_policy: extended, node_pools: [{name: system, instance_type: m6i.large}]}\n",
         {"cluster"},
     ),
     "MLP-SRV-001": SpecCase(
@@ -759,15 +849,16 @@ SPEC_CASES: dict[str, SpecCase] = {
         env="dev",  # dev: no replica floor from the profile, the spec's numbers stand
     ),
     "MLP-SRV-003": SpecCase(
+        # kserve: bentoml takes oci:// images only (validate refuses any other scheme there)
         S("""
         serving:
-          kind: bentoml
+          kind: kserve
           models:
             - {name: m1, format: sklearn, uri: "https://models.example/m1"}
         """),
         S("""
         serving:
-          kind: bentoml
+          kind: kserve
           models:
             - {name: m1, format: sklearn, uri: "https://models.example/m1"}
             - {name: m2, format: sklearn, uri: "http://models.example/m2"}

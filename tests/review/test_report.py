@@ -129,7 +129,7 @@ def test_report_renders_graph_and_charts_offline(prod_report):
     assert seen["charts"] == "2"  # cost by component + change against the baseline
     assert seen["costPixels"] > 5_000 and seen["diffPixels"] > 500  # drawn, not blank canvases
     # one node per component of the reference platform, laid out with a real size
-    assert sorted(seen["nodes"]) == sorted(["c_network", "c_storage", "c_cluster", "c_tracking", "c_orchestrator",
+    assert sorted(seen["nodes"]) == sorted(["c_network", "c_storage", "c_cluster", "c_tracking", "c_orchestrator", "c_ingress",
                                             "c_feature_store", "c_serving", "c_monitoring"])  # fmt: skip
     assert seen["edges"] >= 8 and seen["graphWidth"] > 400 and seen["graphHeight"] > 150
     assert seen["planRows"] == 1 and "scalingConfig.maxSize" in seen["text"] and "4 → 6" in seen["text"]

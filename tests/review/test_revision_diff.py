@@ -184,7 +184,7 @@ def test_force_new_paths_are_inputs_of_the_pulumi_aws_resources():
         module, cls = token.split(":")[1].split("/")[0], token.split(":")[2]
         resource = getattr(importlib.import_module(f"pulumi_aws.{module}"), cls)
         params = set(inspect.signature(resource._internal_init).parameters)
-        for path in entry.get("replace", []) + entry.get("may_replace", []):
+        for path in entry.get("replace", []) + entry.get("may_replace", []):  # may be empty: no force-new input
             top = re.sub(r"(?<!^)(?=[A-Z])", "_", path.split(".")[0]).lower()
             assert top in params, f"{token}: {path} is no input of pulumi_aws ({top})"
 

@@ -27,7 +27,7 @@ storage:
     - name: features
       purpose: feature-offline
 cluster:
-  kubernetes_version: "1.31"
+  kubernetes_version: "1.35"
   node_pools:
     - name: system
       instance_type: m6i.large

@@ -91,7 +91,10 @@ def test_autoscaler_tags_and_policy():
         "aws:ResourceTag/k8s.io/cluster-autoscaler/churn-prod-cluster": "owned"
     }
     assert all(a.split(":")[1].startswith(("Describe", "Get")) for a in pol["Statement"][0]["Action"])
-    assert autoscaler_image_tag("1.31") == "v1.31.0"
+    # Newest cluster-autoscaler patch per minor (kubernetes/autoscaler tags cluster-autoscaler-1.35.2,
+    # -1.34.5): not the unpatched v1.M.0 first release.
+    assert autoscaler_image_tag("1.35") == "v1.35.2"
+    assert autoscaler_image_tag("1.34") == "v1.34.5"
 
 
 def test_device_plugin_tolerates_gpu_taint():
@@ -107,3 +110,48 @@ def test_kubeconfig_uses_exec_auth_and_no_secret():
     assert ex["command"] == "aws" and ex["args"][:4] == ["eks", "get-token", "--cluster-name", "c"]
     assert "eu-west-1" in ex["args"]
     assert "token" not in kc["users"][0]["user"]
+
+
+def test_kubeconfig_mints_tokens_as_the_aws_providers_identity():
+    """The same profile/role as the AWS provider: otherwise the token belongs to whatever the shell has."""
+    from mlplat.modules.cluster import aws_identity
+
+    profile, role = aws_identity(
+        {"profile": "acme-prod", "assumeRoles": '[{"roleArn": "arn:aws:iam::123456789012:role/deployer"}]'}
+    )
+    assert (profile, role) == ("acme-prod", "arn:aws:iam::123456789012:role/deployer")
+    args = kubeconfig("c", "https://x", "Q0E=", "eu-west-1", profile=profile, role_arn=role)["users"][0]["user"][
+        "exec"
+    ]["args"]
+    assert args[args.index("--profile") + 1] == "acme-prod"
+    assert args[args.index("--role-arn") + 1] == "arn:aws:iam::123456789012:role/deployer"
+    # Nothing configured: no flags, the aws CLI inherits AWS_PROFILE & co. like the provider does.
+    assert aws_identity({}) == (None, None)
+    plain = kubeconfig("c", "https://x", "Q0E=", "eu-west-1")["users"][0]["user"]["exec"]["args"]
+    assert "--profile" not in plain and "--role-arn" not in plain
+    # pulumi-aws 6's single assumeRole object is read too
+    assert aws_identity({"assumeRole": '{"roleArn": "arn:aws:iam::1:role/r"}'})[1] == "arn:aws:iam::1:role/r"
+
+
+def test_endpoint_access_model():
+    from mlplat.modules.cluster import private_api_cidrs, vpc_config
+    from mlplat.stacks.platform_spec.model import Cluster as ClusterSpec
+
+    private = ClusterSpec(private_access_cidrs=["10.90.0.0/24"])
+    assert vpc_config(private, ["s1"]) == {
+        "subnet_ids": ["s1"], "endpoint_private_access": True, "endpoint_public_access": False,
+    }  # fmt: skip
+    assert private_api_cidrs(private, "10.40.0.0/16") == ["10.40.0.0/16", "10.90.0.0/24"]
+    public = ClusterSpec(public_endpoint=True, public_access_cidrs=["198.51.100.7/32"])
+    assert vpc_config(public, [])["public_access_cidrs"] == ["198.51.100.7/32"]
+
+
+def test_addons_pinned_per_version_and_vpc_cni_first():
+    from mlplat.modules.cluster import addons
+
+    pins = {a.name: a for a in addons("1.34")}
+    assert [a.name for a in addons("1.34") if a.before_compute] == ["vpc-cni", "kube-proxy"]
+    assert pins["vpc-cni"].configuration == {"enableNetworkPolicy": "true"}
+    # kube-proxy tracks the Kubernetes patch: 1.34 → v1.34.x (EKS user guide managing-kube-proxy table)
+    assert pins["kube-proxy"].version == "v1.34.6-eksbuild.13"
+    assert addons("1.35")[1].version != pins["kube-proxy"].version

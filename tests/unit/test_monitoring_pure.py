@@ -51,10 +51,11 @@ def test_alert_rules_cover_components_gpu_and_drift():
     assert names == {"mlplat.availability", "mlplat.serving", "mlplat.gpu", "mlplat.pipelines", "mlplat.drift"}
     alerts = {r["alert"] for g in groups for r in g["rules"]}
     assert {"MlplatComponentDownTracking", "MlplatServingLatencyHigh", "MlplatGpuSaturated", "MlplatDriftReportFailed"} <= alerts
-    for g in groups:
-        for r in g["rules"]:
-            assert r["labels"]["severity"] in ("critical", "warning", "info")
-            assert r["labels"]["platform"] == "churn"
+    rules = [r for g in groups for r in g["rules"]]
+    assert len(rules) >= len(alerts) >= 4
+    for r in rules:
+        assert r["labels"]["severity"] in ("critical", "warning", "info")
+        assert r["labels"]["platform"] == "churn"
 
 
 def test_alertmanager_reads_secrets_from_files():

@@ -19,7 +19,7 @@ def test_subnets_fit_do_not_overlap_and_respect_aws_minimum(cidr, azs):
         assert n.subnet_of(vpc)
         assert n.prefixlen <= 28
     for i, a in enumerate(nets):
-        for b in nets[i + 1 :]:
+        for b in nets[i + 1 :]:  # may be empty: the last subnet has no later one to compare with
             assert not a.overlaps(b)
     # private subnets (nodes, pods) are the larger ones
     assert _nets(private)[0].num_addresses >= _nets(public)[0].num_addresses
@@ -63,3 +63,14 @@ def test_endpoints():
     assert endpoint_service_name("cn-north-1", "ecr.api") == "cn.com.amazonaws.cn-north-1.ecr.api"
     assert interface_endpoints("single") == ()
     assert {"ecr.api", "ecr.dkr", "sts", "ec2", "eks-auth"} <= set(interface_endpoints("none"))
+
+
+def test_zones_come_from_the_lookup_not_from_letters():
+    from mlplat.modules.network import pick_azs
+
+    # An account whose us-east-1 lacks "c" in its list (zones are per account): no made-up us-east-1c.
+    assert pick_azs(["us-east-1d", "us-east-1a", "us-east-1b"], 3, "us-east-1") == [
+        "us-east-1a", "us-east-1b", "us-east-1d",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="offers this account 2 zones"):
+        pick_azs(["ap-x-1a", "ap-x-1b"], 3, "ap-x-1")

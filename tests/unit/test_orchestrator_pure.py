@@ -36,8 +36,10 @@ def test_values_use_platform_db_and_no_literal_credentials():
     v = o.airflow_values(ctx(), "2.10.3", "kubernetes", replicas=2, tracking_uri="http://mlflow:5000")
     assert v["executor"] == "KubernetesExecutor"
     assert v["postgresql"] == {"enabled": False}
-    assert v["data"] == {"metadataSecretName": o.METADATA_SECRET}
-    assert v["webserverSecretKeySecretName"] == o.WEBSERVER_SECRET and v["fernetKeySecretName"] == o.FERNET_SECRET
+    # The Secrets mlplat creates for the chart to read (their names are also what an operator finds).
+    assert v["data"] == {"metadataSecretName": "airflow-metadata"}
+    assert v["webserverSecretKeySecretName"] == "airflow-webserver-secret-key"
+    assert v["fernetKeySecretName"] == "airflow-fernet-key"
     assert v["webserver"]["defaultUser"] == {"enabled": False}
     assert v["images"]["airflow"] == {"repository": "apache/airflow", "tag": "2.10.3", "pullPolicy": "IfNotPresent"}
     assert v["securityContexts"]["pod"]["runAsNonRoot"] is True

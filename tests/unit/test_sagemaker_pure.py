@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 from mlplat.modules.sagemaker import (
-    CANARY,
-    PRIMARY,
     execution_policy,
     mwaa_execution_policy,
     s3_bucket_of,
@@ -15,6 +13,9 @@ from mlplat.modules.sagemaker import (
 )
 from mlplat.stacks.platform_spec import sagemaker_catalog as smc
 from mlplat.stacks.platform_spec.model import ServedModel
+
+# The production variant names an operator sees in the SageMaker console (modules/sagemaker.py's contract).
+PRIMARY, CANARY = "primary", "canary"
 
 
 def model(**over):
@@ -85,6 +86,7 @@ def test_execution_policy_is_scoped_to_the_model_and_capture_buckets():
                                                   "arn:aws:s3:::fraud-prod-artifacts/*"]
     assert by_sid["PlatformKey"]["Resource"] == "arn:aws:kms:us-east-1:1:key/k"
     # no statement grants s3 or kms on every resource
+    assert doc["Statement"]
     for s in doc["Statement"]:
         if s["Resource"] == "*":
             assert not any(a.startswith(("s3:", "kms:")) for a in s["Action"]), s

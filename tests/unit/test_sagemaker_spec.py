@@ -119,3 +119,11 @@ def test_prod_profile_does_not_fill_managed_tracking(tmp_path):
     assert resolved["prod"].spec.tracking is not None
     assert "replicas" not in resolved["prod"].spec.tracking.model_fields_set
     assert "database" not in resolved["prod"].spec.tracking.model_fields_set
+
+
+def test_traffic_router_on_kserve_is_a_located_error_not_a_crash(tmp_path):
+    """A merge once left the GPU-pool check outside the model loop: this spec ended in exit 3."""
+    head = HEAD.replace("target: {provider: aws, region: us-east-1}", "target: {provider: kubernetes, context: lab}")
+    errs = check(tmp_path, "serving:\n  kind: kserve\n  traffic_router: istio\n  models:\n"
+                           "    - {name: m, format: sklearn, uri: 's3://b/m', resources: {gpu: 1}}\n", head)
+    assert errs == ["platform.yaml:12:19: serving.traffic_router: traffic_router applies to seldon only, not kserve"]

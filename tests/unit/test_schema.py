@@ -71,6 +71,7 @@ def test_every_property_is_documented(schema):
 def test_field_docs_name_real_fields():
     from mlplat.stacks.platform_spec import model as spec
 
+    assert FIELD_DOCS
     for key in FIELD_DOCS:
         model, field = key.split(".")
         assert field in getattr(spec, model).model_fields, key

@@ -55,6 +55,7 @@ def test_providers_are_the_operators_that_own_the_kinds():
     for name, want in expect.items():
         plan = golden(name)
         got = {}
+        assert plan.resources
         for res in plan.resources:
             if is_custom_resource(res):
                 found = crd_provider(plan, res)

@@ -30,9 +30,9 @@ def _has_kind(plan, kind: str) -> bool:
 
 
 def _runs_kfp(plan) -> bool:
-    # KFP's API server comes from the vendored/kustomized upstream manifests.
-    return any(r.component == "orchestrator" and ("kustomize" in r.type or "yaml" in r.type)
-               and "pipelines" in json.dumps(r.inputs) for r in plan.resources)  # fmt: skip
+    # KFP's API server is the vendored upstream manifests' `ml-pipeline` Deployment.
+    return any(r.component == "orchestrator" and r.type == "kubernetes:apps/v1:Deployment"
+               and (r.inputs.get("metadata") or {}).get("name") == "ml-pipeline" for r in plan.resources)  # fmt: skip
 
 
 # exporter → does the plan run it? (each list says where its names come from)
