@@ -29,9 +29,9 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from mlplat.stacks.platform_spec.model import Orchestrator as OrchestratorSpec
 
-from . import data_services, tenancy, wandb
+from . import data_quality, data_services, tenancy, wandb
 from . import k8s as kx
-from .common import ClusterRef, Context, DatabaseEndpoint, secret
+from .common import BucketRef, ClusterRef, Context, DatabaseEndpoint, secret
 
 COMPONENT = "orchestrator"
 
@@ -198,6 +198,7 @@ class OrchestratorArgs:
     cluster: ClusterRef
     database: DatabaseEndpoint | None = None
     tracking_uri: pulumi.Input[str] | None = None
+    data_docs: BucketRef | None = None  # Great Expectations: its config and writer account go here
 
 
 class Orchestrator(pulumi.ComponentResource):
@@ -224,6 +225,9 @@ class Orchestrator(pulumi.ComponentResource):
         if args.tracking_uri is not None:
             data["MLFLOW_TRACKING_URI"] = args.tracking_uri
         data.update(wandb.endpoint_data(args.ctx))
+        if args.data_docs is not None:
+            gx = data_quality.spec_of(args.ctx)
+            data.update(data_quality.endpoint_data(args.data_docs.bucket, gx.version if gx is not None else ""))
         k8s.core.v1.ConfigMap(
             f"{name}-endpoints",
             metadata=kx.wire(kx.object_meta(args.ctx, COMPONENT, ENDPOINTS_CONFIGMAP, ns_name)),
@@ -275,10 +279,15 @@ class Orchestrator(pulumi.ComponentResource):
             {"fernet-key": secret(fernet_id.b64_url.apply(fernet_key))}, cluster, self, depends_on=[ns],
         )  # fmt: skip
         self._endpoints(name, args, ns_name, [ns])
+        gx: list[pulumi.Resource] = []
+        if args.data_docs is not None:
+            gx = data_quality.config_and_account(ctx, COMPONENT, name, ns_name, args.data_docs, cluster, self, [ns])
 
         replicas = ctx.resolved.profile.min_replicas if ctx.resolved is not None else 1
         values = airflow_values(ctx, version, spec.executor, replicas=max(1, replicas), tracking_uri=args.tracking_uri)
         wandb.wire_airflow(values, ctx, name, ns_name, cluster, self, [ns])
+        if args.data_docs is not None:
+            data_quality.wire_airflow(values, ctx)
         self.release = k8s.helm.v3.Release(
             f"{name}-airflow",
             name="airflow",
@@ -291,7 +300,7 @@ class Orchestrator(pulumi.ComponentResource):
             timeout=900,
             max_history=5,
             values=values,
-            opts=kx.k8s_opts(cluster, self, [*waits, metadata, web, fernet]),
+            opts=kx.k8s_opts(cluster, self, [*waits, metadata, web, fernet, *gx]),
         )
 
     # ------------------------------------------------------------------ kubeflow pipelines
@@ -316,6 +325,8 @@ class Orchestrator(pulumi.ComponentResource):
         )  # fmt: skip
         self._endpoints(name, args, KFP_NAMESPACE, previous)
         wandb.api_key_secret(ctx, name, KFP_NAMESPACE, cluster, self, previous)  # for pipeline steps to reference
+        if args.data_docs is not None:  # pipeline steps mount the config and run as the writer account
+            data_quality.config_and_account(ctx, COMPONENT, name, KFP_NAMESPACE, args.data_docs, cluster, self, previous)
 
 
 __all__ = [

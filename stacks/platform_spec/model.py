@@ -658,11 +658,25 @@ class Usage(Model):
         return v
 
 
+class DataQuality(Model):
+    """Great Expectations: stores and Data Docs in a `data-docs` bucket, config for the orchestrator."""
+
+    kind: Literal["great-expectations"] = Field(
+        default="great-expectations", description="great-expectations: GX Core (the open-source library)"
+    )
+    version: str = Field(
+        default="1.24.1", description="GX Core release the config is written for (config_version 4), e.g. 1.24.1"
+    )
+    bucket: str | None = Field(
+        default=None, description="A declared bucket of purpose data-docs (default: the first one declared)"
+    )
+
+
 # --------------------------------------------------------------------------- the platform
 
 SECTION_KEYS = (
     "target", "network", "storage", "cluster", "tracking", "orchestrator", "feature_store",
-    "serving", "monitoring", "workspace", "ingress", "budget", "policies", "usage",
+    "serving", "monitoring", "workspace", "ingress", "budget", "policies", "usage", "data_quality",
 )  # fmt: skip
 class Workspace(Model):
     kind: Literal["sagemaker-studio"] = Field(default="sagemaker-studio", description="sagemaker-studio: a Studio domain (VPC only, IAM auth)")
@@ -701,6 +715,9 @@ class PlatformSpec(Model):
     ingress: Ingress | None = Field(
         default=None, description="The one way in: what to expose (tracking, orchestrator, grafana, models/<name>) and its TLS"
     )
+    data_quality: DataQuality | None = Field(
+        default=None, description="Great Expectations: stores and Data Docs in the data-docs bucket"
+    )
     budget: Budget | None = None
     policies: Policies | None = None
     usage: Usage | None = None
@@ -738,6 +755,7 @@ __all__ = [
     "Cluster",
     "ComposeTarget",
     "DataCapture",
+    "DataQuality",
     "Database",
     "DriftReports",
     "FeatureStore",
