@@ -99,12 +99,12 @@ class Platform(pulumi.ComponentResource):
 
             cluster_component = Cluster("cluster", ClusterArgs(ctx, spec.cluster, network), child)
             cluster = cluster_component.ref
-            from .operators import ClusterOperators, ClusterOperatorsArgs, operators_needed
+            from .operators import ClusterOperators, ClusterOperatorsArgs, operators_needed, vault_of
 
             needed = operators_needed(spec)
             if needed:
                 ops = ClusterOperators(
-                    "cluster-operators", ClusterOperatorsArgs(ctx, cluster, needed),
+                    "cluster-operators", ClusterOperatorsArgs(ctx, cluster, needed, vault_of(spec)),
                     pulumi.ResourceOptions(parent=cluster_component),
                 )  # fmt: skip
                 cluster = dataclasses.replace(cluster, operators=ops.releases)
