@@ -137,3 +137,14 @@ def test_cost_prices_the_site():
     est = estimate(resolved, plan)
     line = next(ln for ln in est.lines if ln.name == "data-quality-server")
     assert line.status == "priced" and line.monthly_usd > 0  # requests 30m CPU + 96Mi memory, one replica
+
+
+def test_policy_and_checkov_have_nothing_to_say_about_the_gx_resources():
+    from mlplat.policies import evaluate
+
+    resolved, plan = reference("onprem", "prod")
+    result = evaluate(resolved, plan, checkov=True)
+    assert result.checkov  # checkov ran over the rendered workloads
+    ours = {r.name for r in plan.resources if r.component == "data_quality" or "-gx-" in r.name}
+    assert len(ours) >= 14  # the site's objects and the orchestrator's config, account and keys
+    assert [(f.policy, f.resource) for f in result.findings if f.resource in ours] == []
