@@ -35,6 +35,8 @@ COMPONENT_TYPES: dict[str, str] = {
     "mlplat:index:ManagedAirflow": "orchestrator",
     "mlplat:index:Studio": "workspace",
     "mlplat:index:Ingress": "ingress",
+    # beyond DESIGN 4's list (README "Great Expectations"): the Data Docs site and its namespace
+    "mlplat:index:DataQuality": "data_quality",
 }
 
 

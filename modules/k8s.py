@@ -493,6 +493,8 @@ def secret_from_ref(
         return existing, existing_key or key
     remote = external_remote_ref(path)
     operator = cluster.operators.get("external-secrets")
+    # a ClusterSecretStore mlplat writes (modules/operators.py store_key): the secret waits for it too
+    store_res = cluster.operators.get(f"store/{store}")
     k8s.apiextensions.CustomResource(
         name,
         # v1 since ESO v0.17; v1beta1 is no longer served (external-secrets v2.9.0 CRDs).
@@ -509,7 +511,7 @@ def secret_from_ref(
             },
             "data": [{"secretKey": key, "remoteRef": remote}],
         },
-        opts=k8s_opts(cluster, parent, [*(depends_on or []), *([operator] if operator is not None else [])]),
+        opts=k8s_opts(cluster, parent, [*(depends_on or []), *(r for r in (operator, store_res) if r is not None)]),
     )
     return secret_name, key
 

@@ -6,7 +6,9 @@
 - the External Secrets Operator (pinned chart, CRDs installed by the chart) when any spec
   credential is a `{secret_ref: "<store>/<path>"}` on a store other than `kubernetes`: the
   `ExternalSecret` objects mlplat writes are its custom resources. The `ClusterSecretStore`
-  named by `<store>` stays a prerequisite (it holds the store's address and auth).
+  named by `<store>` stays a prerequisite (it holds the store's address and auth), except
+  `vault`: with `secrets.vault` in the spec, mlplat writes that store (address, KV mount,
+  kubernetes or AppRole login) after the operator; ExternalSecrets reading it wait for it.
 
 Both live under the Cluster component (their own namespaces, created by Helm); components
 that create the custom resources depend on the release through `ClusterRef.operators`.
@@ -14,8 +16,9 @@ that create the custom resources depend on the release through `ClusterRef.opera
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -33,6 +36,9 @@ EXTERNAL_SECRETS_VERSION = "2.9.0"  # external-secrets/external-secrets tag helm
 EXTERNAL_SECRETS_REPO = "https://charts.external-secrets.io"
 # `<store>/…` prefixes that name an existing Kubernetes Secret rather than an external store.
 KUBERNETES_STORES = ("kubernetes", "k8s")
+VAULT_STORE = "vault"  # the ClusterSecretStore `secret_ref: "vault/<path>"` reads (spec: secrets.vault)
+VAULT_APPROLE_SECRET = "vault-approle"  # AppRole secret ID, in the operator's namespace
+VAULT_APPROLE_KEY = "secret-id"
 
 
 def _secret_refs(node: Any) -> Iterator[str]:
@@ -61,9 +67,43 @@ def operators_needed(spec: Any) -> list[str]:
     out = []
     if spec.serving is not None and spec.serving.kind == "kserve":
         out.append(CERT_MANAGER)
-    if external_stores(spec):
+    if external_stores(spec) or vault_of(spec) is not None:
         out.append(EXTERNAL_SECRETS)
     return out
+
+
+def vault_of(spec: Any) -> Any:
+    """`secrets.vault` of the spec, or None."""
+    secrets = getattr(spec, "secrets", None)
+    return secrets.vault if secrets is not None else None
+
+
+def store_key(store: str) -> str:
+    """ClusterRef.operators key of a ClusterSecretStore mlplat writes (ExternalSecrets wait for it)."""
+    return f"store/{store}"
+
+
+def vault_store_spec(vault: Any, approle_secret: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The `ClusterSecretStore` spec (external-secrets.io/v1, vault provider) for `secrets.vault`.
+
+    kubernetes auth without `serviceAccountRef`/`secretRef`: the operator logs in with its own
+    ServiceAccount token (`external-secrets/external-secrets`), which the Vault role must bind.
+    AppRole: the secret ID by reference to a Secret in the operator's namespace, never inline."""
+    auth = vault.auth
+    if auth.kind == "kubernetes":
+        login: dict[str, Any] = {"kubernetes": {"mountPath": auth.mount_path or "kubernetes", "role": auth.role}}
+    else:
+        if approle_secret is None:
+            raise ValueError("approle needs the Secret holding its secret ID")
+        login = {"appRole": {
+            "path": auth.mount_path or "approle", "roleId": auth.role_id,
+            "secretRef": {"name": approle_secret[0], "key": approle_secret[1], "namespace": EXTERNAL_SECRETS},
+        }}  # fmt: skip
+    provider: dict[str, Any] = {"server": vault.address.rstrip("/"), "path": vault.path, "version": vault.kv_version}
+    if vault.namespace:
+        provider["namespace"] = vault.namespace
+    provider["auth"] = login
+    return {"provider": {"vault": provider}}
 
 
 def cert_manager_values() -> dict[str, Any]:
@@ -91,6 +131,7 @@ class ClusterOperatorsArgs:
     ctx: Context
     cluster: ClusterRef
     operators: list[str]
+    vault: Any = field(default=None)  # secrets.vault: the ClusterSecretStore `vault` after External Secrets
 
 
 class ClusterOperators(pulumi.ComponentResource):
@@ -118,10 +159,36 @@ class ClusterOperators(pulumi.ComponentResource):
                 values=values,
                 opts=kx.k8s_opts(args.cluster, self),
             )
+        if args.vault is not None and EXTERNAL_SECRETS in self.releases:
+            self.releases[store_key(VAULT_STORE)] = self._vault_store(name, args)
         self.register_outputs({"operators": list(args.operators)})
+
+    def _vault_store(self, name: str, args: ClusterOperatorsArgs) -> pulumi.Resource:
+        release = self.releases[EXTERNAL_SECRETS]
+        vault, waits = args.vault, [release]
+        approle: tuple[str, str] | None = None
+        ref = vault.auth.secret_id if vault.auth.kind == "approle" else None
+        if ref is not None and ref.from_env:
+            # read from the environment of `mlplat up` into a Secret (a Pulumi secret, never in the plan)
+            waits.append(kx.opaque_secret(
+                args.ctx, "cluster", f"{name}-vault-approle", VAULT_APPROLE_SECRET, EXTERNAL_SECRETS,
+                {VAULT_APPROLE_KEY: os.environ.get(str(ref.from_env), "")}, args.cluster, self, depends_on=[release],
+            ))  # fmt: skip
+            approle = (VAULT_APPROLE_SECRET, VAULT_APPROLE_KEY)
+        elif ref is not None:  # kubernetes/<secret>[/<key>]: an existing Secret in the operator's namespace
+            existing, _, key = str(ref.secret_ref).partition("/")[2].partition("/")
+            approle = (existing, key or VAULT_APPROLE_KEY)
+        return k8s.apiextensions.CustomResource(
+            f"{name}-vault-store",
+            api_version="external-secrets.io/v1",
+            kind="ClusterSecretStore",
+            metadata=kx.wire(kx.object_meta(args.ctx, "cluster", VAULT_STORE, app=VAULT_STORE)),
+            spec=vault_store_spec(vault, approle),
+            opts=kx.k8s_opts(args.cluster, self, waits),
+        )
 
 
 __all__ = [
-    "CERT_MANAGER", "EXTERNAL_SECRETS", "ClusterOperators", "ClusterOperatorsArgs", "cert_manager_values",
-    "external_secrets_values", "external_stores", "operators_needed",
+    "CERT_MANAGER", "EXTERNAL_SECRETS", "VAULT_STORE", "ClusterOperators", "ClusterOperatorsArgs", "cert_manager_values",
+    "external_secrets_values", "external_stores", "operators_needed", "store_key", "vault_of", "vault_store_spec",
 ]  # fmt: skip

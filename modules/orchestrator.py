@@ -41,7 +41,7 @@ from mlplat.stacks.platform_spec.catalog import AIRFLOW_CHARTS
 from mlplat.stacks.platform_spec.model import GitSource
 from mlplat.stacks.platform_spec.model import Orchestrator as OrchestratorSpec
 
-from . import data_services, tenancy, wandb
+from . import data_quality, data_services, tenancy, wandb
 from . import k8s as kx
 from .common import BucketRef, ClusterRef, Context, DatabaseEndpoint, secret
 
@@ -273,6 +273,7 @@ class OrchestratorArgs:
     database: DatabaseEndpoint | None = None
     tracking_uri: pulumi.Input[str] | None = None
     logs_bucket: BucketRef | None = None
+    data_docs: BucketRef | None = None  # Great Expectations: its config and writer account go here
 
 
 class Orchestrator(pulumi.ComponentResource):
@@ -299,6 +300,9 @@ class Orchestrator(pulumi.ComponentResource):
         if args.tracking_uri is not None:
             data["MLFLOW_TRACKING_URI"] = args.tracking_uri
         data.update(wandb.endpoint_data(args.ctx))
+        if args.data_docs is not None:
+            gx = data_quality.spec_of(args.ctx)
+            data.update(data_quality.endpoint_data(args.data_docs.bucket, gx.version if gx is not None else ""))
         k8s.core.v1.ConfigMap(
             f"{name}-endpoints",
             metadata=kx.wire(kx.object_meta(args.ctx, COMPONENT, ENDPOINTS_CONFIGMAP, ns_name)),
@@ -379,6 +383,9 @@ class Orchestrator(pulumi.ComponentResource):
                 secret_name=S3_SECRET, depends_on=[ns],
             )  # fmt: skip
             logs_folder_uri = pulumi.Output.from_input(logs.bucket).apply(logs_folder)
+        gx: list[pulumi.Resource] = []
+        if args.data_docs is not None:
+            gx = data_quality.config_and_account(ctx, COMPONENT, name, ns_name, args.data_docs, cluster, self, [ns])
 
         replicas = ctx.resolved.profile.min_replicas if ctx.resolved is not None else 1
         values = airflow_values(
@@ -387,6 +394,8 @@ class Orchestrator(pulumi.ComponentResource):
             s3_endpoint=logs.endpoint if logs is not None else None, s3_secret=s3_secret,
         )  # fmt: skip
         wandb.wire_airflow(values, ctx, name, ns_name, cluster, self, [ns])
+        if args.data_docs is not None:
+            data_quality.wire_airflow(values, ctx)
         self.release = k8s.helm.v3.Release(
             f"{name}-airflow",
             name="airflow",
@@ -399,7 +408,7 @@ class Orchestrator(pulumi.ComponentResource):
             timeout=900,
             max_history=5,
             values=values,
-            opts=kx.k8s_opts(cluster, self, [*waits, metadata, web, fernet, *extra]),
+            opts=kx.k8s_opts(cluster, self, [*waits, metadata, web, fernet, *extra, *gx]),
         )
 
     # ------------------------------------------------------------------ kubeflow pipelines
@@ -437,6 +446,8 @@ class Orchestrator(pulumi.ComponentResource):
         )  # fmt: skip
         self._endpoints(name, args, KFP_NAMESPACE, namespace)
         wandb.api_key_secret(ctx, name, KFP_NAMESPACE, cluster, self, namespace)  # for pipeline steps to reference
+        if args.data_docs is not None:  # pipeline steps mount the config and run as the writer account
+            data_quality.config_and_account(ctx, COMPONENT, name, KFP_NAMESPACE, args.data_docs, cluster, self, namespace)
 
 
 __all__ = [

@@ -74,9 +74,9 @@ def deployed_components(resolved: ResolvedPlatform) -> list[str]:
     from mlplat.stacks.platform_spec.semantic import managed
 
     order = ("network", "storage", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring",
-             "workspace")
+             "data_quality", "workspace")
     present = [c for c in order if getattr(spec, c) is not None]
-    needs_cluster = any(c in present and not managed(spec, c) for c in order[3:8])
+    needs_cluster = any(c in present and not managed(spec, c) for c in order[3:9])
     in_vpc = "cluster" in present or "workspace" in present or any(managed(spec, c) for c in present)
     if resolved.provider == "aws" and in_vpc and "network" not in present:
         # EKS, SageMaker endpoints, MWAA and Studio live in private subnets: an implied network
@@ -111,12 +111,12 @@ class Platform(pulumi.ComponentResource):
 
             cluster_component = Cluster("cluster", ClusterArgs(ctx, spec.cluster, network), child)
             cluster = cluster_component.ref
-            from .operators import ClusterOperators, ClusterOperatorsArgs, operators_needed
+            from .operators import ClusterOperators, ClusterOperatorsArgs, operators_needed, vault_of
 
             needed = operators_needed(spec)
             if needed:
                 ops = ClusterOperators(
-                    "cluster-operators", ClusterOperatorsArgs(ctx, cluster, needed),
+                    "cluster-operators", ClusterOperatorsArgs(ctx, cluster, needed, vault_of(spec)),
                     pulumi.ResourceOptions(parent=cluster_component),
                 )  # fmt: skip
                 cluster = dataclasses.replace(cluster, operators=ops.releases)
@@ -152,6 +152,11 @@ class Platform(pulumi.ComponentResource):
             database, tracking_uri = tracking.database, tracking.uri
             ui_components.append(tracking)
 
+        from mlplat.stacks.platform_spec.stores import data_docs_bucket
+
+        docs_name = data_docs_bucket(spec)
+        docs = buckets.get(docs_name) if docs_name and cluster is not None else None
+        orchestrated = False  # the orchestrator carries the GX config and writer account
         if spec.orchestrator is not None and managed(spec, "orchestrator") and network is not None:
             from .sagemaker import ManagedAirflow, ManagedAirflowArgs
 
@@ -163,9 +168,10 @@ class Platform(pulumi.ComponentResource):
             lb = logs_bucket_name(r) if spec.orchestrator.kind == "airflow" else None
             logs = buckets.get(lb) if lb else None
             ui_components.append(
-                Orchestrator("orchestrator", OrchestratorArgs(ctx, spec.orchestrator, cluster, database, tracking_uri, logs),
-                             child)  # fmt: skip
+                Orchestrator("orchestrator", OrchestratorArgs(ctx, spec.orchestrator, cluster, database, tracking_uri,
+                                                              logs_bucket=logs, data_docs=docs), child)  # fmt: skip
             )
+            orchestrated = docs is not None
 
         if spec.feature_store is not None and cluster is not None:
             from .feature_store import FeatureStore, FeatureStoreArgs
@@ -198,6 +204,11 @@ class Platform(pulumi.ComponentResource):
             exposed.append(
                 Monitoring("monitoring", MonitoringArgs(ctx, spec.monitoring, cluster, report, components), child)
             )
+
+        if spec.data_quality is not None and cluster is not None and docs is not None:
+            from .data_quality import DataQuality, DataQualityArgs
+
+            DataQuality("data-quality", DataQualityArgs(ctx, spec.data_quality, cluster, docs, not orchestrated), child)
 
         if spec.ingress is not None and spec.ingress.expose and cluster is not None:
             from .ingress import IngressArgs, PlatformIngress

@@ -28,6 +28,12 @@ PROMETHEUS_IMAGE = "quay.io/prometheus/prometheus:v2.55.1"
 GRAFANA_IMAGE = "docker.io/grafana/grafana:11.3.0"
 
 MLFLOW_PORT, FEAST_PORT, MINIO_PORT, MINIO_CONSOLE_PORT = 5000, 6566, 9000, 9001
+DATA_DOCS_PORT = 8082  # on the laptop; the container listens on 8080 (nginx-unprivileged)
+GX_DIR = "great_expectations/gx"  # GX project root ./great_expectations: gx.get_context(project_root_dir=…)
+DOCS_PLACEHOLDER = (
+    "<!doctype html><title>Data Docs</title><p>No Data Docs yet: run a checkpoint with the context in "
+    "./great_expectations; GX writes the site here.</p>\n"
+)
 PROMETHEUS_PORT, GRAFANA_PORT, POSTGRES_PORT, REDIS_PORT = 9090, 3000, 5432, 6379
 POSTGRES_USER = "mlplat"  # not a secret: the password is
 
@@ -44,7 +50,7 @@ class ComposeProject:
     name: str
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    files: dict[str, Any] = field(default_factory=dict)  # relative path → YAML document
+    files: dict[str, Any] = field(default_factory=dict)  # relative path → YAML document (a str: written as is)
     components: dict[str, str] = field(default_factory=dict)  # service → mlplat component
 
     def document(self) -> dict[str, Any]:
@@ -186,6 +192,21 @@ def compose_project(resolved: ResolvedPlatform) -> ComposeProject:
             "ports": [f"127.0.0.1:{FEAST_PORT}:{FEAST_PORT}"],
             "depends_on": {"redis": {"condition": "service_healthy"}},
             "healthcheck": _http_health(FEAST_PORT, "/health"),
+        })
+
+    if getattr(spec, "data_quality", None) is not None:
+        from mlplat.modules.data_quality import NGINX_IMAGE, gx_config
+
+        # GX Core 1.x keeps its stores on the filesystem: on a laptop the project folder is the store,
+        # and a private nginx serves the Data Docs GX builds into it.
+        p.files[f"{GX_DIR}/great_expectations.yml"] = gx_config()
+        p.files[f"{GX_DIR}/data_docs/index.html"] = DOCS_PLACEHOLDER
+        add("data-docs", "data_quality", {
+            "image": NGINX_IMAGE,
+            "command": ["nginx", "-g", "daemon off;"],
+            "volumes": [f"./{GX_DIR}/data_docs:/usr/share/nginx/html:ro"],
+            "ports": [f"127.0.0.1:{DATA_DOCS_PORT}:8080"],
+            "healthcheck": _health(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]),
         })
 
     if spec.monitoring is not None:

@@ -170,7 +170,7 @@ def render_compose(resolved: ResolvedPlatform, out: Path, *, force: bool = False
     project = compose_project(resolved)
     files: dict[str, str | bytes] = {"docker-compose.yml": yaml.safe_dump(project.document(), sort_keys=False)}
     for rel, doc in project.files.items():
-        files[rel] = yaml.safe_dump(doc, sort_keys=False)
+        files[rel] = doc if isinstance(doc, str) else yaml.safe_dump(doc, sort_keys=False)
     previous = {}
     existing: list[str] = []
     if out.is_dir():

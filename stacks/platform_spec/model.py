@@ -743,11 +743,85 @@ class Usage(Model):
         return v
 
 
+class DataQuality(Model):
+    """Great Expectations: stores and Data Docs in a `data-docs` bucket, config for the orchestrator."""
+
+    kind: Literal["great-expectations"] = Field(
+        default="great-expectations", description="great-expectations: GX Core (the open-source library)"
+    )
+    version: str = Field(
+        default="1.24.1", description="GX Core release the config is written for (config_version 4), e.g. 1.24.1"
+    )
+    bucket: str | None = Field(
+        default=None, description="A declared bucket of purpose data-docs (default: the first one declared)"
+    )
+
+
+class VaultAuth(Model):
+    """How the External Secrets Operator logs in to Vault."""
+
+    kind: Literal["kubernetes", "approle"] = Field(
+        description="kubernetes: the operator's ServiceAccount token against a Vault role; approle: a role ID and secret ID"
+    )
+    role: str | None = Field(
+        default=None, description="kubernetes: the Vault role bound to the operator's ServiceAccount (required)"
+    )
+    mount_path: str | None = Field(
+        default=None, description="Where the auth method is mounted in Vault (default: kubernetes, or approle)"
+    )
+    role_id: str | None = Field(default=None, description="approle: the role ID (not a secret; required)")
+    secret_id: SecretRef | None = Field(
+        default=None,
+        description="approle: the secret ID, {from_env: VAR} or {secret_ref: 'kubernetes/<secret>/<key>'} (required)",
+    )
+
+    @field_validator("role", "mount_path", "role_id")
+    @classmethod
+    def _plain(cls, v: str | None) -> str | None:
+        # Vault role names, mount paths and role IDs: no spaces, quotes or URL syntax.
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,127}", v):
+            raise ValueError(f"letters, digits, '.', '_', '-' and '/' only (at most 128), got {v!r}")
+        return v
+
+
+class Vault(Model):
+    address: str = Field(description="Vault server URL, e.g. https://vault.example:8200 (https unless allow_http)")
+    path: str = Field(default="secret", description="Mount path of the KV secrets engine (default: secret)")
+    kv_version: Literal["v1", "v2"] = Field(default="v2", description="KV engine version (default: v2)")
+    namespace: str | None = Field(default=None, description="Vault Enterprise namespace")
+    auth: VaultAuth = Field(description="How the operator logs in: {kind: kubernetes, role} or {kind: approle, role_id, secret_id}")
+    allow_http: bool = Field(
+        default=False, description="Allow an http:// address (tokens and secrets cross the network in clear; refused by policy in prod)"
+    )
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?/?", v):
+            raise ValueError(f"address must be a URL like https://vault.example:8200 (no path or credentials), got {v!r}")
+        return v
+
+    @field_validator("path", "namespace")
+    @classmethod
+    def _path(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,127}", v):
+            raise ValueError(f"letters, digits, '.', '_', '-' and '/' only (at most 128), got {v!r}")
+        return v
+
+
+class Secrets(Model):
+    """Secret stores that `{secret_ref: "<store>/<path>"}` references resolve through."""
+
+    vault: Vault | None = Field(
+        default=None, description="HashiCorp Vault: a ClusterSecretStore named `vault` for secret_ref 'vault/<path>'"
+    )
+
+
 # --------------------------------------------------------------------------- the platform
 
 SECTION_KEYS = (
     "target", "network", "storage", "cluster", "tracking", "orchestrator", "feature_store",
-    "serving", "monitoring", "workspace", "ingress", "budget", "policies", "usage",
+    "serving", "monitoring", "workspace", "ingress", "budget", "policies", "usage", "data_quality", "secrets",
 )  # fmt: skip
 class Workspace(Model):
     kind: Literal["sagemaker-studio"] = Field(default="sagemaker-studio", description="sagemaker-studio: a Studio domain (VPC only, IAM auth)")
@@ -786,6 +860,10 @@ class PlatformSpec(Model):
     ingress: Ingress | None = Field(
         default=None, description="The one way in: what to expose (tracking, orchestrator, grafana, models/<name>) and its TLS"
     )
+    data_quality: DataQuality | None = Field(
+        default=None, description="Great Expectations: stores and Data Docs in the data-docs bucket"
+    )
+    secrets: Secrets | None = Field(default=None, description="Secret stores: vault (for secret_ref 'vault/<path>')")
     budget: Budget | None = None
     policies: Policies | None = None
     usage: Usage | None = None
@@ -823,6 +901,7 @@ __all__ = [
     "Cluster",
     "ComposeTarget",
     "DataCapture",
+    "DataQuality",
     "Database",
     "Dags",
     "DriftReports",
@@ -843,12 +922,15 @@ __all__ = [
     "Replicas",
     "Resources",
     "SecretRef",
+    "Secrets",
     "ServedModel",
     "Serving",
     "Storage",
     "Taint",
     "Tracking",
     "Usage",
+    "Vault",
+    "VaultAuth",
     "Waiver",
     "Workspace",
 ]  # fmt: skip

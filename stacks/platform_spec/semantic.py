@@ -72,7 +72,7 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 "node pools are only managed on provider: aws; on a kubernetes target the cluster exists already",
             )
     if aws:
-        for section in ("tracking", "orchestrator", "feature_store", "serving", "monitoring"):
+        for section in ("tracking", "orchestrator", "feature_store", "serving", "monitoring", "data_quality"):
             if getattr(spec, section) is not None and spec.cluster is None and not managed(spec, section) \
                     and not wandb_saas(spec, section):
                 yield Finding(
@@ -338,8 +338,12 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
     if spec.ingress is not None:
         yield from _ingress(spec, aws)
 
+    # -- Great Expectations (stacks/platform_spec/stores.py)
+    from mlplat.stacks.platform_spec import stores, support
+
+    yield from stores.findings(spec)
+
     # -- what the generators can build (stacks/platform_spec/support.py)
-    from mlplat.stacks.platform_spec import support
 
     yield from support.findings(spec)
 
@@ -624,6 +628,11 @@ def _ingress(spec: PlatformSpec, aws: bool) -> Iterator[Finding]:
     choices = [*EXPOSABLE, *(f"models/{m}" for m in models)]
     for i, item in enumerate(ing.expose):
         path = ("ingress", "expose", i)
+        if item in ("data-docs", "data_quality") and spec.data_quality is not None:
+            # GX Data Docs are static pages without a login of their own
+            yield Finding(path, "Data Docs have no login to put behind the ingress: they stay private (an internal "
+                          "Service; reach them with kubectl port-forward, README \"Great Expectations\")")
+            continue
         if item not in choices:
             yield Finding(path, f"cannot expose {item!r}{_dym(item, choices)} (can: {', '.join(choices)})")
             continue

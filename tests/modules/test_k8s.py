@@ -118,7 +118,7 @@ def test_minio_returns_bucket_refs():
         _Parent(lambda p: out.update(data_services.minio(ctx, "minio", ctx.resolved.spec.storage.buckets, cl, p)))
 
     h.run(program, region=None)
-    assert set(out) == {"artifacts", "features"}
+    assert set(out) == {"artifacts", "features", "docs"}  # the buckets examples/onprem.yaml declares
     ref = out["artifacts"]
     assert ref.bucket == "research-prod-artifacts"
     assert ref.endpoint == "http://minio.research-prod-storage.svc.cluster.local:9000"

@@ -869,6 +869,11 @@ SPEC_CASES: dict[str, SpecCase] = {
         """),
         {"m2", "m3"},
     ),
+    "MLP-SEC-006": SpecCase(
+        S("secrets: {vault: {address: 'https://vault.example:8200', auth: {kind: kubernetes, role: r}}}\n"),
+        S("secrets: {vault: {address: 'http://vault.example:8200', allow_http: true, auth: {kind: kubernetes, role: r}}}\n"),
+        {"vault"},
+    ),
     "MLP-SEC-003": SpecCase(
         S("tracking: {kind: mlflow, auth: {kind: basic}}\n"),
         S("tracking: {kind: mlflow, auth: {kind: none}}\n"),
@@ -972,7 +977,7 @@ def test_spec_rule(pid: str, tmp_path: Path) -> None:
 
 def test_prod_only_spec_rules_are_silent_outside_prod(tmp_path: Path) -> None:
     """Budget, monitoring and NAT-per-AZ rules concern production only."""
-    for pid in ("MLP-BUD-001", "MLP-MON-001", "MLP-NET-006"):
+    for pid in ("MLP-BUD-001", "MLP-MON-001", "MLP-NET-006", "MLP-SEC-006"):
         bad = write(tmp_path, SPEC_CASES[pid].bad, f"{pid}.yaml")
         assert _spec_failing(pid, bad, "staging") == set(), pid
 

@@ -108,3 +108,14 @@ def test_upstream_judges_pass(spec, env):
     assert failures == []
     if spec == "large-org":  # the W&B release was judged against operator-wandb 0.43.8's key tree
         assert judge_release(plan.named("tracking-wandb")) == []
+
+
+@pytest.mark.parametrize("env", SPECS["large-org"])
+def test_large_org_gx_config_passes_the_gx_judge(env):
+    from tests.upstream.judges import load_json
+    from tests.upstream.test_great_expectations_judge import SCHEMA, gx_configs, judge
+
+    _, plan = planned("large-org", env)
+    configs = gx_configs(plan)
+    assert [n for n, _ in configs] == ["orchestrator-gx-config"]  # in Airflow's namespace, mounted by workers
+    assert judge(configs[0][1], load_json(SCHEMA)) == []

@@ -50,6 +50,8 @@ def test_providers_are_the_operators_that_own_the_kinds():
         "platform-prod": {"InferenceService": "kserve-crd", "ServiceMonitor": "kube-prometheus-stack",
                                "PodMonitor": "kube-prometheus-stack", "PrometheusRule": "kube-prometheus-stack"},
         "onprem-prod": {"SeldonDeployment": "seldon-core-operator", "ExternalSecret": "external-secrets",
+                        # secrets.vault: the ClusterSecretStore mlplat writes, after the operator that owns its CRD
+                        "ClusterSecretStore": "external-secrets",
                              "ServiceMonitor": "kube-prometheus-stack", "PrometheusRule": "kube-prometheus-stack"},
     }  # fmt: skip
     for name, want in expect.items():
