@@ -2,6 +2,7 @@
 
     from synthetic import synthetic_spec   # (bench/ on sys.path)
     text = synthetic_spec(200)             # 200 served models in prod
+    text = synthetic_spec(1000, 96)        # 2,909 resources: 1,000 models, 100 buckets (the limits)
 
 The reference spec's two models stay (ingress exposes `models/churn-classifier`); the others are
 plain sklearn models `model-2` … `model-{n-1}` with their own URI, so every model adds the same
@@ -17,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 ANCHOR = "serving:\n  kind: kserve\n  models:\n"
 
 
-def synthetic_spec(models: int) -> str:
-    """examples/platform.yaml with `models` served models in total (at least 2)."""
+def synthetic_spec(models: int, buckets: int = 0) -> str:
+    """examples/platform.yaml with `models` served models in total (at least 2; the spec's limit
+    is 1,000) and `buckets` more versioned DVC buckets (7 resources each)."""
     base = (ROOT / "examples" / "platform.yaml").read_text()
     if ANCHOR not in base:
         raise SystemExit("examples/platform.yaml changed: update bench/synthetic.py's anchor")
@@ -30,4 +32,11 @@ def synthetic_spec(models: int) -> str:
             f"      uri: s3://churn-prod-artifacts/models/m{i}/v1",
             "      replicas: {min: 1, max: 3}",
         ]
-    return base.replace(ANCHOR, ANCHOR + "".join(line + "\n" for line in extra), 1)
+    text = base.replace(ANCHOR, ANCHOR + "".join(line + "\n" for line in extra), 1)
+    if buckets:
+        anchor = "storage:\n  encryption: kms\n  buckets:\n"
+        if anchor not in text:
+            raise SystemExit("examples/platform.yaml changed: update bench/synthetic.py's storage anchor")
+        more = "".join(f"    - {{name: data-{i}, purpose: dvc, versioning: true}}\n" for i in range(buckets))
+        text = text.replace(anchor, anchor + more, 1)
+    return text
