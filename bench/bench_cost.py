@@ -25,8 +25,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from mlplat.stacks import load_platform
-    from mlplat.stacks.cost.output import cost_json, to_markdown
     from mlplat.stacks.cost.estimate import estimate
+    from mlplat.stacks.cost.output import cost_json, to_markdown
     from mlplat.stacks.plan.offline import run_offline
 
     print(f"{'spec/env':<20} {'resources':>9} {'plan s':>8} {'estimate ms':>12} {'json ms':>8} {'markdown ms':>12} {'monthly $':>10}")

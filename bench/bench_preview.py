@@ -8,7 +8,6 @@ Timings are in-process, best of three (imports excluded; measured separately as 
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -17,28 +16,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def synthetic(models: int) -> str:
-    base = (ROOT / "examples" / "platform.yaml").read_text()
-    head, _, _ = base.partition("serving:")
-    lines = ["serving:", "  kind: kserve", "  models:"]
-    for i in range(models):
-        lines += [
-            f"    - name: model-{i}",
-            "      format: sklearn",
-            f"      uri: s3://churn-prod-artifacts/models/m{i}/v1",
-            "      replicas: {min: 1, max: 3}",
-        ]
-    tail = base.split("monitoring:", 1)[1]
-    return head + "\n".join(lines) + "\n\nmonitoring:" + tail
+    from synthetic import synthetic_spec  # bench/synthetic.py: the reference spec with `models` models
+
+    return synthetic_spec(models)
 
 
 def timed(path: Path, env: str, runs: int = 3) -> tuple[int, float]:
-    from mlplat.stacks import load_platform
-    from mlplat.stacks.plan.offline import run_offline
-
     import gc
+
+    from mlplat.stacks import load_platform
+    from mlplat.stacks.plan.offline import plan_uncached as run_offline  # the engine, not the plan cache
 
     resolved = load_platform(path, env)
     samples, count = [], 0
@@ -53,8 +44,8 @@ def timed(path: Path, env: str, runs: int = 3) -> tuple[int, float]:
 
 def main() -> None:
     t = time.perf_counter()
-    import mlplat.stacks.offline  # noqa: F401
-    import mlplat.modules.platform  # noqa: F401
+    import mlplat.modules.platform
+    import mlplat.stacks.plan.offline  # noqa: F401
 
     print(f"imports: {time.perf_counter() - t:.2f} s")
     rows = []
@@ -69,7 +60,7 @@ def main() -> None:
     for name, count, secs in rows:
         print(f"{name:32} {count:9d} {secs:8.2f} {1000 * secs / count:12.2f}")
     synthetic_rows = [r for r in rows if r[0].startswith("synthetic")]
-    (n1, c1, s1), (n2, c2, s2) = synthetic_rows[0], synthetic_rows[-1]
+    (_, c1, s1), (_, c2, s2) = synthetic_rows[0], synthetic_rows[-1]
     print(f"marginal cost per extra resource: {1000 * (s2 - s1) / (c2 - c1):.2f} ms")
     t = time.perf_counter()
     subprocess.run(

@@ -9,6 +9,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .sdk_imports import install as _lean_sdk_imports
+
+# Before any component imports pulumi_aws / pulumi_kubernetes: their service packages then load
+# a resource module at a time (sdk_imports.py).
+_lean_sdk_imports()
+
 _EXPORTS = {
     "Platform": "platform", "PlatformArgs": "platform",
     "Network": "network", "NetworkArgs": "network",

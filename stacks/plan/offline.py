@@ -12,8 +12,10 @@ as the "<secret>" marker and never decoded.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from mlplat.stacks.plan.model import SECRET, UNKNOWN, Plan, PlanResource
@@ -203,10 +205,75 @@ def run_program(
         paused = gc.isenabled()
         gc.disable()
         try:
-            return _run(program, project, stack, region)
+            with _sdk_fast_paths():
+                return _run(program, project, stack, region)
         finally:
             if paused:
                 gc.enable()
+
+
+class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """The run's default executor: calls run on the caller's thread.
+
+    The SDK sends every monitor call (RegisterResource, Invoke, …) through
+    `loop.run_in_executor`, a hop to a worker thread and back per resource, because a real
+    monitor is a gRPC server. The recording monitor answers from memory and never blocks, so the
+    hop only costs (a thread handoff and a GIL contest per resource). Registration order then
+    follows the event loop; plans are sorted by URN either way.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine, as a thread would
+            future.set_exception(exc)
+        return future
+
+
+@contextlib.contextmanager
+def _sdk_fast_paths() -> Iterator[None]:
+    """Two per-resource costs of the SDK that a recorded plan does not use, removed for the run.
+
+    - `_get_stack_trace()`: `traceback.extract_stack()` (reading source lines) and a file URI per
+      frame, for every resource, so the engine can show where it was declared. The recording
+      monitor keeps no source positions, so an empty trace is the same plan.
+    - `declare_dependency(a, b)`: the cycle check walks everything reachable from `b` to look
+      for `a`, for every dependency edge: with a few hundred resources, thousands of steps per
+      resource. `a` can only be reachable if something already depends on it; a new resource
+      (the usual case) has no dependents yet, so the walk is skipped then and done otherwise.
+    Both are restored afterwards; if the SDK renames either, runs are just slower.
+    """
+    import pulumi.runtime.resource as sdk_resource
+    import pulumi.runtime.resource_cycle_breaker as breaker
+    import pulumi.runtime.rpc as sdk_rpc
+    from pulumi.runtime.proto import source_pb2
+
+    saved: dict[tuple[Any, str], Any] = {}
+    if callable(getattr(sdk_resource, "_get_stack_trace", None)):
+        saved[(sdk_resource, "_get_stack_trace")] = sdk_resource._get_stack_trace
+        sdk_resource._get_stack_trace = source_pb2.StackTrace
+    real_declare, add_dep = getattr(sdk_rpc, "declare_dependency", None), getattr(breaker, "_add_dep", None)
+    if callable(real_declare) and callable(add_dep):
+
+        def declare_dependency(from_resource: Any, to_resource: Any) -> bool:
+            if from_resource is not to_resource and not getattr(from_resource, _DEPENDED_ON, False):
+                add_dep(from_resource, to_resource)  # nothing depends on from_resource: no path back to it
+            elif not real_declare(from_resource, to_resource):
+                return False  # a cycle: the SDK's own verdict
+            setattr(to_resource, _DEPENDED_ON, True)
+            return True
+
+        saved[(sdk_rpc, "declare_dependency")] = real_declare
+        sdk_rpc.declare_dependency = declare_dependency
+    try:
+        yield
+    finally:
+        for (module, name), value in saved.items():
+            setattr(module, name, value)
+
+
+_DEPENDED_ON = "_mlplat_depended_on"  # set on a resource once something declared a dependency on it
 
 
 def _memoise_type_hints() -> None:
@@ -268,6 +335,7 @@ def _run(program: Callable[[], Any], project: str, stack: str, region: str | Non
     mocks, monitor, records = _mocks_and_monitor(region, project, stack)
     previous = _current_loop()
     loop = asyncio.new_event_loop()
+    loop.set_default_executor(_InlineExecutor())
     asyncio.set_event_loop(loop)
     try:
         settings.reset_options(project=project, stack=stack, preview=True)

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
 
 def build_platform(resolved: ResolvedPlatform) -> Any:
+    from mlplat.modules.sdk_imports import install
+
+    install()  # before pulumi_aws is first imported: it creates its service packages then
     import pulumi
     import pulumi_aws as aws
     from mlplat.modules.platform import Platform, PlatformArgs

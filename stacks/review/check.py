@@ -12,11 +12,13 @@ one run; results point at the spec file and line) and JUnit (a testsuite per env
 Parallelism. The Pulumi program is process-global (run_offline holds a lock), so environments
 cannot be planned in threads of one process. Two process strategies exist (spawned workers; fork
 after importing pulumi can hang, DESIGN 6): "pipeline" (this process plans; a worker runs policy,
-checkov and cost on each plan while the next one is planned) and "processes" (a worker per
-environment, each paying the imports and Pulumi's warm-up again). Measured (table in
+checkov and cost on each plan while the next one is planned; with four or more processes, about
+half of them plan environments in parallel, each worker planner judging its own) and "processes"
+(a worker per environment, each paying the imports and Pulumi's warm-up again). Measured (table in
 `auto_jobs`): the pipeline is 25-38 % faster than sequential when a core is free and a little
 slower on a saturated machine; per-environment processes never beat it. `jobs=None` therefore picks
-the pipeline when there are several environments, two cores and load below 1.5 per core.
+the pipeline, one process per core, when there are several environments, two cores and load below
+1.5 per core.
 """
 
 from __future__ import annotations
@@ -363,8 +365,9 @@ AUTO_MAX_LOAD_PER_CORE = 1.5
 
 def auto_jobs(n_envs: int) -> int:
     """Processes to use for `n_envs` environments when the caller does not say
-    (MLPLAT_CHECK_JOBS overrides): 2 (the pipeline) with several environments, a second core
-    and an idle-enough machine, else 1.
+    (MLPLAT_CHECK_JOBS overrides): one per core (at most two per environment) with several
+    environments, a second core and an idle-enough machine, else 1. On two cores that is the
+    pipeline below; with more, other processes plan environments in parallel (`_pipeline`).
 
     Measured on this machine (2 cores shared by ~8 engineers; `python -m tests.ci.bench_check
     SPEC`, a fresh interpreter per run, 3 environments, checkov on), wall seconds:
@@ -393,7 +396,10 @@ def auto_jobs(n_envs: int) -> int:
         load = os.getloadavg()[0]
     except OSError:  # not available on this platform: assume a dedicated runner
         load = 0.0
-    return 2 if load / cores < AUTO_MAX_LOAD_PER_CORE else 1
+    if load / cores >= AUTO_MAX_LOAD_PER_CORE:
+        return 1
+    # Sized to the cores: up to one planner and one judge per environment (`planners_for`).
+    return min(cores, 2 * n_envs)
 
 
 def check(
@@ -436,8 +442,10 @@ def check(
             results[env] = res
     elif chosen == "pipeline":
         workers = max(1, min(procs - 1, n))
-        mode = f"pipeline (plans here, {workers} evaluation worker{'s' if workers > 1 else ''})"
-        results = _pipeline(resolved, baseline, checkov, workers, progress)
+        planners = min(planners_for(procs, n), workers)  # this process and planners-1 workers
+        also = f" and in {planners - 1} of them" if planners > 1 else ""
+        mode = f"pipeline (plans here{also}; {workers} worker{'s' if workers > 1 else ''})"
+        results = _pipeline(resolved, baseline, checkov, workers, progress, spec_path, planners)
     else:
         workers = min(procs, n)
         mode = f"processes ({workers} workers, one environment each)"
@@ -538,13 +546,30 @@ def _spawn_pool(workers: int) -> Iterator[_SpawnPool]:
         pool.close()
 
 
+def planners_for(procs: int, n_envs: int) -> int:
+    """Processes that plan, of `procs` in all: about half (planning and judging cost about the
+    same per environment), at least this one, at most one per environment. With two processes
+    this one plans and the other judges (the measured best on two cores, see `auto_jobs`)."""
+    return max(1, min(n_envs, procs // 2))
+
+
 def _pipeline(resolved: dict[str, ResolvedPlatform], baseline: Baseline | None, checkov: bool, workers: int,
-              progress: Progress) -> dict[str, EnvironmentResult]:
+              progress: Progress, spec_path: str = "", planners: int = 1) -> dict[str, EnvironmentResult]:
+    """This process plans its share of the environments and hands each plan to a worker to judge
+    while it plans the next; with more cores, other workers plan (and judge) the rest in parallel."""
     out: dict[str, EnvironmentResult] = {}
+    envs = list(resolved)
+    # Round-robin: this process takes the first environment (its Pulumi import overlaps the
+    # workers' start), planning workers the others of their turn.
+    mine = envs[::planners]
+    theirs = [e for e in envs if e not in mine]
     with _spawn_pool(workers) as pool:
-        for i in range(workers):  # imports (checkov ~3 s) overlap the first plan
+        for env in theirs:  # first in the queue: the first workers ready plan, the others judge
+            pool.submit(env, _env_worker, spec_path, env, baseline, checkov)
+        for i in range(workers - len(theirs)):  # imports (checkov ~3 s) overlap the first plan
             pool.submit(("warm", i), _warm_evaluator, checkov)
-        for env, r in resolved.items():
+        for env in mine:
+            r = resolved[env]
             planned = plan_environment(r, baseline, progress)  # here: Pulumi is warm after the first
             progress(f"{env}: planned ({planned.seconds:.1f}s); policy{' + checkov' if checkov else ''} and cost "
                      "in a worker")  # fmt: skip

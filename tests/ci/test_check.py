@@ -255,8 +255,8 @@ def test_spec_added_by_the_change_has_no_baseline(tmp_path):
 # --------------------------------------------------------------------------- parallel = sequential
 
 
-@pytest.mark.parametrize("strategy", ["pipeline", "processes"])
-def test_parallel_strategies_match_sequential(tmp_path, strategy):
+@pytest.mark.parametrize(("strategy", "jobs"), [("pipeline", 2), ("processes", 2), ("pipeline", 4)])
+def test_parallel_strategies_match_sequential(tmp_path, strategy, jobs):
     # The spawned-process paths must give the same verdicts and figures as the sequential one,
     # including a cost diff computed from a baseline plan made in another process.
     base = tmp_path / "base.yaml"
@@ -264,8 +264,10 @@ def test_parallel_strategies_match_sequential(tmp_path, strategy):
     spec = tmp_path / "platform.yaml"
     spec.write_text(small(nat="per-az", budget=""))
     seq = check(spec, compare_to=str(base), checkov=False, jobs=1)
-    par = check(spec, compare_to=str(base), checkov=False, jobs=2, strategy=strategy)
+    par = check(spec, compare_to=str(base), checkov=False, jobs=jobs, strategy=strategy)
     assert seq.mode == "sequential" and par.mode.startswith(strategy)
+    if jobs == 4:  # 2 environments: this process plans one (a worker judges it), a worker plans and judges the other
+        assert "and in 1 of them" in par.mode, par.mode
     assert list(par.environments) == list(seq.environments)
     for env in seq.environments:
         a, b = seq.environments[env], par.environments[env]
@@ -318,6 +320,12 @@ def test_auto_jobs_follows_the_measurement(monkeypatch):
     monkeypatch.setattr(check_mod.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
     assert check_mod.auto_jobs(3) == 2
     assert check_mod.auto_jobs(1) == 1
+    monkeypatch.setattr(check_mod.os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
+    assert check_mod.auto_jobs(3) == 6  # sized to the cores: a planner and a judge per environment
+    assert check_mod.auto_jobs(2) == 4
+    assert check_mod.planners_for(6, 3) == 3 and check_mod.planners_for(4, 3) == 2
+    assert check_mod.planners_for(2, 3) == 1  # two cores: this process plans, one worker judges
+    monkeypatch.setattr(check_mod.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     monkeypatch.setattr(check_mod.os, "getloadavg", lambda: (6.0, 6.0, 6.0))  # saturated
     assert check_mod.auto_jobs(3) == 1
     monkeypatch.setattr(check_mod.os, "sched_getaffinity", lambda _pid: {0}, raising=False)
