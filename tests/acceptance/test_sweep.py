@@ -272,14 +272,16 @@ def _node_groups(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_gpu_pools_follow_their_instance_family(mlplat: Any) -> None:
     groups = _node_groups(_plan(mlplat, "aws-full-gpu.yaml", "prod"))
-    assert sorted(groups) == ["cluster-gpu-a10", "cluster-gpu-a100", "cluster-system"]
+    assert sorted(groups) == ["cluster-gpu-a10", "cluster-gpu-a100", "cluster-inference", "cluster-system"]
     assert groups["cluster-gpu-a10"]["instanceTypes"] == ["g5.2xlarge"]
     assert groups["cluster-gpu-a10"]["capacityType"] == "SPOT"  # the spec's capacity wins over prod's default
     assert groups["cluster-gpu-a100"]["capacityType"] == "ON_DEMAND"
-    # NVIDIA AMIs (drivers) on GPU pools, the standard AMI elsewhere; GPU pools tainted for GPU work
+    # NVIDIA AMIs (drivers) on GPU pools, Neuron on Inferentia, the standard AMI elsewhere; GPU
+    # pools tainted for GPU work
     assert {n: g["amiType"] for n, g in groups.items()} == {
         "cluster-gpu-a10": "AL2023_x86_64_NVIDIA",
         "cluster-gpu-a100": "AL2023_x86_64_NVIDIA",
+        "cluster-inference": "AL2023_x86_64_NEURON",  # regression (sweep): was the standard AMI
         "cluster-system": "AL2023_x86_64_STANDARD",
     }
     assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"} in groups["cluster-gpu-a100"]["taints"]
