@@ -419,6 +419,11 @@ def test_check_gate_over_every_environment(mlplat: Any, tmp_path: Path) -> None:
     assert "passed" in summary.read_text()
     res = mlplat("check", "multi-env.yaml", "--no-checkov", code=1)
     assert "MLP-MON-001" in res.output  # prod removed monitoring but keeps tracking
+    # a broken baseline does not fail the gate (its problems are not this change's), but without
+    # it there is no cost diff and no increase gate: regression (sweep), the terminal said nothing
+    res = mlplat("check", "onprem.yaml", "--no-checkov", "--compare-to", "broken/typo-key.yaml", code=0)
+    assert "baseline broken/typo-key.yaml is not a valid spec for prod" in res.output
+    assert "no cost diff" in res.output
 
 
 def test_promotion_diff_between_environments(mlplat: Any) -> None:
