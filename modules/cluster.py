@@ -39,6 +39,7 @@ GPU_PRESENT_LABEL = "nvidia.com/gpu.present"
 GPU_TYPE_LABEL = "mlplat.io/gpu-type"
 POOL_LABEL = "mlplat.io/node-pool"
 NON_NVIDIA_GPUS = {"V520"}  # g4ad: AMD Radeon Pro
+NEURON_ACCELERATORS = ("inferentia", "trainium")  # catalogue accelerator_type prefixes (inf1/2, trn1/2)
 
 TAINT_EFFECTS = {
     "NoSchedule": "NO_SCHEDULE",
@@ -96,11 +97,22 @@ def is_nvidia_pool(pool: NodePool) -> bool:
     return is_gpu_pool(pool) and (pool_gpu_type(pool) or "").upper() not in NON_NVIDIA_GPUS
 
 
+def is_neuron_pool(pool: NodePool) -> bool:
+    """Inferentia / Trainium instances: their accelerators need the AWS Neuron driver."""
+    it = instance_type(pool.instance_type)
+    return bool(it is not None and (it.accelerator_type or "").startswith(NEURON_ACCELERATORS))
+
+
 def ami_type(pool: NodePool) -> str:
-    """EKS AMI type: NVIDIA AL2023 for NVIDIA GPU pools, ARM for Graviton, x86 standard otherwise."""
+    """EKS AMI type: NVIDIA AL2023 for NVIDIA GPU pools, Neuron AL2023 for Inferentia/Trainium, ARM
+    for Graviton, x86 standard otherwise."""
     arm = is_arm(pool.instance_type)
     if is_nvidia_pool(pool):
         return "AL2023_ARM_64_NVIDIA" if arm else "AL2023_x86_64_NVIDIA"
+    if is_neuron_pool(pool):
+        # the standard AMI has no Neuron driver: the pool's accelerators would sit unusable
+        # (EKS API AMITypes, botocore data eks/2017-11-01: AL2023_x86_64_NEURON)
+        return "AL2023_x86_64_NEURON"
     return "AL2023_ARM_64_STANDARD" if arm else "AL2023_x86_64_STANDARD"
 
 

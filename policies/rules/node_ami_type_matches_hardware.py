@@ -16,13 +16,14 @@ SUPPORTED_PREFIXES = ("AL2023_", "BOTTLEROCKET_")  # AL2 AMIs are end-of-life fo
 
 class NodeAmiTypeMatchesHardware(PlanRule):
     """Node groups use a supported AMI family (AL2023 or Bottlerocket) that matches the hardware:
-    NVIDIA AMIs (drivers) for GPU instances, ARM AMIs for Graviton."""
+    NVIDIA AMIs (drivers) for GPU instances, Neuron AMIs for Inferentia/Trainium, ARM AMIs for Graviton."""
 
     id = "MLP-CLU-005"
     name = "Ensure node AMI types are supported and match the instance hardware"
     default_level = "mandatory"
     remediation = (
-        "Let mlplat derive ami_type from the instance type (AL2023 x86/ARM, NVIDIA variants for GPUs)."
+        "Let mlplat derive ami_type from the instance type (AL2023 x86/ARM, NVIDIA variants for GPUs,"
+        " Neuron for Inferentia/Trainium)."
     )
     resource_types = NODE_GROUP_TYPES
     spec_field = ("instance_type",)
@@ -41,5 +42,7 @@ class NodeAmiTypeMatchesHardware(PlanRule):
                 continue
             if it.gpus and it.gpu_type != "V520" and "NVIDIA" not in ami:
                 yield f"node group {res.name}: GPU instance {name} needs an NVIDIA AMI type, got {ami}"
+            if (it.accelerator_type or "").startswith(("inferentia", "trainium")) and "NEURON" not in ami:
+                yield f"node group {res.name}: {it.accelerator_type} instance {name} needs a Neuron AMI type, got {ami}"
             if is_arm(str(name)) != ("ARM" in ami):
                 yield f"node group {res.name}: AMI type {ami} does not match the {name} architecture"

@@ -33,9 +33,21 @@ class ServingAutoscalingBounds(SpecRule):
                     component="serving",
                 )
             if hi <= lo and hi > 1:
-                yield Violation(
-                    m.name,
-                    f"model {m.name} cannot autoscale (replicas.min {lo} = max {hi})",
-                    path,
-                    component="serving",
-                )
+                message = f"model {m.name} cannot autoscale (replicas.min {lo} = max {hi})"
+                at: tuple[str | int, ...] = path
+                if _raised_by_profile(ctx, path + ("min",)):
+                    # The spec said e.g. min 1, max 2: the profile's floor made the pair equal, so
+                    # name the floor and point at the number the user can change (replicas.max).
+                    message += (
+                        f": the {ctx.resolved.profile.name} profile sets replicas.min to {lo};"
+                        f" set replicas.max above {lo}"
+                    )
+                    at = path + ("max",)
+                yield Violation(m.name, message, at, component="serving")
+
+
+def _raised_by_profile(ctx: SpecContext, path: tuple[str | int, ...]) -> bool:
+    """True when the value at `path` is the profile's (its replica floor or model default), not a
+    number written in the spec."""
+    _, written_as = ctx.resolved.locate(path)
+    return written_as == "min_replicas" or written_as.startswith("model_defaults.")

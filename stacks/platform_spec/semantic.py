@@ -82,6 +82,8 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
                 )
     if spec.cluster is not None and aws and not spec.cluster.node_pools:
         yield ("cluster", "node_pools"), "a cluster on aws needs at least one node pool"
+    if aws:
+        yield from _label_tags(spec.metadata.labels)
 
     # -- names, physical name length
     env_len = len(env) if env else 7
@@ -609,6 +611,29 @@ def _kubernetes_version(cluster: Cluster, today: _dt.date | None = None) -> Iter
             f"Kubernetes {version} is past standard support: with upgrade_policy: standard EKS upgrades it "
             f"on its own; use {newest}, or set cluster.upgrade_policy: extended (+$0.50 per cluster-hour)"
         )
+
+
+# AWS tag rules (Tagging AWS resources, "Tag naming limits and requirements"): keys 1-128 and
+# values 0-256 characters of letters, digits, spaces and _ . : / = + - @; the aws: prefix is
+# AWS's own. The ownership tags (DESIGN 4) are mlplat's: a label must not try to set them.
+_TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
+_OWNERSHIP_TAGS = ("mlplat:platform", "mlplat:environment", "mlplat:component", "mlplat:resource", "managed-by")
+
+
+def _label_tags(labels: dict[str, str]) -> Iterator[Issue]:
+    """metadata.labels become tags on every AWS resource: what AWS would refuse at `up` is an error here."""
+    for key, value in labels.items():
+        path = ("metadata", "labels", key)
+        if key in _OWNERSHIP_TAGS:
+            yield path, f"label {key!r} is an ownership tag mlplat sets itself (DESIGN 4); choose another key"
+        elif key.lower().startswith("aws:"):
+            yield path, f"label {key!r}: the aws: prefix is reserved for AWS's own tags"
+        elif not 1 <= len(key) <= 128 or not _TAG_TEXT.fullmatch(key):
+            yield path, (f"label key {key!r} is not a valid AWS tag key (1-128 letters, digits, spaces "
+                         "and _ . : / = + - @)")
+        elif len(value) > 256 or not _TAG_TEXT.fullmatch(value):
+            yield path, (f"label {key!r}: the value is not a valid AWS tag value (up to 256 letters, "
+                         "digits, spaces and _ . : / = + - @)")
 
 
 def _api_access(cluster: Cluster) -> Iterator[Issue]:

@@ -834,6 +834,8 @@ def print_verdict(result: CheckResult, console: Any) -> None:
             f"{mark} {esc(r.environment):<10} policy: {len(r.mandatory)} mandatory, {len(r.advisory)} advisory · "
             f"cost ${r.estimate.monthly_usd:,.2f}{budget}/month{diff}"
         )
+        if r.baseline_note:  # an unusable baseline skips the cost diff and the increase gate: say so here too
+            console.print(f"    [yellow]{escape(r.baseline_note)}[/]")
         if r.plan_diff is not None:
             console.print(f"    plan vs {escape(r.plan_diff.baseline)}: {escape(r.plan_diff.summary())}")
             for c in r.plan_diff.changes:

@@ -151,6 +151,15 @@ def _json_vs_scalar(mine: dict[str, Any], other: dict[str, Any]) -> dict[str, An
     return out
 
 
+def _nulled_sections(mine: dict[str, Any], other: dict[str, Any]) -> set[str]:
+    """Paths null here whose section has fields on the other side: reported as one change
+    (`monitoring: <present> → null`), not one line per field of the removed section."""
+    return {
+        path for path, v in mine.items()
+        if v is None and path not in other and any(k.startswith((path + ".", path + "[")) for k in other)
+    }
+
+
 def _json(text: str) -> Any:
     import json
 
@@ -179,10 +188,20 @@ def diff_flat(a: dict[str, Any], b: dict[str, Any], equal: Any = None) -> list[C
     """Changes between two flattened values; `equal(x, y)` decides when two leaves are the same."""
     same = equal or _equal
     a, b = _json_vs_scalar(a, b), _json_vs_scalar(b, a)
+    removed_here, removed_there = _nulled_sections(a, b), _nulled_sections(b, a)
     changes = []
     for path in sorted(set(a) | set(b), key=_path_key):
         va, vb = a.get(path, _MISSING), b.get(path, _MISSING)
         if va is _Present and vb is _Present:
+            continue
+        if path in removed_here or path in removed_there:
+            # a whole section set on one side and null on the other (an environment's `null`)
+            changes.append(Change(path, None if path in removed_here else "<present>",
+                                  None if path in removed_there else "<present>"))
+            continue
+        if (va is None or va is _MISSING) and (vb is None or vb is _MISSING):
+            # null and absent both mean "not set": `monitoring.alerts: null` on one side and no
+            # monitoring at all on the other is no change (it printed as `null → null`)
             continue
         if va is _Present or vb is _Present:
             # a whole named item added or removed: report the item, not each of its fields

@@ -105,6 +105,20 @@ def test_flatten_matches_named_list_items_by_name():
     assert diff_values({"n": 2}, {"n": 2.0}) == []  # wire floats equal ints
 
 
+def test_a_section_removed_by_null_is_one_change_and_null_equals_absent():
+    # Found by the acceptance sweep (multi-env.yaml, `diff --from-env staging --to-env prod` where
+    # prod sets `monitoring: null`): the spec diff listed `monitoring: ∅ → null` and
+    # `monitoring.alerts: null → ∅`, changes of nothing, beside one line per removed field.
+    staging = {"monitoring": {"alerts": None, "prometheus": {"retention_days": 7}}, "nat": "single"}
+    prod = {"monitoring": None, "nat": "per-az"}
+    got = [(c.path, c.to_dict()["from"], c.to_dict()["to"]) for c in diff_values(staging, prod)]
+    assert got == [("monitoring", "<present>", None), ("nat", "single", "per-az")]
+    back = [(c.path, c.to_dict()["from"], c.to_dict()["to"]) for c in diff_values(prod, staging)]
+    assert back == [("monitoring", None, "<present>"), ("nat", "per-az", "single")]
+    assert diff_values({"alerts": None}, {}) == []  # null and absent both mean "not set"
+    assert [c.path for c in diff_values({"a": {"b": None}}, {"a": {"b": 1}})] == ["a.b"]
+
+
 def test_neutralise_and_plan_diff_on_synthetic_plans():
     def res(env, name, **inputs):
         urn = f"urn:pulumi:p-{env}::p::mlplat:index:Platform$aws:s3/bucket:Bucket::p-{env}-{name}"

@@ -79,6 +79,39 @@ def test_srv_002_min_equal_max_is_only_allowed_at_one(tmp_path: Path) -> None:
     assert failing["m1"] == ["model m1 cannot autoscale (replicas.min 2 = max 2)"]
 
 
+def test_srv_002_names_the_prod_profile_when_its_floor_pins_a_model(tmp_path: Path) -> None:
+    """Found by the acceptance sweep: in prod a model with no `replicas` (or min 1, max 2) was
+    pinned at 2 by the profile and failed MLP-SRV-002 with `replicas.min 2 = max 2`, a pair the
+    spec never wrote. Now a bare model gets prod's default 2–4 and passes; where the spec's max
+    meets the floor, the message names the profile and the finding points at replicas.max."""
+    models = (
+        "    - {name: bare, format: sklearn, uri: s3://b/bare}\n"
+        "    - {name: small, format: sklearn, uri: s3://b/small, replicas: {min: 1, max: 2}}\n"
+        "    - {name: pinned, format: sklearn, uri: s3://b/pinned, replicas: {min: 3, max: 3}}\n"
+    )
+    body = CLUSTER_SPEC + "serving:\n  kind: kserve\n  models:\n" + models
+    path = write(tmp_path, body, "serving.yaml")
+    from mlplat.stacks.platform_spec.resolve import load_platform
+
+    rule = rule_by_id("MLP-SRV-002")
+    assert rule is not None
+    got = {
+        v.resource: (v.message, v.spec_path)
+        for v in rule().check(SpecContext(load_platform(path, "prod"), TODAY))  # type: ignore[abstract]
+    }
+    assert got == {
+        "small": (
+            (
+                "model small cannot autoscale (replicas.min 2 = max 2): the prod profile sets"
+                " replicas.min to 2; set replicas.max above 2"
+            ),
+            ("serving", "models", 1, "replicas", "max"),
+        ),
+        # written by the spec: the message stays about the spec's own numbers
+        "pinned": ("model pinned cannot autoscale (replicas.min 3 = max 3)", ("serving", "models", 2, "replicas")),
+    }
+
+
 def _backup_failing(days: list[float | None]) -> dict[str, str]:
     rule = rule_by_id("MLP-DB-003")
     assert rule is not None

@@ -398,6 +398,7 @@ PLAN_CASES: dict[str, PlanCase] = {
             node_group("system"),
             node_group("arm", "m7g.large", ami="AL2023_ARM_64_STANDARD"),
             node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_NVIDIA", taints=[GPU_TAINT]),
+            node_group("inf", "inf2.xlarge", ami="AL2023_x86_64_NEURON"),
         ),
         lambda: plan(
             node_group("system"),
@@ -405,8 +406,11 @@ PLAN_CASES: dict[str, PlanCase] = {
             node_group("unset", ami=None),
             node_group("gpu", "g5.xlarge", ami="AL2023_x86_64_STANDARD", taints=[GPU_TAINT]),
             node_group("arm", "m7g.large", ami="AL2023_x86_64_STANDARD"),
+            # Inferentia on the standard AMI: no Neuron driver, the accelerator is unusable
+            node_group("inf", "inf2.xlarge", ami="AL2023_x86_64_STANDARD"),
+            node_group("trn", "trn1.2xlarge", ami="AL2023_x86_64_STANDARD"),
         ),
-        {"cluster-old", "cluster-unset", "cluster-gpu", "cluster-arm"},
+        {"cluster-old", "cluster-unset", "cluster-gpu", "cluster-arm", "cluster-inf", "cluster-trn"},
     ),
     "MLP-CLU-007": PlanCase(
         lambda: plan(node_group("system"), node_group("spot", capacity="SPOT", min_size=0.0)),

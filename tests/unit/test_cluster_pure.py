@@ -30,6 +30,11 @@ def pool(**kw):
         ("t4g.medium", False, "AL2023_ARM_64_STANDARD"),
         ("m6i.large", False, "AL2023_x86_64_STANDARD"),
         ("c5.xlarge", False, "AL2023_x86_64_STANDARD"),
+        # Inferentia / Trainium: the Neuron AMI (EKS AMITypes: AL2023_x86_64_NEURON); found by
+        # the acceptance sweep, they got the standard AMI, which has no Neuron driver
+        ("inf2.xlarge", False, "AL2023_x86_64_NEURON"),
+        ("inf1.xlarge", False, "AL2023_x86_64_NEURON"),
+        ("trn1.2xlarge", False, "AL2023_x86_64_NEURON"),
     ],
 )
 def test_ami_type(itype, gpu, expected):

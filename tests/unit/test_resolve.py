@@ -201,8 +201,9 @@ def test_model_defaults_fill_only_unset_keys(tmp_path):
     assert (dev["explicit"].min, dev["explicit"].max) == (3, 6)
     prod = {m.name: m.replicas for m in load_platform(p, "prod").spec.serving.models}
     assert prod["max-only"].min == 2 and prod["explicit"].min == 3
-    # An unset max follows the raised minimum instead of failing against the profile.
-    assert (prod["bare"].min, prod["bare"].max) == (2, 2)
+    # prod's model default: 2 to 4 replicas; a bare model pinned at 2 (the default until the
+    # acceptance sweep) failed prod's own mandatory MLP-SRV-002 (min 2 = max 2).
+    assert (prod["bare"].min, prod["bare"].max) == (2, 4)
 
 
 def test_prod_replica_floor(tmp_path):
@@ -233,7 +234,7 @@ def test_resolving_one_environment_does_not_leak_into_another(tmp_path):
     assert pools(dev)["gpu"].capacity == "spot" and pools(prod)["gpu"].capacity == "on-demand"
     assert doc.root.plain() == before  # the parsed document is untouched
     assert resolve(doc, "dev").spec.serving.models[0].replicas.min == 1  # prod's floor did not stick
-    assert load_profile("prod").model_defaults == {"replicas": {"min": 2}}  # nor was the profile changed
+    assert load_profile("prod").model_defaults == {"replicas": {"min": 2, "max": 4}}  # nor was the profile changed
 
 
 def test_locations_point_at_the_override_that_set_a_value(tmp_path):

@@ -596,3 +596,29 @@ def test_a_list_item_missing_its_name_does_not_break_environment_merging(tmp_pat
     text = edit("    - name: system\n      instance_type: m6i.large\n", "    - instance_type: m6i.large\n")
     _, diags = errors(tmp_path, text)
     assert [d.path for d in diags] == ["cluster.node_pools[0].name"], "\n".join(map(str, diags))
+
+
+@pytest.mark.parametrize(
+    ("labels", "key_value", "message"),
+    [
+        # found by the acceptance sweep: each validated, and AWS would refuse the tags at `up`
+        ('{"aws:team": ml}', '"aws:team": ml', "metadata.labels.aws:team: label 'aws:team': the aws: prefix"),
+        ("{team: a#b}", "team: a#b", "metadata.labels.team: label 'team': the value is not a valid AWS tag value"),
+        ("{team: " + "x" * 257 + "}", "team: x", "metadata.labels.team: label 'team': the value is not a valid AWS"),
+        # an ownership tag (DESIGN 4) is mlplat's: the label was silently overwritten
+        ("{managed-by: terraform}", "managed-by: terraform",
+         "metadata.labels.managed-by: label 'managed-by' is an ownership tag mlplat sets itself"),
+    ],
+    ids=["aws-prefix", "bad-character", "value-over-256", "ownership-tag"],
+)
+def test_labels_that_are_not_valid_aws_tags_are_refused(tmp_path, labels, key_value, message):
+    text = edit("  owner: team@example.com\n", f"  owner: team@example.com\n  labels: {labels}\n")
+    msg, _ = only(tmp_path, text)
+    assert msg.startswith(f"platform.yaml:{at_value(text, key_value)}: {message}"), msg
+
+
+def test_labels_within_the_aws_tag_rules_validate(tmp_path):
+    # 256 characters is AWS's limit, inclusive; spaces, unicode letters and _.:/=+-@ are allowed
+    labels = '{"cost center": "ML Ops", team: "vision/ops@corp.example", note: "' + "ü" * 256 + '"}'
+    text = edit("  owner: team@example.com\n", f"  owner: team@example.com\n  labels: {labels}\n")
+    assert list(validate(load_spec(write(tmp_path, text)))) == ["dev", "prod"]
