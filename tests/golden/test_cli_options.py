@@ -132,9 +132,9 @@ def test_every_tool_command_line_uses_existing_options(golden: Path) -> None:
 
 def test_the_judge_is_not_vacuous() -> None:
     # The Kubernetes reference platforms run an MLflow server and Feast's serve/apply/materialize.
-    for golden in GOLDENS:
-        if not golden.name.startswith(("platform-", "onprem-")):
-            continue  # the managed AWS path (sagemaker-*) runs no container mlplat writes
+    kubernetes_goldens = [g for g in GOLDENS if g.name.startswith(("platform-", "onprem-"))]
+    assert len(kubernetes_goldens) == 5  # platform dev/staging/prod, onprem staging/prod (sagemaker-*: no containers)
+    for golden in kubernetes_goldens:
         seen = judged_command_lines(json.loads(golden.read_text()))
         commands = {(tool, next(a for a in argv[1:] if not a.startswith("-") and "/" not in a)) for _, tool, _, argv in seen}
         assert {("mlflow", "server"), ("feast", "serve"), ("feast", "apply"), ("feast", "materialize-incremental")} <= commands
