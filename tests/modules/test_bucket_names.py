@@ -43,7 +43,7 @@ def test_every_bucket_is_named_for_the_account(prod):
 def test_workloads_follow_the_bucket_name(prod):
     art = f"churn-prod-artifacts-{ACCOUNT}"
     args = prod.named("tracking-deployment").inputs["spec"]["template"]["spec"]["containers"][0]["args"]
-    assert args[args.index("--default-artifact-root") + 1] == f"s3://{art}/mlflow"
+    assert args[args.index("--artifacts-destination") + 1] == f"s3://{art}/mlflow"
     assert env_of(prod.named("feature-store-server"))["FEAST_OFFLINE_BUCKET"] == f"s3://churn-prod-features-{ACCOUNT}"
     assert env_of(prod.named("monitoring-drift-reports"))["REPORT_BUCKET"] == art
     isvc = prod.named("serving-churn-classifier").inputs["spec"]
