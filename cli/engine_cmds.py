@@ -214,11 +214,12 @@ def destroy(spec: str, env: str, yes: bool, allow_protected: bool, backend: str 
     protected = eng.profile_protects(resolved)
     mode = eng.confirmation("destroy", env=env, protected=protected, yes=yes, allow_protected=allow_protected,
                             interactive=eng.is_interactive())
-    plan = eng.offline_plan(resolved)
     session = _open(resolved, opts)
     # Protection is read from the state, not the profile: Pulumi refuses to delete what the state
     # protects (an earlier profile, `pulumi state protect`), and a full destroy would stop half-way.
     state = eng.state_resources(session)
+    # Described for the account the state lives in: bucket names end in it.
+    plan = eng.offline_plan(resolved, eng.deployed_account(state))
     teardown = eng.teardown_plan(state, protected)
     deployed = any(r.get("custom") for r in state)
     summary = eng.teardown_summary(plan, keep_protected=protected, state_keep=teardown.keep if deployed else None)

@@ -10,6 +10,23 @@ import click
 SPEC_ARG = click.argument("spec", type=click.Path(dir_okay=False))
 
 
+def checked_account(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """An AWS account ID is 12 digits (fullmatch), or the option is a user error (exit 2)."""
+    from mlplat.stacks.platform_spec.names import ACCOUNT_ID
+
+    if value is not None and ACCOUNT_ID.fullmatch(value) is None:
+        raise click.BadParameter("an AWS account ID is 12 digits")
+    return value
+
+
+# aws: S3 bucket names end in the account ID (DESIGN 4). Offline there is no account to ask, so
+# the plan uses AWS's documentation example 123456789012 unless told the real one.
+ACCOUNT_OPTION = click.option(
+    "--account-id", "account_id", metavar="ID", default=None, callback=checked_account,
+    help="aws: the account the plan is for (bucket names end in it); default offline: 123456789012.",
+)
+
+
 def checked_env(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Every environment name that enters on the command line passes the one name check
     (stacks/platform_spec/names.py): `x;id;#` or `a/b` never reach a stack name, a file name

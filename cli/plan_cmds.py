@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import ENV_OPTION, SPEC_ARG, writable_path
+from .options import ACCOUNT_OPTION, ENV_OPTION, SPEC_ARG, writable_path
 
 
 @click.command()
@@ -20,17 +20,21 @@ from .options import ENV_OPTION, SPEC_ARG, writable_path
               help="Secrets provider for the stack (engine pulumi); default: PULUMI_CONFIG_PASSPHRASE.")
 @click.option("--config", "-c", "config_items", multiple=True, metavar="NS:KEY=VALUE",
               help="Extra stack config (engine pulumi); repeatable.")
+@ACCOUNT_OPTION
 def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend: str | None,
-            targets: tuple[str, ...], secrets_provider: str | None, config_items: tuple[str, ...]) -> None:
+            targets: tuple[str, ...], secrets_provider: str | None, config_items: tuple[str, ...],
+            account_id: str | None) -> None:
     """Show the plan: every resource the environment would create, grouped by component.
 
     The offline engine (default) runs the Pulumi program in-process under mocks: values
-    known only after apply show as <unknown>, secrets as <secret>.
+    known only after apply show as <unknown>, secrets as <secret>. On aws, bucket names end
+    in the account ID: 123456789012 offline unless --account-id names yours.
 
     \b
     Example:
         mlplat preview platform.yaml --env dev
         mlplat preview platform.yaml --env prod --format json --out plan.json
+        mlplat preview platform.yaml --env prod --account-id 210987654321
     """
     from mlplat.stacks.platform_spec.resolve import load_platform
 
@@ -49,7 +53,7 @@ def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend
     from .output import echo_json, progress_status
 
     with progress_status(f"expanding {resolved.prefix} offline…"):
-        plan = run_offline(resolved)
+        plan = run_offline(resolved, account_id)
     if out:
         from mlplat.stacks.safe_io import write_file
 
@@ -74,18 +78,20 @@ def preview(spec: str, env: str, fmt: str, out: str | None, engine: str, backend
                    "(git+https://…/mlplat@v0.2.0), a ./path in the repository or a wheel file (vendored). "
                    "Default: this mlplat, from where it was installed (a wheel vendored under wheels/ "
                    "when it is a source checkout).")
-def render(spec: str, env: str, out: str, force: bool, mlplat_requirement: str | None) -> None:
+@ACCOUNT_OPTION
+def render(spec: str, env: str, out: str, force: bool, mlplat_requirement: str | None, account_id: str | None) -> None:
     """Write a standalone Pulumi project and the plan's Kubernetes manifests.
 
     The project (Pulumi.yaml, __main__.py, requirements.txt, Pulumi.<env>.yaml and a
     copy of the spec) runs with the Pulumi CLI; manifests/ holds every first-party
-    Kubernetes object, one file each, for review or GitOps. An environment on the
+    Kubernetes object, one file each, for review or GitOps (on aws, the bucket names in
+    them end in --account-id, 123456789012 unless given). An environment on the
     compose target gets a docker compose project instead: docker-compose.yml, its
     config files, and a .env of random credentials (kept on re-render, git-ignored).
 
     \b
     Example:
-        mlplat render platform.yaml --env prod --out build/prod
+        mlplat render platform.yaml --env prod --out build/prod --account-id 210987654321
         mlplat render platform.yaml --env local --out build/local && (cd build/local && docker compose up -d)
     """
     from mlplat.stacks.plan.offline import run_offline
@@ -96,7 +102,7 @@ def render(spec: str, env: str, out: str, force: bool, mlplat_requirement: str |
 
     resolved = load_platform(spec, env)
     with progress_status(f"expanding {resolved.prefix} offline…"):
-        plan = run_offline(resolved)
+        plan = run_offline(resolved, account_id)
     from mlplat.stacks.repo.requirement import default_requirement, parse_requirement
 
     if resolved.provider == "compose":  # a docker compose project: no Python, nothing to install

@@ -6,6 +6,7 @@ Pure functions first (tested without Pulumi); Pulumi-specific helpers below.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,8 @@ def k8s_labels(platform: str, env: str, component: str, app: str | None = None) 
 
 # --------------------------------------------------------------------------- context
 
+_S3_URI = re.compile(r"s3://([^/]+)(/.*)?")
+
 
 @dataclass
 class Context:
@@ -97,6 +100,9 @@ class Context:
     storage_class: str | None = None
     ingress_class: str | None = None
     resolved: ResolvedPlatform | None = field(default=None, repr=False)
+    # aws: the deploying account (STS GetCallerIdentity through the provider), filled in by the
+    # Platform component before anything is named; S3 bucket names carry it (DESIGN 4).
+    account_id: str | None = None
 
     @classmethod
     def from_resolved(cls, r: ResolvedPlatform) -> Context:
@@ -123,6 +129,33 @@ class Context:
 
     def name(self, name: str) -> str:
         return physical_name(self.platform, self.env, name)
+
+    def bucket_name(self, name: str) -> str:
+        """A declared bucket's physical name: `{platform}-{env}-{name}-{account}` on aws, where
+        names are global; `{platform}-{env}-{name}` in MinIO (kubernetes targets)."""
+        from mlplat.stacks.platform_spec.names import bucket_name
+
+        if self.aws and self.account_id is None:
+            raise ValueError("Context.account_id is unset: aws bucket names carry the account ID")
+        return bucket_name(self.platform, self.env, name, self.account_id if self.aws else None)
+
+    def declared_bucket(self, bucket: str) -> str | None:
+        """The declared bucket a name in an `s3://` URI means: its spec name (`artifacts`), or the
+        account-less `{platform}-{env}-{name}` form specs wrote before names carried the account."""
+        spec = self.resolved.spec if self.resolved is not None else None
+        declared = [b.name for b in spec.storage.buckets] if spec is not None and spec.storage is not None else []
+        for n in declared:
+            if bucket in (n, self.name(n)):
+                return n
+        return None
+
+    def resolve_s3_uri(self, uri: str) -> str:
+        """`s3://<declared bucket>/…` → `s3://<its physical name>/…`; any other URI unchanged."""
+        m = _S3_URI.fullmatch(uri)
+        declared = self.declared_bucket(m.group(1)) if m else None
+        if m is None or declared is None:
+            return uri
+        return f"s3://{self.bucket_name(declared)}{m.group(2) or ''}"
 
     def tags(self, component: str, resource: str) -> dict[str, str]:
         return ownership_tags(self.platform, self.env, component, resource, self.labels)

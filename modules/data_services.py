@@ -455,7 +455,7 @@ def minio(
     job_container = secure_container(
         "create-buckets",
         MC_IMAGE,
-        command=["/bin/sh", "-c", minio_bucket_script("mlplat", [(ctx.name(b.name), b.versioning, b.expire_days) for b in specs])],
+        command=["/bin/sh", "-c", minio_bucket_script("mlplat", [(ctx.bucket_name(b.name), b.versioning, b.expire_days) for b in specs])],
         env=[
             env_value("MINIO_ENDPOINT", endpoint),
             env_value("MC_CONFIG_DIR", "/tmp/.mc"),
@@ -476,8 +476,8 @@ def minio(
     return {
         b.name: BucketRef(
             name=b.name,
-            bucket=ctx.name(b.name),
-            arn=f"arn:aws:s3:::{ctx.name(b.name)}",
+            bucket=ctx.bucket_name(b.name),
+            arn=f"arn:aws:s3:::{ctx.bucket_name(b.name)}",
             endpoint=endpoint,
             access_key=user,
             secret_key=password,

@@ -94,6 +94,10 @@ class Platform(pulumi.ComponentResource):
         r = args.resolved
         spec = r.spec
         ctx = Context.from_resolved(r)
+        if ctx.aws:
+            from .storage import deploying_account
+
+            deploying_account(ctx)  # before anything names a bucket (serving URIs, DVC roles)
         child = pulumi.ResourceOptions(parent=self)
         components = deployed_components(r)
 

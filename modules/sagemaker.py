@@ -258,13 +258,15 @@ class SageMakerServing(pulumi.ComponentResource):
         for m in spec.models:
             itype = m.instance_type or smc.default_hosting_instance_type(profile)
             capture = args.capture_buckets.get(m.name)
-            buckets = sorted({s3_bucket_of(m.uri), *([s3_bucket_of(m.canary.uri)] if m.canary else [])})
+            # A declared bucket named in a URI means its physical (account-suffixed) name.
+            variants = [(PRIMARY, ctx.resolve_s3_uri(m.uri))] + (
+                [(CANARY, ctx.resolve_s3_uri(m.canary.uri))] if m.canary else [])
+            buckets = sorted({s3_bucket_of(uri) for _, uri in variants})
             policy = pulumi.Output.all(capture.arn if capture else None, args.kms_key_arn).apply(
                 _execution_policy_for(buckets, region)
             )
             role, inline = _role(ctx, component, f"{name}-{m.name}-role", f"{m.name}-sagemaker", SAGEMAKER,
                                  policy, self)
-            variants = [(PRIMARY, m.uri)] + ([(CANARY, m.canary.uri)] if m.canary else [])
             weights = variant_weights(m)
             models: dict[str, aws.sagemaker.Model] = {}
             for variant, uri in variants:

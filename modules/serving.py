@@ -104,11 +104,10 @@ def declared_buckets(ctx: Context) -> set[str]:
 
 
 def resolve_uri(ctx: Context, uri: str, declared: set[str]) -> str:
-    """`s3://<declared bucket name>/…` → `s3://{platform}-{env}-<name>/…`; other URIs unchanged."""
-    m = _S3.fullmatch(uri)
-    if m and m.group(1) in declared:
-        return f"s3://{ctx.name(m.group(1))}{m.group(2) or ''}"
-    return uri
+    """`s3://<declared bucket>/…` → `s3://<its physical name>/…` (Context.resolve_s3_uri: the
+    name Storage gives it, account-suffixed on aws); other URIs unchanged. `declared` is kept for
+    callers; the context knows the declared buckets."""
+    return ctx.resolve_s3_uri(uri) if declared else uri
 
 
 def model_uris(model: ServedModel) -> list[str]:
@@ -117,14 +116,14 @@ def model_uris(model: ServedModel) -> list[str]:
 
 def bucket_arns_for(ctx: Context, models: list[ServedModel], buckets: dict[str, BucketRef]) -> list[BucketRef]:
     """The buckets the models read: declared ones (with their KMS key), else by ARN from the URI."""
-    physical = {ctx.name(n): n for n in buckets}
+    physical = {ctx.bucket_name(n): n for n in buckets}
     out: dict[str, BucketRef] = {}
     for m in models:
         for uri in model_uris(m):
             b = uri_bucket(uri)
             if b is None:
                 continue
-            name = b if b in buckets else physical.get(b)
+            name = b if b in buckets else physical.get(b) or ctx.declared_bucket(b)
             if name is not None:
                 out[name] = buckets[name]
             else:
@@ -177,12 +176,13 @@ def _kserve_model(ctx: Context, model: ServedModel, uri: str, declared: set[str]
     return "model", container
 
 
-def inference_log_url(bucket: str, model: str) -> str:
-    return f"s3://{bucket}/{INFERENCE_LOG_PREFIX}/{model}"
+def inference_log_url(bucket: pulumi.Input[str], model: str) -> pulumi.Output[str]:
+    """`bucket`: the bucket resource's name output (or a MinIO name): nothing recomputes it."""
+    return pulumi.Output.concat("s3://", bucket, f"/{INFERENCE_LOG_PREFIX}/{model}")
 
 
 def kserve_predictor(
-    ctx: Context, model: ServedModel, pod_labels: dict[str, str], log_bucket: str | None = None
+    ctx: Context, model: ServedModel, pod_labels: dict[str, str], log_bucket: pulumi.Input[str] | None = None
 ) -> dict[str, Any]:
     """The stable predictor of an InferenceService for `model` (always the stable URI)."""
     key, body = _kserve_model(ctx, model, model.uri, declared_buckets(ctx))
@@ -495,7 +495,7 @@ class ModelServing(pulumi.ComponentResource):
             values={"kserve": {"servingruntime": {"enabled": True}}},
             opts=kx.k8s_opts(cluster, self, [*deps[:1], operator]),
         )
-        log_bucket = ctx.name(args.log_bucket.name) if args.log_bucket is not None else None
+        log_bucket = args.log_bucket.bucket if args.log_bucket is not None else None
         for model in spec.models:
             labels = {**ctx.k8s_labels(COMPONENT, model.name), "mlplat.io/model": model.name}
             isvc_spec: dict[str, Any] = {"predictor": kserve_predictor(ctx, model, labels, log_bucket)}

@@ -1,7 +1,9 @@
 """Storage: the platform's object storage.
 
 aws: a platform KMS key (rotation on) with alias `alias/{platform}-{env}`, and per bucket an
-`aws.s3.Bucket` named `{platform}-{env}-{name}` plus its separate configuration resources:
+`aws.s3.Bucket` named `{platform}-{env}-{name}-{account_id}` (bucket names are global across
+accounts; the deploying account's ID keeps them deterministic and ours) plus its separate
+configuration resources:
 versioning, SSE (aws:kms with the platform key, or AES256), public access block, ownership
 controls (BucketOwnerEnforced), a TLS-only bucket policy and a lifecycle configuration.
 
@@ -44,6 +46,16 @@ def aws_partition(region: str | None) -> str:
 def bucket_arn(bucket_name: str, region: str | None = None) -> str:
     """S3 ARNs follow from the bucket name alone (no account, no region)."""
     return f"arn:{aws_partition(region)}:s3:::{bucket_name}"
+
+
+def deploying_account(ctx: Context) -> str:
+    """The account the provider deploys into (STS GetCallerIdentity), once per run, kept on `ctx`.
+
+    A data source: read in preview too, so bucket names are known before anything is created.
+    The offline engine answers it with a fixed example account (stacks/plan/offline.py)."""
+    if ctx.account_id is None:
+        ctx.account_id = str(aws.get_caller_identity().account_id)
+    return ctx.account_id
 
 
 def kms_alias_name(ctx: Context, suffix: str | None = None) -> str:
@@ -157,6 +169,7 @@ class Storage(pulumi.ComponentResource):
 
     def _aws(self, name: str, args: StorageArgs) -> None:
         ctx, spec = args.ctx, args.spec
+        deploying_account(ctx)
         if spec.encryption == "kms":
             self.kms_key = platform_key(
                 ctx, COMPONENT, name,
@@ -174,8 +187,7 @@ class Storage(pulumi.ComponentResource):
 
     def _bucket(self, name: str, ctx: Context, b: BucketSpec) -> BucketRef:
         logical = f"{name}-{b.name}"
-        physical = ctx.name(b.name)
-        arn = bucket_arn(physical, ctx.region)
+        physical = ctx.bucket_name(b.name)
         child = pulumi.ResourceOptions(parent=self)
 
         bucket = aws.s3.Bucket(
@@ -222,10 +234,14 @@ class Storage(pulumi.ComponentResource):
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{logical}-sse", bucket=ref_name, rules=[sse], opts=child
         )
+        # The ARN follows from the name output (no account, no region in S3 ARNs): known in
+        # preview, and everything that grants access to it depends on the bucket.
+        region = ctx.region
+        arn = ref_name.apply(lambda n: bucket_arn(n, region))
         aws.s3.BucketPolicy(
             f"{logical}-policy",
             bucket=ref_name,
-            policy=json.dumps(tls_only_policy(arn)),
+            policy=arn.apply(lambda a: json.dumps(tls_only_policy(a))),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[pab]),
         )
         aws.s3.BucketLifecycleConfiguration(
@@ -234,9 +250,7 @@ class Storage(pulumi.ComponentResource):
             rules=lifecycle_rules(b),
             opts=child,
         )
-        # The ARN is known from the name; carrying the bucket's URN keeps the dependency.
-        known_arn = bucket.urn.apply(lambda _: arn)
-        return BucketRef(name=b.name, bucket=ref_name, arn=known_arn, kms_key_arn=self.kms_key_arn)
+        return BucketRef(name=b.name, bucket=ref_name, arn=arn, kms_key_arn=self.kms_key_arn)
 
     # ------------------------------------------------------------------ kubernetes
 
@@ -252,7 +266,7 @@ class Storage(pulumi.ComponentResource):
         # references to the buckets MinIO would serve, so downstream components wire up.
         endpoint = minio_endpoint()
         for b in spec.buckets:
-            physical = ctx.name(b.name)
+            physical = ctx.bucket_name(b.name)
             self.buckets[b.name] = BucketRef(
                 name=b.name, bucket=physical, arn=bucket_arn(physical), endpoint=endpoint
             )
@@ -266,6 +280,6 @@ def _minio_factory() -> Any:
 
 
 __all__ = [
-    "Storage", "StorageArgs", "aws_partition", "bucket_arn", "kms_alias_name", "lifecycle_rules",
+    "Storage", "StorageArgs", "aws_partition", "bucket_arn", "deploying_account", "kms_alias_name", "lifecycle_rules",
     "minio_endpoint", "tls_only_policy", "versioning_status",
 ]  # fmt: skip

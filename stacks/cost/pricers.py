@@ -330,16 +330,24 @@ def _cache_nodes(res: PlanResource, ctx: _Ctx) -> CostLine:
                  [Charge(f"{node}{_derived_note(ctx.cat, node)}", nodes * ctx.hours, "node-hour", price)])  # fmt: skip
 
 
+_ACCOUNT_SUFFIX = re.compile(r"-[0-9]{12}$")
+
+
 def _bucket_spec_name(res: PlanResource, ctx: _Ctx) -> str | None:
+    """The declared bucket a planned one is: its physical name is `{prefix}-{name}`, on aws
+    followed by `-{account id}` (12 digits, DESIGN 4); else by the logical name or resource tag."""
+    declared = [b.name for b in ctx.resolved.spec.storage.buckets] if ctx.resolved.spec.storage is not None else []
     physical = res.inputs.get("bucket")
     prefix = ctx.resolved.prefix + "-"
     if isinstance(physical, str) and physical.startswith(prefix):
-        return physical[len(prefix) :]
+        rest = physical[len(prefix) :]
+        for candidate in (rest, _ACCOUNT_SUFFIX.sub("", rest)):
+            if candidate in declared:
+                return candidate
     tag = res.tags.get("mlplat:resource")
-    if ctx.resolved.spec.storage is not None:
-        for b in ctx.resolved.spec.storage.buckets:
-            if res.name.endswith(f"-{b.name}") or tag == b.name:
-                return b.name
+    for name in declared:
+        if res.name.endswith(f"-{name}") or tag == name:
+            return name
     return None
 
 

@@ -255,7 +255,9 @@ def detect_drift(
     if plan is None:
         from mlplat.stacks.plan.offline import run_offline
 
-        plan = run_offline(resolved)
+        # Planned for the account being read: S3 bucket names (and key policies) carry it, so a
+        # plan for the offline example account would find none of this account's buckets.
+        plan = run_offline(resolved, live.account_id() if live is not None else None)
     today = today or _dt.date.today()
     notes: list[str] = []
     findings: list[Finding] = []

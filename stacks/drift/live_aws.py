@@ -146,6 +146,7 @@ class LiveAws:
         )  # fmt: skip
         self._clients: dict[str, Any] = {}
         self._kms_tags: dict[str, dict[str, str]] | None = None
+        self._account: str | None = None
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -184,7 +185,15 @@ class LiveAws:
 
     def check_access(self) -> None:
         """Fail early and clearly when credentials or the endpoint are unusable."""
-        self.call("sts", "get_caller_identity")
+        self.account_id()
+
+    def account_id(self) -> str:
+        """The account of the credentials (STS GetCallerIdentity, AWS_ENDPOINT_URL honoured):
+        the account S3 bucket names carry (DESIGN 4). Asked once per reader."""
+        if self._account is None:
+            ident = self.call("sts", "get_caller_identity") or {}
+            self._account = str(ident.get("Account") or "")
+        return self._account
 
     # ------------------------------------------------------------------ S3
 

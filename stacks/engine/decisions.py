@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +82,28 @@ def physical_name(r: PlanResource) -> str | None:
         v = r.inputs.get(key)
         if isinstance(v, str) and v and v != UNKNOWN:
             return v
+    return None
+
+
+_ACCOUNT_IN_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}):")
+_ACCOUNT_SUFFIX = re.compile(r"-([0-9]{12})")
+
+
+def deployed_account(state: Sequence[Mapping[str, Any]]) -> str | None:
+    """The AWS account a stack's state was deployed into, or None (nothing deployed on aws).
+
+    S3 bucket names end in it (DESIGN 4): describing a teardown from a plan for another account
+    would name buckets that are not the ones being deleted. Read from a bucket's id first, else
+    from any ARN in the resources' outputs."""
+    for r in state:
+        if r.get("type") in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
+            m = _ACCOUNT_SUFFIX.search(str(r.get("id") or ""))
+            if m is not None and m.end() == len(str(r.get("id"))):
+                return m.group(1)
+    for r in state:
+        m = _ACCOUNT_IN_ARN.search(json.dumps(r.get("outputs") or {}))
+        if m is not None:
+            return m.group(1)
     return None
 
 
@@ -370,4 +394,4 @@ def has_changes(changes: Mapping[Any, int] | None) -> bool:
     return any(n for op, n in (changes or {}).items() if _op_key(op) != "same")
 
 
-__all__ = ["KEEP_ATTACHED", "KEEP_NEEDED", "KEEP_PROTECTED", "Confirm", "GraphNode", "TeardownPlan", "TeardownSummary", "confirmation", "engine_urn", "format_changes", "has_changes", "is_interactive", "keep_set", "physical_name", "plan_nodes", "profile_protects", "protected_resources", "short_type", "state_nodes", "stateful_resources", "target_urns", "teardown_plan", "teardown_summary", "teardown_targets"]
+__all__ = ["KEEP_ATTACHED", "KEEP_NEEDED", "KEEP_PROTECTED", "Confirm", "GraphNode", "TeardownPlan", "TeardownSummary", "confirmation", "deployed_account", "engine_urn", "format_changes", "has_changes", "is_interactive", "keep_set", "physical_name", "plan_nodes", "profile_protects", "protected_resources", "short_type", "state_nodes", "stateful_resources", "target_urns", "teardown_plan", "teardown_summary", "teardown_targets"]

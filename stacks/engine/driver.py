@@ -306,10 +306,11 @@ def _install_plugins(workspace: Any, resolved: ResolvedPlatform) -> None:
                 ) from None
 
 
-def offline_plan(resolved: ResolvedPlatform) -> Plan:
+def offline_plan(resolved: ResolvedPlatform, account_id: str | None = None) -> Plan:
+    """The offline plan; `account_id`: the account it is for (default: the offline example account)."""
     from mlplat.stacks.plan.offline import run_offline
 
-    return run_offline(resolved)
+    return run_offline(resolved, account_id)
 
 
 def run_preview(session: Session, targets: Sequence[str] = (), progress: Progress | None = None) -> OpResult:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from mlplat.stacks.platform_spec.resolve import ResolvedPlatform
 
 CACHE_DIR = Path(".mlplat") / "cache" / "plans"
-KEY_VERSION = 1  # bump when the key's ingredients or the entry's shape change
+KEY_VERSION = 2  # bump when the key's ingredients or the entry's shape change
 PACKAGES = ("pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumi-random")
 _DISABLED = {"value": False}
 
@@ -66,9 +66,10 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def cache_key(spec_bytes: bytes, environment: str) -> str:
+def cache_key(spec_bytes: bytes, environment: str, account_id: str = "") -> str:
     h = hashlib.sha256()
-    for part in (str(KEY_VERSION).encode(), spec_bytes, environment.encode(), code_fingerprint().encode()):
+    for part in (str(KEY_VERSION).encode(), spec_bytes, environment.encode(), account_id.encode(),
+                 code_fingerprint().encode()):  # fmt: skip
         h.update(hashlib.sha256(part).digest())
     return h.hexdigest()
 
@@ -77,18 +78,18 @@ def cache_dir(resolved: ResolvedPlatform) -> Path:
     return Path(resolved.source).resolve().parent / CACHE_DIR
 
 
-def _entry(resolved: ResolvedPlatform) -> tuple[Path, str] | None:
+def _entry(resolved: ResolvedPlatform, account_id: str = "") -> tuple[Path, str] | None:
     try:
         spec_bytes = Path(resolved.source).read_bytes()
     except OSError:
         return None
-    key = cache_key(spec_bytes, resolved.environment)
+    key = cache_key(spec_bytes, resolved.environment, account_id)
     return cache_dir(resolved) / f"{key}.json", key
 
 
-def load(resolved: ResolvedPlatform) -> Plan | None:
-    """The cached plan for this spec and environment, or None (absent, corrupt, or another key)."""
-    found = _entry(resolved)
+def load(resolved: ResolvedPlatform, account_id: str = "") -> Plan | None:
+    """The cached plan for this spec, environment and account, or None (absent, corrupt, or another key)."""
+    found = _entry(resolved, account_id)
     if found is None:
         return None
     path, key = found
@@ -103,9 +104,9 @@ def load(resolved: ResolvedPlatform) -> Plan | None:
     return plan
 
 
-def store(resolved: ResolvedPlatform, plan: Plan) -> None:
+def store(resolved: ResolvedPlatform, plan: Plan, account_id: str = "") -> None:
     """Write the entry atomically; a cache that cannot be written is no error."""
-    found = _entry(resolved)
+    found = _entry(resolved, account_id)
     if found is None:
         return
     path, key = found
@@ -119,15 +120,15 @@ def store(resolved: ResolvedPlatform, plan: Plan) -> None:
         return
 
 
-def cached_plan(resolved: ResolvedPlatform, compute: object) -> Plan:
-    """`compute(resolved)` unless an identical plan is cached; stores what it computes."""
+def cached_plan(resolved: ResolvedPlatform, compute: object, account_id: str = "") -> Plan:
+    """`compute(resolved)` unless an identical plan (same account too) is cached; stores what it computes."""
     if not enabled():
         return compute(resolved)  # type: ignore[operator,no-any-return]
-    hit = load(resolved)
+    hit = load(resolved, account_id)
     if hit is not None:
         return hit
     plan: Plan = compute(resolved)  # type: ignore[operator]
-    store(resolved, plan)
+    store(resolved, plan, account_id)
     return plan
 
 

@@ -33,6 +33,12 @@ UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's marker for
 # What a generated credential looks like offline; it must never surface in a plan.
 GENERATED_SECRET = "mlplat-offline-generated-secret"
 
+# The account an offline plan deploys into, unless told another (drift passes the live one):
+# AWS's own documentation example account ID. It appears wherever a name or ARN carries the
+# account (S3 bucket names, key policies): an offline preview shows
+# `{platform}-{env}-{bucket}-123456789012`; `pulumi up` uses the credentials' account.
+OFFLINE_ACCOUNT_ID = "123456789012"
+
 _RUN_LOCK = threading.Lock()  # the Pulumi runtime is process-global: one program at a time
 
 
@@ -58,7 +64,9 @@ def decode_wire(value: Any) -> Any:
     return value
 
 
-def _mocks_and_monitor(region: str | None, project: str, stack: str) -> tuple[Any, Any, list[dict[str, Any]]]:
+def _mocks_and_monitor(
+    region: str | None, project: str, stack: str, account_id: str = OFFLINE_ACCOUNT_ID
+) -> tuple[Any, Any, list[dict[str, Any]]]:
     from google.protobuf import json_format, struct_pb2
     from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
     from pulumi.runtime.proto import resource_pb2
@@ -87,7 +95,7 @@ def _mocks_and_monitor(region: str | None, project: str, stack: str) -> tuple[An
             if tok == "aws:index/getRegion:getRegion":
                 return {"name": region, "region": region, "id": region}, []
             if tok == "aws:index/getCallerIdentity:getCallerIdentity":
-                return {"accountId": "123456789012", "arn": "arn:aws:iam::123456789012:root", "userId": "x"}, []
+                return {"accountId": account_id, "arn": f"arn:aws:iam::{account_id}:root", "userId": "x"}, []
             if tok == "aws:index/getPartition:getPartition":
                 return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, []
             return {}, []
@@ -170,15 +178,24 @@ def _provider_urn(ref: str | None) -> str | None:
     return ref.rsplit("::", 1)[0] if ref.count("::") > 3 else ref
 
 
-def run_offline(resolved: ResolvedPlatform) -> Plan:
+def run_offline(resolved: ResolvedPlatform, account_id: str | None = None) -> Plan:
     """The plan of one environment: from the plan cache when the same spec bytes, environment,
-    mlplat and provider packages made one before (stacks/plan/cache.py), else computed."""
+    account, mlplat and provider packages made one before (stacks/plan/cache.py), else computed.
+
+    `account_id`: the AWS account the plan is for (names carrying it, e.g. S3 buckets, follow);
+    None → OFFLINE_ACCOUNT_ID. Drift passes the account of the live credentials."""
     from mlplat.stacks.plan.cache import cached_plan
+    from mlplat.stacks.platform_spec.names import ACCOUNT_ID
 
-    return cached_plan(resolved, plan_uncached)
+    account = account_id or OFFLINE_ACCOUNT_ID
+    if ACCOUNT_ID.fullmatch(account) is None:
+        from mlplat.stacks.errors import MlplatError, printable
+
+        raise MlplatError(f"not an AWS account ID (12 digits): {printable(repr(account))}")
+    return cached_plan(resolved, lambda r: plan_uncached(r, account), account)
 
 
-def plan_uncached(resolved: ResolvedPlatform) -> Plan:
+def plan_uncached(resolved: ResolvedPlatform, account_id: str = OFFLINE_ACCOUNT_ID) -> Plan:
     """Run the platform program for one environment and return its plan."""
     if resolved.provider == "compose":  # no Pulumi: the plan is the compose project
         from mlplat.stacks.plan.compose import compose_plan
@@ -187,12 +204,13 @@ def plan_uncached(resolved: ResolvedPlatform) -> Plan:
     from mlplat.stacks.plan.program import build_platform
 
     region = getattr(resolved.spec.target, "region", None)
-    resources = run_program(lambda: build_platform(resolved), resolved.name, resolved.prefix, region)
+    resources = run_program(lambda: build_platform(resolved), resolved.name, resolved.prefix, region, account_id)
     return Plan(resolved.name, resolved.environment, resources, resolved.provider, str(resolved.source))
 
 
 def run_program(
-    program: Callable[[], Any], project: str, stack: str, region: str | None = None
+    program: Callable[[], Any], project: str, stack: str, region: str | None = None,
+    account_id: str = OFFLINE_ACCOUNT_ID,
 ) -> list[PlanResource]:
     """Run any Pulumi program under the recording mocks (components are tested through this)."""
     import gc
@@ -206,7 +224,7 @@ def run_program(
         gc.disable()
         try:
             with _sdk_fast_paths():
-                return _run(program, project, stack, region)
+                return _run(program, project, stack, region, account_id)
         finally:
             if paused:
                 gc.enable()
@@ -325,14 +343,16 @@ class _PendingOutputs:
         return len(self._items)
 
 
-def _run(program: Callable[[], Any], project: str, stack: str, region: str | None) -> list[PlanResource]:
+def _run(
+    program: Callable[[], Any], project: str, stack: str, region: str | None, account_id: str
+) -> list[PlanResource]:
     import pulumi.runtime as rt
     from mlplat.modules.common import COMPONENT_TYPES
     from pulumi.runtime import settings
     from pulumi.runtime.stack import wait_for_rpcs
 
     _memoise_type_hints()
-    mocks, monitor, records = _mocks_and_monitor(region, project, stack)
+    mocks, monitor, records = _mocks_and_monitor(region, project, stack, account_id)
     previous = _current_loop()
     loop = asyncio.new_event_loop()
     loop.set_default_executor(_InlineExecutor())
@@ -404,5 +424,5 @@ def preview(spec_path: str, env: str) -> Plan:
 
 
 __all__ = [
-    "GENERATED_SECRET", "UNKNOWN_WIRE", "decode_wire", "plan_uncached", "preview", "run_offline", "run_program",
+    "GENERATED_SECRET", "OFFLINE_ACCOUNT_ID", "UNKNOWN_WIRE", "decode_wire", "plan_uncached", "preview", "run_offline", "run_program",
 ]

@@ -16,6 +16,26 @@ ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,14}")
 ENV_NAME_RULE = "environment names are lowercase DNS labels (a-z, 0-9, '-', starting with a letter, max 15 chars)"
 
 
+# S3 bucket names are global across every AWS account of a partition (DESIGN 4): on aws the
+# physical name gains the 12-digit account ID, which every AWS account ID is (STS
+# GetCallerIdentity). IAM role names, already `{platform}-{env}-…`, are unique per account too,
+# so `{platform}-{env}` is one deployment per account; the suffix gives buckets that same scope.
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
+BUCKET_NAME_MAX = 63  # S3 general purpose bucket naming rules
+BUCKET_ACCOUNT_SUFFIX_LEN = 13  # "-" + 12 digits
+
+
+def bucket_name(platform: str, env: str, name: str, account_id: str | None) -> str:
+    """`{platform}-{env}-{name}-{account_id}` on aws (global names); `{platform}-{env}-{name}`
+    where `account_id` is None (MinIO and compose buckets live inside one platform)."""
+    base = f"{platform}-{env}-{name}"
+    if account_id is None:
+        return base
+    if ACCOUNT_ID.fullmatch(account_id) is None:
+        raise ValueError(f"not an AWS account ID (12 digits): {printable(repr(account_id))}")
+    return f"{base}-{account_id}"
+
+
 def env_name_ok(name: object) -> bool:
     return isinstance(name, str) and ENV_NAME.fullmatch(name) is not None
 
@@ -28,4 +48,5 @@ def check_env_name(name: object, option: str = "--env") -> str:
     return name
 
 
-__all__ = ["ENV_NAME", "ENV_NAME_RULE", "check_env_name", "env_name_ok"]
+__all__ = ["ACCOUNT_ID", "BUCKET_ACCOUNT_SUFFIX_LEN", "BUCKET_NAME_MAX", "ENV_NAME", "ENV_NAME_RULE", "bucket_name",
+           "check_env_name", "env_name_ok"]

@@ -125,6 +125,14 @@ class ResolvedPlatform:
     def physical_name(self, name: str) -> str:
         return f"{self.prefix}-{name}"
 
+    def bucket_name(self, name: str, account_id: str | None = None) -> str:
+        """A declared bucket's physical name: account-suffixed on aws (`account_id` required there)."""
+        from mlplat.stacks.platform_spec.names import bucket_name
+
+        if self.provider == "aws" and account_id is None:
+            raise ValueError("aws bucket names carry the account ID: pass account_id")
+        return bucket_name(self.name, self.environment, name, account_id if self.provider == "aws" else None)
+
     def locate(self, path: tuple[str | int, ...]) -> tuple[Location | None, str]:
         """Where in the spec (file, line) a resolved path was written."""
         return self.locations.locate(path)

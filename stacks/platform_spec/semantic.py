@@ -24,6 +24,7 @@ from mlplat.stacks.platform_spec.catalog import (
     unknown_instance_message,
 )
 from mlplat.stacks.platform_spec.model import EXPOSABLE, Cluster, PlatformSpec
+from mlplat.stacks.platform_spec.names import BUCKET_ACCOUNT_SUFFIX_LEN, BUCKET_NAME_MAX
 
 SpecPath = tuple[str | int, ...]
 Issue = tuple[SpecPath, str]
@@ -98,11 +99,17 @@ def _check(spec: PlatformSpec, env: str | None) -> Iterator[Issue | Finding]:
         elif b.ci is not None and not aws:
             yield Finding(("storage", "buckets", i, "ci"), "ci (a GitHub OIDC role) is only for provider: aws; "
                           "on kubernetes targets DVC uses MinIO keys", (("target", "provider"),))
+        # On aws the name ends in "-" + the 12-digit account ID (names.bucket_name): every account
+        # ID has 12 digits, so the length is known here, before any account is.
         physical = len(spec.metadata.name) + env_len + len(b.name) + 2
-        if physical > 63:
+        form = f"{{platform}}-{{env}}-{b.name}"
+        if aws:
+            physical += BUCKET_ACCOUNT_SUFFIX_LEN
+            form += "-{account_id}"
+        if physical > BUCKET_NAME_MAX:
             yield Finding(
                 ("storage", "buckets", i, "name"),
-                f"physical bucket name {{platform}}-{{env}}-{b.name} would be {physical} characters (max 63)",
+                f"physical bucket name {form} would be {physical} characters (max {BUCKET_NAME_MAX})",
                 (("metadata", "name"),),
             )
         lc = b.lifecycle

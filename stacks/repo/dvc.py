@@ -33,15 +33,21 @@ def minio_endpoint(resolved: ResolvedPlatform) -> str | None:
     return f"http://{service_host('minio', namespace_name(Context.from_resolved(resolved), 'storage'))}:{MINIO_PORT}"
 
 
-def dvc_remotes(resolved: ResolvedPlatform) -> list[tuple[str, dict[str, str]]]:
-    """(remote name, options) per dvc bucket, in spec order."""
+def dvc_remotes(resolved: ResolvedPlatform, account_id: str | None = None) -> list[tuple[str, dict[str, str]]]:
+    """(remote name, options) per dvc bucket, in spec order. On aws bucket names carry the
+    account ID (DESIGN 4): `account_id` is required there (the CLI asks STS for it)."""
     spec = resolved.spec
     buckets = [b for b in (spec.storage.buckets if spec.storage else []) if b.purpose == "dvc"]
     endpoint = minio_endpoint(resolved)
     region = getattr(spec.target, "region", None)
+    if buckets and resolved.provider == "aws" and account_id is None:
+        from mlplat.stacks.errors import MlplatError
+
+        raise MlplatError("on aws the bucket names end in the AWS account ID: pass --account-id, or run with the "
+                          "environment's AWS credentials so it is read from STS")
     out = []
     for b in buckets:
-        opts = {"url": f"s3://{resolved.physical_name(b.name)}"}
+        opts = {"url": f"s3://{resolved.bucket_name(b.name, account_id)}"}
         if endpoint is not None:
             opts["endpointurl"] = endpoint
         elif region:
@@ -50,9 +56,9 @@ def dvc_remotes(resolved: ResolvedPlatform) -> list[tuple[str, dict[str, str]]]:
     return out
 
 
-def dvc_config(resolved: ResolvedPlatform) -> str:
+def dvc_config(resolved: ResolvedPlatform, account_id: str | None = None) -> str:
     """The INI text: one `remote "<bucket>"` section per dvc bucket; the first is the default remote."""
-    remotes = dvc_remotes(resolved)
+    remotes = dvc_remotes(resolved, account_id)
     if not remotes:
         from mlplat.stacks.errors import MlplatError
 

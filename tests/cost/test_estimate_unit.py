@@ -191,6 +191,19 @@ def test_buckets_default_gb_by_purpose_and_usage_override(aws_resolved):
     assert "usage.storage_gb" in e.line("storage-raw").assumption
 
 
+def test_account_suffixed_buckets_priced_as_their_declared_bucket(aws_resolved):
+    """On aws bucket names end in the account ID (DESIGN 4): the usage override and the purpose
+    default still find their declared bucket (the account is not part of the spec's name)."""
+    r = aws_resolved("usage: {storage_gb: {raw: 2000}, s3_requests_per_month: 0}")
+    e = estimate(r, plan(r, res("aws:s3/bucket:Bucket", "storage-artifacts", "storage",
+                                bucket="acme-dev-artifacts-210987654321"),
+                         res("aws:s3/bucket:Bucket", "storage-raw", "storage", bucket="acme-dev-raw-210987654321")))
+    gb = USE1["s3"]["standard_gb_month"]
+    assert e.line("storage-artifacts").monthly_usd == pytest.approx(ARTIFACTS_GB * gb)
+    assert e.line("storage-raw").monthly_usd == pytest.approx(2000 * gb)
+    assert "usage.storage_gb" in e.line("storage-raw").assumption
+
+
 def test_s3_requests_split_between_buckets(aws_resolved):
     r = aws_resolved("usage: {storage_gb: {artifacts: 0, raw: 0}}")
     e = estimate(r, plan(r, res("aws:s3/bucket:Bucket", "storage-artifacts", "storage", bucket="acme-dev-artifacts"),

@@ -13,6 +13,7 @@ from mlplat.cli.main import cli
 from mlplat.modules.common import Context
 from mlplat.modules.storage import Storage, StorageArgs
 from mlplat.stacks import SpecError, load_platform, load_spec, validate
+from mlplat.stacks.errors import MlplatError
 from mlplat.stacks.repo.dvc import dvc_config
 
 from tests.modules import workload_harness as h
@@ -47,13 +48,21 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_aws_remote_has_url_and_region(tmp_path):
-    text = dvc_config(load_platform(write(tmp_path, spec_text("{provider: aws, region: eu-west-1}")), "prod"))
+    resolved = load_platform(write(tmp_path, spec_text("{provider: aws, region: eu-west-1}")), "prod")
+    text = dvc_config(resolved, "210987654321")
     cp = parse(text)
     # DVC names remote sections `remote "<name>"`; [core] remote picks the default (the first dvc bucket)
     assert cp.sections() == ["core", 'remote "data"', 'remote "more"']
     assert dict(cp["core"]) == {"remote": "data"}
-    assert dict(cp['remote "data"']) == {"url": "s3://lab-prod-data", "region": "eu-west-1"}
-    assert '[remote "more"]\nurl = s3://lab-prod-more\n' in text
+    # S3 names are global: on aws the account ID ends the name (DESIGN 4)
+    assert dict(cp['remote "data"']) == {"url": "s3://lab-prod-data-210987654321", "region": "eu-west-1"}
+    assert '[remote "more"]\nurl = s3://lab-prod-more-210987654321\n' in text
+
+
+def test_aws_remote_needs_the_account(tmp_path):
+    resolved = load_platform(write(tmp_path, spec_text("{provider: aws, region: eu-west-1}")), "prod")
+    with pytest.raises(MlplatError, match="account ID"):
+        dvc_config(resolved)
 
 
 def test_kubernetes_remote_points_at_minio(tmp_path):
@@ -77,17 +86,41 @@ def test_no_credentials_are_written(tmp_path):
 
 def test_cli_prints_and_writes(tmp_path):
     spec = write(tmp_path, spec_text("{provider: aws}"))
-    r = CliRunner().invoke(cli, ["outputs", str(spec), "--env", "prod", "--dvc"])
+    r = CliRunner().invoke(cli, ["outputs", str(spec), "--env", "prod", "--dvc", "--account-id", "210987654321"])
     assert r.exit_code == 0, r.output
-    assert 'url = s3://lab-prod-data' in r.output and "region = us-east-1" in r.output  # us-east-1: the default region
+    # us-east-1: the default region
+    assert "url = s3://lab-prod-data-210987654321\n" in r.output and "region = us-east-1" in r.output
     out = tmp_path / ".dvc" / "config"
-    r = CliRunner().invoke(cli, ["outputs", str(spec), "--env", "prod", "--dvc", "--out", str(out)])
-    assert r.exit_code == 0 and parse(out.read_text())['remote "data"']["url"] == "s3://lab-prod-data"
+    r = CliRunner().invoke(cli, ["outputs", str(spec), "--env", "prod", "--dvc", "--out", str(out),
+                                 "--account-id", "210987654321"])  # fmt: skip
+    assert r.exit_code == 0 and parse(out.read_text())['remote "data"']["url"] == "s3://lab-prod-data-210987654321"
+    r = CliRunner().invoke(cli, ["outputs", str(spec), "--env", "prod", "--dvc", "--account-id", "12345"])
+    assert r.exit_code == 2 and "an AWS account ID is 12 digits" in r.output
+
+
+def test_cli_reads_the_account_from_sts(tmp_path, monkeypatch):
+    """Without --account-id the account comes from the credentials (moto answers STS; an account
+    other than moto's default 123456789012, which is also the offline plan's)."""
+    from moto import mock_aws
+
+    for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "345678901234")
+    spec = write(tmp_path, spec_text("{provider: aws}"))
+    with mock_aws():
+        r = CliRunner().invoke(cli, ["outputs", str(spec), "--env", "prod", "--dvc"])
+    assert r.exit_code == 0, r.output
+    assert parse(r.stdout)['remote "data"']["url"] == "s3://lab-prod-data-345678901234"
 
 
 def test_cli_without_dvc_bucket_is_a_user_error(tmp_path):
     spec = write(tmp_path, spec_text("{provider: aws}").replace("purpose: dvc", "purpose: artifacts"))
-    r = CliRunner().invoke(cli, ["outputs", str(spec), "--env", "prod", "--dvc"])
+    r = CliRunner().invoke(cli, ["outputs", str(spec), "--env", "prod", "--dvc", "--account-id", "210987654321"])
     assert r.exit_code == 2 and "no bucket has purpose: dvc" in r.output
 
 
@@ -142,7 +175,8 @@ def test_ci_role_policy_is_scoped_to_its_bucket(tmp_path):
     (pol,) = plan.of_type("aws:iam/rolePolicy:RolePolicy")
     doc = json.loads(pol.inputs["policy"])
     resources = sorted({r for s in doc["Statement"] for r in s["Resource"]})
-    assert resources == ["arn:aws:s3:::lab-prod-data", "arn:aws:s3:::lab-prod-data/*"]  # not lab-prod-more
+    # 123456789012: the offline plan's account (stacks/plan/offline.py), ending the bucket name
+    assert resources == ["arn:aws:s3:::lab-prod-data-123456789012", "arn:aws:s3:::lab-prod-data-123456789012/*"]
     actions = sorted({a for s in doc["Statement"] for a in s["Action"]})
     assert actions == ["s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
 

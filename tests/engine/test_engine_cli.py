@@ -140,9 +140,24 @@ def test_prod_destroy_wrong_name_aborts(runner, network_spec, fake_stack, deploy
     assert fake_stack.names() == ["preview_destroy"]  # shown, never applied
     assert fake_stack.state == before
     assert "Type the environment name (prod)" in res.stderr
-    # explains what will be kept, from the offline plan
-    assert "bucket demo-prod-artifacts (protected)" in res.stderr and "kms key" in res.stderr
-    assert "BucketPublicAccessBlock demo-prod-artifacts (settings of protected data)" in res.stderr
+    # explains what will be kept, from the offline plan (for the account in the state: the
+    # offline one, 123456789012, which ends the bucket names)
+    assert "bucket demo-prod-artifacts-123456789012 (protected)" in res.stderr and "kms key" in res.stderr
+    assert "BucketPublicAccessBlock demo-prod-artifacts-123456789012 (settings of protected data)" in res.stderr
+
+
+def test_destroy_names_the_buckets_of_the_account_in_the_state(runner, network_spec, fake_stack, passphrase, tty):
+    """Deployed into another account: the summary names that account's buckets, not the offline ones."""
+    from mlplat.stacks.plan.offline import run_offline
+    from mlplat.stacks.platform_spec.resolve import load_platform
+
+    from tests.engine.conftest import state_from_plan
+
+    fake_stack.state = state_from_plan(run_offline(load_platform(network_spec, "prod"), account_id="210987654321"))
+    res = runner.invoke(cli, ["destroy", str(network_spec), "--env", "prod"], input="production\n")
+    assert res.exit_code == 2, res.output
+    assert "bucket demo-prod-artifacts-210987654321 (protected)" in res.stderr
+    assert "123456789012" not in res.stderr
 
 
 def test_prod_destroy_empty_answer_aborts(runner, network_spec, fake_stack, deployed, passphrase, tty):
@@ -173,8 +188,8 @@ def test_prod_destroy_typed_name_keeps_protected_data(runner, network_spec, fake
     left = _custom(fake_stack.state)
     assert protected <= left and not network & left
     assert f"destroy demo-prod: {len(targets)} deleted" in res.stdout
-    assert "bucket demo-prod-artifacts (protected)" in res.stdout  # the report after the destroy
-    assert "BucketPolicy demo-prod-artifacts (kept for protected data)" in res.stdout
+    assert "bucket demo-prod-artifacts-123456789012 (protected)" in res.stdout  # the report after the destroy
+    assert "BucketPolicy demo-prod-artifacts-123456789012 (kept for protected data)" in res.stdout
     assert "pulumi:providers" not in res.stdout  # providers are not "kept data"
     assert "pulumi state unprotect --stack demo-prod" in res.stderr
 
@@ -208,7 +223,7 @@ def test_prod_destroy_with_only_data_left_deletes_nothing(runner, storage_spec, 
     assert res.exit_code == 0, res.output
     assert "nothing to destroy in demo-prod" in res.stdout
     assert "destroy" not in fake_stack.names()
-    assert "bucket demo-prod-artifacts (protected)" in res.stdout
+    assert "bucket demo-prod-artifacts-123456789012 (protected)" in res.stdout
 
 
 def test_dev_destroy_tears_down_completely(runner, network_spec, fake_stack, deployed, passphrase):

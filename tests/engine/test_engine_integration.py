@@ -97,6 +97,11 @@ def _state(spec: Path, stack: str) -> list[dict]:
     return data["checkpoint"]["latest"].get("resources") or []
 
 
+# moto's account (STS answers 123456789012 by default): S3 bucket names end in it (DESIGN 4).
+DEV_BUCKET = "demo-dev-artifacts-123456789012"
+PROD_BUCKET = "demo-prod-artifacts-123456789012"
+
+
 def _run(args: list[str]):
     res = CliRunner().invoke(cli, args)
     assert "Traceback" not in res.output, res.output
@@ -109,8 +114,8 @@ def test_dev_up_preview_refresh_destroy(storage_spec, config, s3):
     res = _run(["up", spec, "--env", "dev", "--yes", *config])
     assert res.exit_code == 0, res.output
     assert "up demo-dev:" in res.stdout and "created" in res.stdout
-    assert _bucket_exists(s3, "demo-dev-artifacts")
-    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket="demo-dev-artifacts")["TagSet"]}
+    assert _bucket_exists(s3, DEV_BUCKET)
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=DEV_BUCKET)["TagSet"]}
     assert tags["mlplat:platform"] == "demo" and tags["mlplat:environment"] == "dev"
     # state went to the default file backend beside the spec, under the stack demo-dev
     assert any(r["type"] == "aws:s3/bucket:Bucket" for r in _state(storage_spec, "demo-dev"))
@@ -129,7 +134,7 @@ def test_dev_up_preview_refresh_destroy(storage_spec, config, s3):
 
     res = _run(["destroy", spec, "--env", "dev", "--yes", *config])
     assert res.exit_code == 0, res.output
-    assert not _bucket_exists(s3, "demo-dev-artifacts")  # dev tears down completely
+    assert not _bucket_exists(s3, DEV_BUCKET)  # dev tears down completely
     assert [r for r in _state(storage_spec, "demo-dev") if r.get("custom")] == []
     # the leftover check ran against moto (AWS_ENDPOINT_URL) and found nothing
     assert "no other resource carries the ownership tags of demo-dev" in res.stdout
@@ -147,24 +152,24 @@ def test_prod_destroy_keeps_protected_data(network_spec, config, s3, aws_env):
     spec = str(network_spec)
     res = _run(["up", spec, "--env", "prod", "--yes", *config])
     assert res.exit_code == 0, res.output
-    assert _bucket_exists(s3, "demo-prod-artifacts") and vpcs()
+    assert _bucket_exists(s3, PROD_BUCKET) and vpcs()
     protected = {r["type"] for r in _state(network_spec, "demo-prod") if r.get("protect")}
     assert protected == {"aws:s3/bucket:Bucket", "aws:kms/key:Key"}
 
     # --yes alone is refused for a profile that protects data; nothing is touched
     res = _run(["destroy", spec, "--env", "prod", "--yes", *config])
     assert res.exit_code == 2 and "--allow-protected" in res.stderr
-    assert _bucket_exists(s3, "demo-prod-artifacts") and vpcs()
+    assert _bucket_exists(s3, PROD_BUCKET) and vpcs()
 
     res = _run(["destroy", spec, "--env", "prod", "--yes", "--allow-protected", *config])
     assert res.exit_code == 0, res.output
     assert vpcs() == []  # the network is not needed by the data: it went
-    assert _bucket_exists(s3, "demo-prod-artifacts")  # the data stayed, still managed and protected
+    assert _bucket_exists(s3, PROD_BUCKET)  # the data stayed, still managed and protected
     state = _state(network_spec, "demo-prod")
     assert {r["type"] for r in state if r.get("protect")} == {"aws:s3/bucket:Bucket", "aws:kms/key:Key"}
     assert not any(r["type"].startswith("aws:ec2/") for r in state)
     # the bucket keeps its lock-down settings (public access block, encryption)
-    assert s3.get_public_access_block(Bucket="demo-prod-artifacts")["PublicAccessBlockConfiguration"]
+    assert s3.get_public_access_block(Bucket=PROD_BUCKET)["PublicAccessBlockConfiguration"]
     listed = res.stdout.split("kept in demo-prod", 1)[1]
     for r in state:
         if r.get("custom") and not r["type"].startswith("pulumi:providers:"):

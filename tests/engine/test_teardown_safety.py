@@ -127,7 +127,7 @@ def test_storage_only_spec_per_profile(storage_spec):
     assert "bucket demo-dev-artifacts" in lines and "kept" not in lines
     assert "scheduled for deletion after 7 days" in lines  # the dev profile's KMS window
     prod_lines = "\n".join(engine.teardown_summary(prod).lines())
-    assert "bucket demo-prod-artifacts (protected)" in prod_lines and "kms key storage-kms (protected)" in prod_lines
+    assert "bucket demo-prod-artifacts-123456789012 (protected)" in prod_lines and "kms key storage-kms (protected)" in prod_lines
     assert "KMS alias" not in prod_lines and "Alias alias/demo-prod (settings of protected data)" in prod_lines
     # without keeping protected data (a dev-style teardown) nothing is kept
     assert engine.teardown_summary(prod, keep_protected=False).kept == []

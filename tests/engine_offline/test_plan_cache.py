@@ -38,9 +38,9 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     runs: list[str] = []
     real = offline.plan_uncached
 
-    def counted(resolved):
+    def counted(resolved, *account):
         runs.append(resolved.environment)
-        return real(resolved)
+        return real(resolved, *account)
 
     monkeypatch.setattr(offline, "plan_uncached", counted)
     return runs

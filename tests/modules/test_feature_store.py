@@ -65,7 +65,7 @@ def test_feature_server_and_cronjob_hardened(aws):
 def test_offline_bucket_irsa(aws):
     policy = json.loads(aws.named("feature-store-sa-irsa-policy").inputs["policy"])
     resources = {r for s in policy["Statement"] for r in s["Resource"] if r.startswith("arn:aws:s3")}
-    assert resources == {"arn:aws:s3:::churn-prod-features", "arn:aws:s3:::churn-prod-features/*"}
+    assert resources == {"arn:aws:s3:::churn-prod-features-123456789012", "arn:aws:s3:::churn-prod-features-123456789012/*"}  # offline account
 
 
 def test_kubernetes_postgres_online_store():

@@ -86,11 +86,12 @@ def test_drift_cronjob_hardened_with_scoped_irsa(aws):
     assert {"name": "deps", "mountPath": "/deps", "readOnly": True} in c["volumeMounts"]
     env = {e["name"]: e.get("value") for e in c["env"]}
     assert env["PYTHONPATH"] == "/deps"
-    assert env["REPORT_BUCKET"] == "churn-prod-artifacts" and env["MODELS"] == "churn-classifier,churn-explainer"
+    assert env["REPORT_BUCKET"] == "churn-prod-artifacts-123456789012"  # the offline account ends the name
+    assert env["MODELS"] == "churn-classifier,churn-explainer"
     assert env["REQUEST_LOG_PREFIX"] == "inference-logs"  # where the KServe predictor logger writes
     policy = json.loads(aws.named("monitoring-drift-sa-irsa-policy").inputs["policy"])
     assert {r for s in policy["Statement"] for r in s["Resource"] if r.startswith("arn:aws:s3")} == {
-        "arn:aws:s3:::churn-prod-artifacts", "arn:aws:s3:::churn-prod-artifacts/*"
+        "arn:aws:s3:::churn-prod-artifacts-123456789012", "arn:aws:s3:::churn-prod-artifacts-123456789012/*"
     }  # fmt: skip
     assert h.assert_hardened(aws) == 2  # the report container and its install init container
     h.assert_labelled(aws)

@@ -149,7 +149,8 @@ def test_airflow_task_logs_go_to_the_bucket(aws):
     rel = plan.named("orchestrator-airflow")
     v = rel.inputs["values"]
     logging = v["config"]["logging"]
-    bucket = "churn-prod-logs" if aws else "research-prod-logs"
+    # aws names end in the account (the offline one here); MinIO names do not
+    bucket = "churn-prod-logs-123456789012" if aws else "research-prod-logs"
     assert logging["remote_logging"] == "True"
     assert logging["remote_base_log_folder"] == f"s3://{bucket}/airflow/logs"
     if aws:  # IRSA roles on the chart's own ServiceAccounts, scoped to the logs bucket
@@ -166,7 +167,7 @@ def test_airflow_task_logs_go_to_the_bucket(aws):
             actions = {a for st in policy["Statement"] for a in st["Action"]}
             assert ("s3:PutObject" in actions) is writes, part
             resources = {r for st in policy["Statement"] for r in st["Resource"]}
-            assert "arn:aws:s3:::churn-prod-logs/*" in resources
+            assert "arn:aws:s3:::churn-prod-logs-123456789012/*" in resources
         assert "serviceAccount" not in v["scheduler"]  # keeps its token for launching task pods
         assert "secret" not in v
     else:  # MinIO: keys by Secret reference, endpoint in the env

@@ -53,10 +53,10 @@ def test_canary_split_90_10(kserve):
     assert r.type == "kubernetes:serving.kserve.io/v1beta1:InferenceService"
     p = r.inputs["spec"]["predictor"]
     assert "canaryTrafficPercent" not in p  # read by the Knative reconciler only
-    assert p["model"]["storageUri"] == "s3://churn-prod-artifacts/models/churn-classifier/v3"  # stable stays
+    assert p["model"]["storageUri"] == "s3://churn-prod-artifacts-123456789012/models/churn-classifier/v3"  # stable stays; the offline account
     (canary,) = r.inputs["spec"]["canary"]
     assert canary["trafficPercent"] == 10 and canary["predictor"]["name"] == "canary"
-    assert canary["predictor"]["model"]["storageUri"] == "s3://churn-prod-artifacts/models/churn-classifier/v4"
+    assert canary["predictor"]["model"]["storageUri"] == "s3://churn-prod-artifacts-123456789012/models/churn-classifier/v4"
     ann = r.inputs["metadata"]["annotations"]
     assert ann["serving.kserve.io/deploymentMode"] == "Standard"  # spec.canary is accepted in Standard only
     assert ann["mlplat.io/traffic-split"] == "stable=90,canary=10"
@@ -92,7 +92,7 @@ def test_irsa_read_only_on_model_buckets(kserve):
     actions = {a for s in policy["Statement"] for a in s["Action"]}
     assert "s3:PutObject" not in actions and "s3:GetObject" in actions
     assert {r for s in policy["Statement"] for r in s["Resource"] if r.startswith("arn:aws:s3")} == {
-        "arn:aws:s3:::churn-prod-artifacts", "arn:aws:s3:::churn-prod-artifacts/*"
+        "arn:aws:s3:::churn-prod-artifacts-123456789012", "arn:aws:s3:::churn-prod-artifacts-123456789012/*"
     }  # fmt: skip
 
 

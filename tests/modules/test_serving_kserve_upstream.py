@@ -73,7 +73,7 @@ def test_the_endpoint_service_reaches_both_revisions(plan):
 def test_requests_are_logged_under_the_agreed_prefix(plan):
     predictor = plan.named("serving-churn-classifier").inputs["spec"]["predictor"]
     # Layout agreed with the drift-report job: s3://<report bucket>/inference-logs/<model>/
-    assert predictor["logger"] == {"mode": "all", "url": "s3://churn-prod-artifacts/inference-logs/churn-classifier"}
+    assert predictor["logger"] == {"mode": "all", "url": "s3://churn-prod-artifacts-123456789012/inference-logs/churn-classifier"}  # offline account
     # The role policy (bucket ARNs are unknown offline in the full plan: build it with known ones).
     ctx = h.context("platform", "prod")
     buckets = {b.name: h.bucket(ctx, b.name) for b in ctx.resolved.spec.storage.buckets}
@@ -84,7 +84,7 @@ def test_requests_are_logged_under_the_agreed_prefix(plan):
 
     policy = json.loads(h.run(program).named("serving-sa-irsa-policy").inputs["policy"])
     puts = {r for s in policy["Statement"] if "s3:PutObject" in s["Action"] for r in s["Resource"]}
-    assert puts == {"arn:aws:s3:::churn-prod-artifacts/inference-logs/*"}  # nowhere near the models
+    assert puts == {"arn:aws:s3:::churn-prod-artifacts-123456789012/inference-logs/*"}  # nowhere near the models
 
 
 def _validate(tmp_path, old, new):

@@ -30,6 +30,13 @@ environments:
   prod: {{profile: prod}}
 """
 BUCKETS = ("artifacts", "datasets", "features")
+SUBRESOURCE_TYPES = (
+    "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+)
 
 
 def plan(write_spec, env="prod", encryption="kms"):
@@ -42,10 +49,30 @@ def sub(p, bucket, kind):
     return r
 
 
+# The offline plan's account (stacks/plan/offline.py: AWS's documentation example account).
+OFFLINE_ACCOUNT = "123456789012"
+
+
 def test_buckets_have_deterministic_names(write_spec):
     p = plan(write_spec)
     names = sorted(r.inputs["bucket"] for r in p.of_type("aws:s3/bucket:Bucket"))
-    assert names == [f"churn-prod-{b}" for b in sorted(BUCKETS)]
+    # S3 names are global: {platform}-{env}-{name}-{account id} (DESIGN 4)
+    assert names == [f"churn-prod-{b}-{OFFLINE_ACCOUNT}" for b in sorted(BUCKETS)]
+
+
+def test_bucket_names_follow_the_deploying_account(write_spec):
+    """Not a constant: the account STS reports (here: the one the plan is made for) ends the name,
+    and every reference to the bucket follows it; the ownership tags do not change."""
+    resolved = load_platform(write_spec(SPEC.format(encryption="kms")), "prod")
+    p = run_offline(resolved, account_id="210987654321")
+    buckets = p.of_type("aws:s3/bucket:Bucket")
+    assert sorted(r.inputs["bucket"] for r in buckets) == [f"churn-prod-{b}-210987654321" for b in sorted(BUCKETS)]
+    assert all(r.inputs["bucket"] == "churn-prod-artifacts-210987654321"
+               for r in p.of_type(*SUBRESOURCE_TYPES) if r.name.startswith("storage-artifacts-"))  # fmt: skip
+    pol = json.loads(sub(p, "artifacts", "policy").inputs["policy"])
+    assert pol["Statement"][0]["Resource"][0] == "arn:aws:s3:::churn-prod-artifacts-210987654321"
+    tags = p.named("storage-artifacts").tags  # type: ignore[union-attr]
+    assert tags["mlplat:resource"] == "storage-artifacts" and tags["mlplat:platform"] == "churn"
 
 
 def test_platform_kms_key_and_sse_kms_with_it(write_spec):
@@ -57,7 +84,7 @@ def test_platform_kms_key_and_sse_kms_with_it(write_spec):
     assert alias.inputs["name"] == "alias/churn-prod"
     for b in BUCKETS:
         sse = sub(p, b, "sse")
-        assert sse.inputs["bucket"] == f"churn-prod-{b}"
+        assert sse.inputs["bucket"] == f"churn-prod-{b}-{OFFLINE_ACCOUNT}"
         (rule,) = sse.inputs["rules"]
         default = rule["applyServerSideEncryptionByDefault"]
         assert default["sseAlgorithm"] == "aws:kms"
@@ -85,7 +112,8 @@ def test_public_access_block_ownership_and_tls_policy_on_every_bucket(write_spec
         pol = json.loads(sub(p, b, "policy").inputs["policy"])
         st = pol["Statement"][0]
         assert st["Effect"] == "Deny" and st["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        assert st["Resource"] == [f"arn:aws:s3:::churn-prod-{b}", f"arn:aws:s3:::churn-prod-{b}/*"]
+        arn = f"arn:aws:s3:::churn-prod-{b}-{OFFLINE_ACCOUNT}"
+        assert st["Resource"] == [arn, f"{arn}/*"]
 
 
 def test_versioning_and_lifecycle_follow_spec(write_spec):
@@ -132,8 +160,8 @@ def test_bucket_refs_known_offline():
 
     p = run(program)
     assert seen == {
-        "arn": "arn:aws:s3:::churn-prod-artifacts",
-        "bucket": "churn-prod-artifacts",
+        "arn": f"arn:aws:s3:::churn-prod-artifacts-{OFFLINE_ACCOUNT}",
+        "bucket": f"churn-prod-artifacts-{OFFLINE_ACCOUNT}",
         "same_key": True,
     }
     key = p.one("aws:kms/key:Key")

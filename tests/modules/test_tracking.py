@@ -61,7 +61,8 @@ def test_deployment_pinned_hardened_probed(aws):
     assert c["livenessProbe"]["httpGet"]["path"] == "/health"
     assert dep.get("spec.replicas") == 2
     args = c["args"]
-    assert args[args.index("--artifacts-destination") + 1] == "s3://churn-prod-artifacts/mlflow"
+    # the offline account (123456789012) ends the bucket name
+    assert args[args.index("--artifacts-destination") + 1] == "s3://churn-prod-artifacts-123456789012/mlflow"
     assert "--serve-artifacts" in args and "--default-artifact-root" not in args
     assert "mlflow.churn-prod-tracking.svc.cluster.local:5000" in args[args.index("--allowed-hosts") + 1].split(",")
     env = {e["name"]: e for e in c["env"]}
@@ -92,7 +93,7 @@ def test_irsa_scoped_to_the_artifact_bucket(aws):
     plan, _ = aws
     policy = json.loads(plan.named("tracking-sa-irsa-policy").inputs["policy"])
     resources = {r for s in policy["Statement"] for r in s["Resource"]}
-    assert resources == {"arn:aws:s3:::churn-prod-artifacts", "arn:aws:s3:::churn-prod-artifacts/*",
+    assert resources == {"arn:aws:s3:::churn-prod-artifacts-123456789012", "arn:aws:s3:::churn-prod-artifacts-123456789012/*",
                          "arn:aws:kms:us-east-1:123456789012:key/k"}  # fmt: skip
     actions = {a for s in policy["Statement"] for a in s["Action"] if a.startswith("s3:")}
     assert actions == {"s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:GetBucketLocation"}

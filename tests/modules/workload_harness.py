@@ -22,8 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
 
+OFFLINE_ACCOUNT = "123456789012"  # what the offline engine's STS answers (stacks/plan/offline.py)
+
+
 def context(spec: str = "platform", env: str = "prod") -> Context:
-    return Context.from_resolved(load_platform(EXAMPLES / f"{spec}.yaml", env))
+    """As the Platform component sets it up: on aws with the deploying account (bucket names carry it)."""
+    ctx = Context.from_resolved(load_platform(EXAMPLES / f"{spec}.yaml", env))
+    if ctx.aws:
+        ctx.account_id = OFFLINE_ACCOUNT
+    return ctx
 
 
 def run(program: Callable[[], Any], region: str | None = "us-east-1") -> Plan:
@@ -48,7 +55,7 @@ def network() -> NetworkRef:
 
 
 def bucket(ctx: Context, name: str, minio: bool = False) -> BucketRef:
-    phys = ctx.name(name)
+    phys = ctx.bucket_name(name) if ctx.aws else ctx.name(name)
     if minio:
         return BucketRef(name, phys, f"arn:aws:s3:::{phys}", endpoint="http://minio.x.svc.cluster.local:9000",
                          access_key=pulumi.Output.secret("AK"), secret_key=pulumi.Output.secret("SK"))

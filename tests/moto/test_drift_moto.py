@@ -23,6 +23,12 @@ from .conftest import ENV, REGION, SPEC, resolved_and_plan
 from .materialize import materialize, teardown
 
 
+# moto's default account, which the shared offline plan is made for here (resolved_and_plan);
+# test_drift_account.py runs under another account. S3 names end in the account (DESIGN 4).
+ARTIFACTS = "acme-dev-artifacts-123456789012"
+DATA = "acme-dev-data-123456789012"
+
+
 def run_drift(resolved: Any = None) -> DriftReport:
     r, plan = resolved_and_plan()
     return detect_drift(resolved or r, plan=plan, state_path=False)
@@ -64,7 +70,7 @@ def test_environment_built_from_the_plan_is_in_sync(live: Any) -> None:
 
 def suspend_versioning() -> None:
     boto3.client("s3", region_name=REGION).put_bucket_versioning(
-        Bucket="acme-dev-artifacts", VersioningConfiguration={"Status": "Suspended"}
+        Bucket=ARTIFACTS, VersioningConfiguration={"Status": "Suspended"}
     )
 
 
@@ -83,12 +89,12 @@ def change_rds_class() -> None:
 
 def remove_bucket_tag() -> None:
     s3 = boto3.client("s3", region_name=REGION)
-    tags = s3.get_bucket_tagging(Bucket="acme-dev-data")["TagSet"]
-    s3.put_bucket_tagging(Bucket="acme-dev-data", Tagging={"TagSet": [t for t in tags if t["Key"] != "mlplat:component"]})
+    tags = s3.get_bucket_tagging(Bucket=DATA)["TagSet"]
+    s3.put_bucket_tagging(Bucket=DATA, Tagging={"TagSet": [t for t in tags if t["Key"] != "mlplat:component"]})
 
 
 def remove_bucket_encryption() -> None:
-    boto3.client("s3", region_name=REGION).delete_bucket_encryption(Bucket="acme-dev-data")
+    boto3.client("s3", region_name=REGION).delete_bucket_encryption(Bucket=DATA)
 
 
 def disable_key_rotation() -> None:
@@ -136,13 +142,13 @@ def untag_vpc_resource_tag() -> None:
     boto3.client("ec2", region_name=REGION).delete_tags(Resources=[_vpc_id()], Tags=[{"Key": "mlplat:resource"}])
 
 CHANGES: dict[str, tuple[Callable[[], None], tuple[str, str, Any, Any]]] = {
-    "versioning suspended": (suspend_versioning, ("acme-dev-artifacts", "versioning", "Enabled", "Suspended")),
+    "versioning suspended": (suspend_versioning, (ARTIFACTS, "versioning", "Enabled", "Suspended")),
     "node group rescaled": (
         rescale_node_group,
         ("acme-dev-system", "scaling", {"min_size": 2, "max_size": 4}, {"min_size": 3, "max_size": 6}),
     ),
     "rds class changed": (change_rds_class, ("acme-dev-tracking-db", "instance_class", "db.t4g.medium", "db.r6g.large")),
-    "bucket tag removed": (remove_bucket_tag, ("acme-dev-data", "tags.mlplat:component", "storage", None)),
+    "bucket tag removed": (remove_bucket_tag, (DATA, "tags.mlplat:component", "storage", None)),
     "rds tag removed": (remove_rds_tag, ("acme-dev-tracking-db", "tags.cost-center", "ml-1", None)),
     "key rotation disabled": (disable_key_rotation, ("acme-dev", "rotation", True, False)),
     "redis tag removed": (remove_redis_tag, (REDIS, "tags.mlplat:resource", "feature-store-redis", None)),
@@ -171,7 +177,7 @@ def test_encryption_removed_is_reported_once_against_the_platform_key(aws_inproc
     [f] = report.findings
     key_urn = next(r.urn for r in plan.of_type("aws:kms/key:Key") if r.name == "storage-kms")
     # The plan only knows the key ARN as <unknown>: drift expects the platform key found live.
-    assert (f.kind, f.resource, f.attribute) == ("changed", "acme-dev-data", "encryption")
+    assert (f.kind, f.resource, f.attribute) == ("changed", DATA, "encryption")
     assert f.expected == {"algorithm": "aws:kms", "kms_key": made.key_arn[key_urn], "bucket_key": True}
     assert f.actual is None
 
@@ -187,15 +193,15 @@ def test_all_changes_at_once_each_reported_once_and_nothing_else(live: Any) -> N
     for name in ("versioning suspended", "node group rescaled", "rds class changed", "bucket tag removed"):
         resource, attribute, expected, actual = CHANGES[name][1]
         assert got[(resource, attribute)] == (expected, actual)
-    assert got[("acme-dev-data", "encryption")][1] is None
+    assert got[(DATA, "encryption")][1] is None
     assert {f.kind for f in report.findings} == {"changed"}
 
 
 def test_deleted_bucket_is_missing_once(live: Any) -> None:
     s3 = boto3.client("s3", region_name=REGION)
-    s3.delete_bucket(Bucket="acme-dev-data")
+    s3.delete_bucket(Bucket=DATA)
     report = run_drift()
-    assert [(f.kind, f.resource, f.type) for f in report.findings] == [("missing", "acme-dev-data", "aws:s3/bucket:Bucket")]
+    assert [(f.kind, f.resource, f.type) for f in report.findings] == [("missing", DATA, "aws:s3/bucket:Bucket")]
 
 
 def test_deleted_node_group_is_missing_once(aws_inprocess: str) -> None:
@@ -236,7 +242,7 @@ def test_second_vpc_claiming_the_same_name_is_unmanaged(aws_inprocess: str) -> N
 
 def test_tagged_look_alike_bucket_is_unmanaged(live: Any) -> None:
     s3 = boto3.client("s3", region_name=REGION)
-    tags = s3.get_bucket_tagging(Bucket="acme-dev-artifacts")["TagSet"]  # a copy, tags and all
+    tags = s3.get_bucket_tagging(Bucket=ARTIFACTS)["TagSet"]  # a copy, tags and all
     s3.create_bucket(Bucket="acme-dev-artifacts-copy", CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_tagging(Bucket="acme-dev-artifacts-copy", Tagging={"TagSet": tags})
     report = run_drift()
@@ -313,7 +319,7 @@ def test_orphans_lists_tagged_resources_then_nothing_after_teardown(live: Any) -
     _, plan = resolved_and_plan()
     found = {(r.service, r.resource_type, r.identifier) for r in find_tagged("acme", ENV, REGION)}
     # EKS, RDS and KMS come from describe calls (moto's tagging API does not list them).
-    assert ("s3", "bucket", "acme-dev-artifacts") in found
+    assert ("s3", "bucket", ARTIFACTS) in found
     assert ("eks", "cluster", "acme-dev-cluster") in found
     assert ("eks", "nodegroup", "acme-dev-cluster/acme-dev-system") in found
     assert ("rds", "db", "acme-dev-tracking-db") in found
@@ -365,7 +371,7 @@ def test_cli_orphans_exit_codes(live: Any) -> None:
 
     runner = CliRunner()
     res = runner.invoke(cli, ["orphans", str(SPEC), "--env", ENV])
-    assert res.exit_code == 1 and "acme-dev-artifacts" in res.stdout
+    assert res.exit_code == 1 and ARTIFACTS in res.stdout
     _, plan = resolved_and_plan()
     teardown(plan, REGION)
     res = runner.invoke(cli, ["orphans", str(SPEC), "--env", ENV])

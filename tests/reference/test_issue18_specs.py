@@ -83,8 +83,9 @@ def test_prod_costs_more_than_dev():
 
 def test_small_team_dvc_remote():
     cp = configparser.ConfigParser(interpolation=None)
-    cp.read_string(dvc_config(load_platform(EXAMPLES / "small-team.yaml", "prod")))
-    assert dict(cp['remote "datasets"']) == {"url": "s3://acme-prod-datasets", "region": "us-east-1"}
+    cp.read_string(dvc_config(load_platform(EXAMPLES / "small-team.yaml", "prod"), "210987654321"))
+    # on aws the account ID ends the bucket name (DESIGN 4)
+    assert dict(cp['remote "datasets"']) == {"url": "s3://acme-prod-datasets-210987654321", "region": "us-east-1"}
 
 
 # The workloads issue's judges (tests/upstream), applied to these plans as to the golden ones.

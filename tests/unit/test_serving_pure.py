@@ -77,9 +77,13 @@ def test_seldon_rejects_unsupported_format():
 
 
 def test_bucket_arns_cover_declared_and_external_buckets():
-    buckets = {"artifacts": BucketRef("artifacts", "churn-prod-artifacts", "arn:aws:s3:::churn-prod-artifacts")}
-    refs = s.bucket_arns_for(ctx(), [model(uri="s3://churn-prod-artifacts/a"), model(name="b", uri="s3://other/x")], buckets)
-    assert [r.arn for r in refs] == ["arn:aws:s3:::churn-prod-artifacts", "arn:aws:s3:::other"]
+    c = ctx()
+    c.account_id = "210987654321"
+    arn = "arn:aws:s3:::churn-prod-artifacts-210987654321"
+    buckets = {"artifacts": BucketRef("artifacts", "churn-prod-artifacts-210987654321", arn)}
+    models = [model(uri="s3://churn-prod-artifacts-210987654321/a"), model(name="b", uri="s3://other/x")]
+    refs = s.bucket_arns_for(c, models, buckets)
+    assert [r.arn for r in refs] == [arn, "arn:aws:s3:::other"]
 
 
 def test_bento_canary_replicas():

@@ -126,7 +126,7 @@ def test_aws_mysql_is_private_encrypted_rds_under_the_platform_key(aws):
     values = _release(aws).inputs["values"]
     assert values["mysql"]["install"] is False
     assert values["global"]["mysql"]["passwordSecret"]["name"] == "wandb-mysql"
-    assert values["global"]["bucket"]["name"] == "bigco-prod-artifacts"
+    assert values["global"]["bucket"]["name"] == "bigco-prod-artifacts-123456789012"  # the offline account ends the name
 
 
 def test_aws_license_comes_from_the_secret_store(aws):
