@@ -156,6 +156,11 @@ def compose_project(resolved: ResolvedPlatform) -> ComposeProject:
                 "--backend-store-uri",
                 f"postgresql://{POSTGRES_USER}:${{POSTGRES_PASSWORD}}@postgres:{POSTGRES_PORT}/mlflow",
                 "--serve-artifacts", "--artifacts-destination", destination,
+                # MLflow 3 answers 403 to a Host header it does not list: the compose service name
+                # (Prometheus, Feast) and the published 127.0.0.1 port.
+                "--allowed-hosts", ",".join(
+                    h for n in ("mlflow", "localhost", "127.0.0.1") for h in (n, f"{n}:{MLFLOW_PORT}")
+                ),
             ],
             "environment": dict(s3_env),
             "ports": [f"127.0.0.1:{MLFLOW_PORT}:{MLFLOW_PORT}"],

@@ -376,8 +376,9 @@ class Tracking(Model):
         return v
 
 
-GIT_REPO = re.compile(r"^(https://[^\s@/]+/\S+|ssh://[^\s/]+/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$")
-GIT_BRANCH = re.compile(r"^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}$")
+# Used with fullmatch (a `$` anchor would admit a trailing newline).
+GIT_REPO = re.compile(r"https://[^\s@/]+/\S+|ssh://[^\s/]+/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+")
+GIT_BRANCH = re.compile(r"(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}")
 
 
 class GitSource(Model):

@@ -24,7 +24,7 @@ target: {provider: aws, region: us-east-1}
 storage: {buckets: [{name: artifacts, purpose: artifacts}, {name: features, purpose: feature-offline}]}
 cluster:
   node_pools: [{name: gpu, instance_type: g5.xlarge, min_size: 0, max_size: 2, gpu: {count: 1}}]
-tracking: {kind: mlflow, version: 2.16.2, auth: {kind: basic, admin_password: {from_env: MLFLOW_ADMIN}}}
+tracking: {kind: mlflow, version: 3.18.0, auth: {kind: basic, admin_password: {from_env: MLFLOW_ADMIN}}}
 feature_store: {kind: feast, offline_bucket: features}
 serving: {kind: kserve, models: [{name: churn, format: sklearn, uri: "s3://models/churn"}]}
 monitoring: {prometheus: {retention_days: 7}}

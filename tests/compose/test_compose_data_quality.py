@@ -18,7 +18,7 @@ kind: Platform
 metadata: {name: churn}
 target: {provider: compose}
 storage: {buckets: [{name: artifacts, purpose: artifacts}, {name: docs, purpose: data-docs}]}
-tracking: {kind: mlflow, version: 2.16.2}
+tracking: {kind: mlflow, version: 3.18.0}
 data_quality: {kind: great-expectations}
 environments: {local: {}}
 """

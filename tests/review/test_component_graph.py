@@ -36,10 +36,14 @@ def test_edges_count_cross_component_dependencies_only():
 
 def test_reference_platform_reads_at_a_glance():
     _, plan = reference("platform", "prod")
-    text = component_mermaid(component_graph(plan))
+    g = component_graph(plan)
+    text = component_mermaid(g)
     lines = text.splitlines()
-    # 8 components + their links, instead of a node per resource (~200 resources in prod)
-    assert len(lines) < 30, len(lines)
+    # a line per component and per link between two of them, instead of a node per resource
+    # (~240 resources in prod): 9 components (ingress included), at most one link per pair
+    assert len(g.nodes) == 9
+    assert len(lines) == 1 + len(g.nodes) + len(g.edges) < 40, len(lines)
+    assert len({(a, b) for a, b, _ in g.edges}) == len(g.edges)
     for comp in ("network", "storage", "cluster", "tracking", "orchestrator", "feature_store", "serving", "monitoring"):
         assert sum(1 for ln in lines if ln.startswith(f"  c_{comp}[")) == 1
     # the EKS cluster lives in the VPC's subnets: cluster depends on network
