@@ -32,10 +32,11 @@ def env_of(res, container: str | None = None) -> dict[str, object]:
 
 
 def test_every_bucket_is_named_for_the_account(prod):
-    names = sorted(r.inputs["bucket"] for r in prod.of_type("aws:s3/bucket:Bucket"))
-    # examples/platform.yaml declares artifacts, datasets, features, data-docs
+    buckets = prod.of_type("aws:s3/bucket:Bucket")
+    assert len(buckets) == 4  # examples/platform.yaml declares artifacts, datasets, features, data-docs
+    names = sorted(r.inputs["bucket"] for r in buckets)
     assert names == [f"churn-prod-{b}-{ACCOUNT}" for b in ("artifacts", "data-docs", "datasets", "features")]
-    for r in prod.of_type("aws:s3/bucket:Bucket"):
+    for r in buckets:
         assert len(r.inputs["bucket"]) <= 63  # S3's limit
         assert r.tags["mlplat:resource"] == r.name  # ownership tags unchanged: the logical name
 
