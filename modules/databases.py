@@ -129,6 +129,53 @@ def _security_group(
 # --------------------------------------------------------------------------- RDS PostgreSQL
 
 
+def rds_instance(
+    ctx: Context, component: str, name: str, spec: Database, *, engine: str, engine_version: str, port: int,
+    db_name: str, username: str, password: pulumi.Input[str], kms_key_arn: pulumi.Input[str],
+    subnet_group: pulumi.Input[str], security_group: pulumi.Input[str], parameter_group: pulumi.Input[str],
+    log_exports: list[str], parent: pulumi.Resource,
+) -> aws.rds.Instance:  # fmt: skip
+    """The one RDS instance shape every engine gets: private, encrypted, gp3 with autoscaled storage,
+    backups and final snapshot per the environment, IAM auth, logs exported, Performance Insights
+    where the class supports it."""
+    pi = supports_performance_insights(spec.instance_class)
+    return aws.rds.Instance(
+        name,
+        identifier=ctx.name(name),
+        engine=engine,
+        engine_version=engine_version,
+        instance_class=spec.instance_class,
+        allocated_storage=spec.storage_gb,
+        max_allocated_storage=spec.storage_gb * 2,
+        storage_type="gp3",
+        storage_encrypted=True,
+        kms_key_id=kms_key_arn,
+        db_name=db_name,
+        username=username,
+        password=password,
+        port=port,
+        db_subnet_group_name=subnet_group,
+        vpc_security_group_ids=[security_group],
+        parameter_group_name=parameter_group,
+        publicly_accessible=False,
+        multi_az=spec.multi_az,
+        backup_retention_period=spec.backup_retention_days,
+        deletion_protection=spec.deletion_protection,
+        skip_final_snapshot=ctx.skip_final_snapshot,
+        final_snapshot_identifier=final_snapshot_name(ctx, name),
+        copy_tags_to_snapshot=True,
+        delete_automated_backups=not ctx.protect_stateful,
+        auto_minor_version_upgrade=True,
+        iam_database_authentication_enabled=True,
+        enabled_cloudwatch_logs_exports=log_exports,
+        performance_insights_enabled=pi,
+        performance_insights_kms_key_id=kms_key_arn if pi else None,
+        performance_insights_retention_period=7 if pi else None,
+        tags=ctx.tags(component, name),
+        opts=ctx.stateful(pulumi.ResourceOptions(parent=parent)),
+    )
+
+
 def rds_postgres(
     ctx: Context,
     component: str,
@@ -186,42 +233,12 @@ def rds_postgres(
         opts=child,
     )
 
-    pi = supports_performance_insights(spec.instance_class)
-    instance = aws.rds.Instance(
-        name,
-        identifier=ctx.name(name),
-        engine="postgres",
-        engine_version=POSTGRES_MAJOR,
-        instance_class=spec.instance_class,
-        allocated_storage=spec.storage_gb,
-        max_allocated_storage=spec.storage_gb * 2,
-        storage_type="gp3",
-        storage_encrypted=True,
-        kms_key_id=kms_key_arn,
-        db_name=db_name,
-        username=username,
-        password=password_secret,
-        port=POSTGRES_PORT,
-        db_subnet_group_name=subnets.name,
-        vpc_security_group_ids=[sg.id],
-        parameter_group_name=params.name,
-        publicly_accessible=False,
-        multi_az=spec.multi_az,
-        backup_retention_period=spec.backup_retention_days,
-        deletion_protection=spec.deletion_protection,
-        skip_final_snapshot=ctx.skip_final_snapshot,
-        final_snapshot_identifier=final_snapshot_name(ctx, name),
-        copy_tags_to_snapshot=True,
-        delete_automated_backups=not ctx.protect_stateful,
-        auto_minor_version_upgrade=True,
-        iam_database_authentication_enabled=True,
-        enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
-        performance_insights_enabled=pi,
-        performance_insights_kms_key_id=kms_key_arn if pi else None,
-        performance_insights_retention_period=7 if pi else None,
-        tags=ctx.tags(component, name),
-        opts=ctx.stateful(child),
-    )
+    instance = rds_instance(
+        ctx, component, name, spec, engine="postgres", engine_version=POSTGRES_MAJOR, port=POSTGRES_PORT,
+        db_name=db_name, username=username, password=password_secret, kms_key_arn=kms_key_arn,
+        subnet_group=subnets.name, security_group=sg.id, parameter_group=params.name,
+        log_exports=["postgresql", "upgrade"], parent=parent,
+    )  # fmt: skip
     return DatabaseEndpoint(
         host=instance.address,
         port=POSTGRES_PORT,
@@ -307,6 +324,6 @@ def elasticache_redis(
 
 __all__ = [
     "db_identifier_name", "elasticache_redis", "final_snapshot_name", "postgres_family", "postgres_parameters",
-    "rds_postgres", "redis_failover", "replication_group_id", "snapshot_retention_days",
+    "rds_instance", "rds_postgres", "redis_failover", "replication_group_id", "snapshot_retention_days",
     "supports_performance_insights",
 ]  # fmt: skip

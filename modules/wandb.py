@@ -202,42 +202,12 @@ def _rds_mysql(
         tags=ctx.tags(COMPONENT, f"{name}-params"), opts=child,
     )  # fmt: skip
     db = spec.database
-    pi = databases.supports_performance_insights(db.instance_class)
-    instance = aws.rds.Instance(
-        name,
-        identifier=ctx.name(name),
-        engine="mysql",
-        engine_version=MYSQL_ENGINE_VERSION,
-        instance_class=db.instance_class,
-        allocated_storage=db.storage_gb,
-        max_allocated_storage=db.storage_gb * 2,
-        storage_type="gp3",
-        storage_encrypted=True,
-        kms_key_id=kms_key_arn,
-        db_name=MYSQL_DATABASE,
-        username=MYSQL_USER,
-        password=password,
-        port=MYSQL_PORT,
-        db_subnet_group_name=subnets.name,
-        vpc_security_group_ids=[sg.id],
-        parameter_group_name=params.name,
-        publicly_accessible=False,
-        multi_az=db.multi_az,
-        backup_retention_period=db.backup_retention_days,
-        deletion_protection=db.deletion_protection,
-        skip_final_snapshot=ctx.skip_final_snapshot,
-        final_snapshot_identifier=databases.final_snapshot_name(ctx, name),
-        copy_tags_to_snapshot=True,
-        delete_automated_backups=not ctx.protect_stateful,
-        auto_minor_version_upgrade=True,
-        iam_database_authentication_enabled=True,
-        enabled_cloudwatch_logs_exports=["error", "slowquery"],
-        performance_insights_enabled=pi,
-        performance_insights_kms_key_id=kms_key_arn if pi else None,
-        performance_insights_retention_period=7 if pi else None,
-        tags=ctx.tags(COMPONENT, name),
-        opts=ctx.stateful(child),
-    )
+    instance = databases.rds_instance(
+        ctx, COMPONENT, name, db, engine="mysql", engine_version=MYSQL_ENGINE_VERSION, port=MYSQL_PORT,
+        db_name=MYSQL_DATABASE, username=MYSQL_USER, password=password, kms_key_arn=kms_key_arn,
+        subnet_group=subnets.name, security_group=sg.id, parameter_group=params.name,
+        log_exports=["error", "slowquery"], parent=parent,
+    )  # fmt: skip
     return instance.address
 
 
