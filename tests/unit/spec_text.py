@@ -94,3 +94,14 @@ def write(tmp_path: Path, text: str, name: str = "platform.yaml") -> Path:
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
     return p
+
+
+def diagnostics(path: Path) -> list[str]:
+    """validate's located messages for the spec at `path` (its folder shown as `platform.yaml`); [] when valid."""
+    from mlplat.stacks import SpecError, load_spec, validate
+
+    try:
+        validate(load_spec(path))
+    except SpecError as exc:
+        return [str(d).replace(str(path), "platform.yaml") for d in exc.diagnostics]
+    return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from mlplat.stacks import SpecError, load_spec, validate
+from tests.unit.spec_text import diagnostics
 
 HEAD = """\
 apiVersion: mlplat.io/v1alpha1
@@ -19,11 +19,7 @@ environments: {dev: {}}
 def check(tmp_path: Path, body: str, head: str = HEAD) -> list[str]:
     path = tmp_path / "platform.yaml"
     path.write_text(head + textwrap.dedent(body))
-    try:
-        validate(load_spec(path))
-    except SpecError as exc:
-        return [str(d).replace(str(path), "platform.yaml") for d in exc.diagnostics]
-    return []
+    return diagnostics(path)
 
 
 def test_a_data_docs_bucket_is_enough(tmp_path):

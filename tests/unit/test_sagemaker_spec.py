@@ -6,7 +6,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from mlplat.stacks import SpecError, load_spec, validate
+from mlplat.stacks import load_spec, validate
+
+from tests.unit.spec_text import diagnostics
 
 HEAD = """\
 apiVersion: mlplat.io/v1alpha1
@@ -33,11 +35,7 @@ serving:
 def check(tmp_path: Path, body: str, head: str = HEAD) -> list[str]:
     path = tmp_path / "platform.yaml"
     path.write_text(head + textwrap.dedent(body))
-    try:
-        validate(load_spec(path))
-    except SpecError as exc:
-        return [str(d).replace(str(path), "platform.yaml") for d in exc.diagnostics]
-    return []
+    return diagnostics(path)
 
 
 def test_cluster_less_managed_platform_validates(tmp_path):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from mlplat.stacks import SpecError, load_platform, load_spec, validate
+from mlplat.stacks import load_platform
+
+from tests.unit.spec_text import diagnostics
 
 HEAD = """\
 apiVersion: mlplat.io/v1alpha1
@@ -24,11 +26,7 @@ environments: {dev: {profile: dev}, prod: {profile: prod}}
 def check(tmp_path: Path, body: str, head: str = HEAD) -> list[str]:
     path = tmp_path / "platform.yaml"
     path.write_text(head + textwrap.dedent(body))
-    try:
-        validate(load_spec(path))
-    except SpecError as exc:
-        return [str(d).replace(str(path), "platform.yaml") for d in exc.diagnostics]
-    return []
+    return diagnostics(path)
 
 
 SAAS = "tracking: {kind: wandb, mode: saas, base_url: 'https://api.wandb.ai', api_key: {from_env: WANDB_API_KEY}}\n"
