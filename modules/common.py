@@ -183,14 +183,23 @@ class BucketRef:
     kms_key_arn: pulumi.Input[str] | None = None  # aws: the key objects are encrypted with (for IRSA policies)
 
 
+@dataclass(frozen=True)
+class ManagedPassword:
+    """A master password RDS keeps in Secrets Manager (and rotates): only its secret's ARN is known."""
+
+    secret_arn: pulumi.Output[str]
+    kms_key_arn: pulumi.Input[str] | None = None  # the key the secret is encrypted with
+
+
 @dataclass
 class DatabaseEndpoint:
     host: pulumi.Input[str]
     port: pulumi.Input[int]
     username: str
-    password: pulumi.Output[str]  # always a Pulumi secret
+    password: pulumi.Output[str] | None  # a Pulumi secret; None when RDS manages it (`managed`)
     database: str
     secret_name: str | None = None  # Kubernetes Secret holding the credentials, when created
+    managed: ManagedPassword | None = None
 
 
 @dataclass
@@ -231,5 +240,6 @@ def secret(value: Any) -> pulumi.Output[Any]:
 
 __all__ = [
     "COMPONENT_TAG", "COMPONENT_TYPES", "MANAGED_BY", "BucketRef", "CacheEndpoint", "ClusterRef", "Context", "DatabaseEndpoint",
+    "ManagedPassword",
     "NetworkRef", "k8s_labels", "ownership_tags", "physical_name", "secret",
 ]  # fmt: skip

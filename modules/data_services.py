@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -15,6 +14,8 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from mlplat.modules.common import BucketRef, CacheEndpoint, ClusterRef, Context, DatabaseEndpoint, secret
 
+from . import db_credentials
+from .db_credentials import postgres_url
 from .k8s import (
     DEFAULT_UID,
     Obj,
@@ -53,17 +54,6 @@ POSTGRES_PORT = 5432
 REDIS_PORT = 6379
 MINIO_PORT = 9000
 MINIO_CONSOLE_PORT = 9001
-
-
-def postgres_url(
-    host: str, port: int | str, username: str, password: str, database: str, *, driver: str = "postgresql",
-    sslmode: str | None = None,
-) -> str:  # fmt: skip
-    """A SQLAlchemy/libpq URL with the credentials percent-encoded."""
-    user = urllib.parse.quote(username, safe="")
-    pw = urllib.parse.quote(password, safe="")
-    url = f"{driver}://{user}:{pw}@{host}:{int(float(port))}/{database}"
-    return f"{url}?sslmode={sslmode}" if sslmode else url
 
 
 def db_name_for(app: str) -> str:
@@ -113,17 +103,6 @@ def generated_password(name: str, parent: pulumi.Resource, length: int = 32) -> 
     return secret(pw.result)
 
 
-def database_url(
-    db: DatabaseEndpoint, database: str | None = None, *, driver: str = "postgresql", sslmode: str | None = None
-) -> pulumi.Output[str]:
-    """The connection URL of `db` (optionally another database on the same server), as a secret."""
-    name = database or db.database
-    url = pulumi.Output.all(db.host, db.port, db.password).apply(
-        lambda a: postgres_url(str(a[0]), a[1], db.username, str(a[2]), name, driver=driver, sslmode=sslmode)
-    )
-    return secret(url)
-
-
 def database_for(
     ctx: Context,
     component: str,
@@ -135,17 +114,19 @@ def database_for(
     cluster: ClusterRef,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] | None = None,
+    store: db_credentials.Store | None = None,
 ) -> tuple[DatabaseEndpoint, k8s.batch.v1.Job]:
     """An application database on the platform Postgres server, created by an idempotent Job.
 
-    Children: `{name}-admin` (Secret with the server credentials in `namespace_`) and `{name}`
-    (the Job). Returns the endpoint for the new database and the Job (depend on it).
+    Children: `{name}-admin` (the server credentials in `namespace_`: an ExternalSecret read
+    through `store` when RDS manages the password) and `{name}` (the Job). Returns the endpoint
+    for the new database and the Job (depend on it).
     """
     ident = db_name_for(database)
     admin = f"{ident.replace('_', '-')}-db-admin"
-    sec = opaque_secret(
-        ctx, component, f"{name}-admin", admin, namespace_, {"PGPASSWORD": db.password}, cluster, parent,
-        depends_on=depends_on,
+    sec = db_credentials.credentials_secret(
+        ctx, component, f"{name}-admin", admin, namespace_, {"PGPASSWORD": db_credentials.password()}, db, store,
+        cluster, parent, depends_on,
     )  # fmt: skip
     sslmode = "require" if ctx.aws else "prefer"
     container = secure_container(
@@ -524,4 +505,4 @@ def s3_credentials_secret(
     return secret_name
 
 
-__all__ = ["database_for", "database_url", "generated_password", "incluster_postgres", "incluster_redis", "minio", "minio_bucket_script", "postgres_url", "s3_credentials_env", "s3_credentials_secret"]
+__all__ = ["database_for", "generated_password", "incluster_postgres", "incluster_redis", "minio", "minio_bucket_script", "postgres_url", "s3_credentials_env", "s3_credentials_secret"]

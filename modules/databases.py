@@ -21,7 +21,7 @@ from mlplat.stacks.platform_spec.model import Database, Redis
 
 from .aws_iam import bounded_name
 from .aws_kms import platform_key
-from .common import CacheEndpoint, ClusterRef, Context, DatabaseEndpoint, NetworkRef, secret
+from .common import CacheEndpoint, ClusterRef, Context, DatabaseEndpoint, ManagedPassword, NetworkRef, secret
 
 POSTGRES_MAJOR = "16"
 POSTGRES_PORT = 5432
@@ -29,8 +29,6 @@ REDIS_ENGINE_VERSION = "7.1"
 REDIS_PARAMETER_GROUP = "default.redis7"
 REDIS_PORT = 6379
 ELASTICACHE_ID_MAX = 40
-# RDS master passwords may not contain '/', '@', '"' or spaces.
-RDS_PASSWORD_SPECIALS = "!#$%^&*()-_=+[]{}<>:?"
 NO_PERFORMANCE_INSIGHTS = ("db.t2.", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small")
 
 # --------------------------------------------------------------------------- pure
@@ -131,13 +129,17 @@ def _security_group(
 
 def rds_instance(
     ctx: Context, component: str, name: str, spec: Database, *, engine: str, engine_version: str, port: int,
-    db_name: str, username: str, password: pulumi.Input[str], kms_key_arn: pulumi.Input[str],
+    db_name: str, username: str, kms_key_arn: pulumi.Input[str],
     subnet_group: pulumi.Input[str], security_group: pulumi.Input[str], parameter_group: pulumi.Input[str],
     log_exports: list[str], parent: pulumi.Resource,
 ) -> aws.rds.Instance:  # fmt: skip
     """The one RDS instance shape every engine gets: private, encrypted, gp3 with autoscaled storage,
     backups and final snapshot per the environment, IAM auth, logs exported, Performance Insights
-    where the class supports it."""
+    where the class supports it.
+
+    The master password is RDS's (`manage_master_user_password`): it lives in a Secrets Manager
+    secret encrypted with the platform key and rotated by RDS, never in Pulumi state; read it
+    with `managed_password` (workloads get it through `db_credentials`)."""
     pi = supports_performance_insights(spec.instance_class)
     return aws.rds.Instance(
         name,
@@ -152,7 +154,8 @@ def rds_instance(
         kms_key_id=kms_key_arn,
         db_name=db_name,
         username=username,
-        password=password,
+        manage_master_user_password=True,
+        master_user_secret_kms_key_id=kms_key_arn,
         port=port,
         db_subnet_group_name=subnet_group,
         vpc_security_group_ids=[security_group],
@@ -176,6 +179,12 @@ def rds_instance(
     )
 
 
+def managed_password(instance: aws.rds.Instance, kms_key_arn: pulumi.Input[str]) -> ManagedPassword:
+    """The instance's RDS-managed master password: its Secrets Manager secret (known once created)."""
+    arn = instance.master_user_secrets.apply(lambda s: s[0].secret_arn if s and s[0].secret_arn else "")
+    return ManagedPassword(secret_arn=arn, kms_key_arn=kms_key_arn)
+
+
 def rds_postgres(
     ctx: Context,
     component: str,
@@ -189,10 +198,10 @@ def rds_postgres(
     username: str = "mlplat",
     kms_key_arn: pulumi.Input[str] | None = None,
 ) -> DatabaseEndpoint:
-    """An encrypted, private RDS PostgreSQL instance; returns its endpoint (password a Pulumi secret).
+    """An encrypted, private RDS PostgreSQL instance; returns its endpoint (the password RDS-managed).
 
     Resources (logical names): `{name}` (aws.rds.Instance, identifier `{platform}-{env}-{name}`),
-    `{name}-password` (RandomPassword), `{name}-kms` + `-kms-alias` (unless `kms_key_arn` is given),
+    `{name}-kms` + `-kms-alias` (unless `kms_key_arn` is given),
     `{name}-subnets`, `{name}-sg` + `{name}-ingress` (5432 from the node security group, or the
     VPC CIDR without a cluster), `{name}-params` (rds.force_ssl=1).
     """
@@ -201,18 +210,6 @@ def rds_postgres(
 
     if kms_key_arn is None:
         kms_key_arn = _kms_key(ctx, component, name, "database", parent).arn
-
-    password = random.RandomPassword(
-        f"{name}-password",
-        length=32,
-        special=True,
-        override_special=RDS_PASSWORD_SPECIALS,
-        min_lower=1,
-        min_upper=1,
-        min_numeric=1,
-        opts=child,
-    )
-    password_secret = secret(password.result)
 
     subnets = aws.rds.SubnetGroup(
         f"{name}-subnets",
@@ -235,7 +232,7 @@ def rds_postgres(
 
     instance = rds_instance(
         ctx, component, name, spec, engine="postgres", engine_version=POSTGRES_MAJOR, port=POSTGRES_PORT,
-        db_name=db_name, username=username, password=password_secret, kms_key_arn=kms_key_arn,
+        db_name=db_name, username=username, kms_key_arn=kms_key_arn,
         subnet_group=subnets.name, security_group=sg.id, parameter_group=params.name,
         log_exports=["postgresql", "upgrade"], parent=parent,
     )  # fmt: skip
@@ -243,8 +240,9 @@ def rds_postgres(
         host=instance.address,
         port=POSTGRES_PORT,
         username=username,
-        password=password_secret,
+        password=None,
         database=db_name,
+        managed=managed_password(instance, kms_key_arn),
     )
 
 
@@ -323,7 +321,7 @@ def elasticache_redis(
 
 
 __all__ = [
-    "db_identifier_name", "elasticache_redis", "final_snapshot_name", "postgres_family", "postgres_parameters",
+    "db_identifier_name", "elasticache_redis", "final_snapshot_name", "managed_password", "postgres_family", "postgres_parameters",
     "rds_instance", "rds_postgres", "redis_failover", "replication_group_id", "snapshot_retention_days",
     "supports_performance_insights",
 ]  # fmt: skip

@@ -30,7 +30,7 @@ import yaml
 from mlplat.stacks.platform_spec.model import FeatureStore as FeatureStoreSpec
 from mlplat.stacks.platform_spec.model import GitSource
 
-from . import data_services, tenancy
+from . import data_services, db_credentials, tenancy
 from . import k8s as kx
 from .common import BucketRef, CacheEndpoint, ClusterRef, Context, DatabaseEndpoint, NetworkRef
 
@@ -41,7 +41,8 @@ IMAGE_REPO = "quay.io/feastdev/feature-server"
 PORT = 6566
 METRICS_PORT = 8000
 CONFIG_MAP = "feast-config"
-CREDENTIALS = "feast-credentials"
+CREDENTIALS = "feast-credentials"  # the database's (an ExternalSecret when RDS manages the password)
+CACHE_CREDENTIALS = "feast-cache-credentials"  # the online cache's auth token
 SERVICE_ACCOUNT = "feast"
 DATABASE = "feast"
 CONFIG_DIR = "/feast"
@@ -163,10 +164,12 @@ class FeatureStore(pulumi.ComponentResource):
         waits: list[pulumi.Resource] = [ns]
 
         # Registry: a `feast` database on the platform Postgres (or a local one).
+        store: db_credentials.Store | None = None
         if args.database is not None:
+            store = db_credentials.secret_store(ctx, COMPONENT, f"{name}-db-store", ns_name, args.database, cluster, self, [ns])
             db, job = data_services.database_for(
                 ctx, COMPONENT, f"{name}-registry-db", args.database, DATABASE, namespace_=ns_name, cluster=cluster,
-                parent=self, depends_on=[ns],
+                parent=self, depends_on=[ns], store=store,
             )  # fmt: skip
             waits.append(job)
         else:
@@ -175,10 +178,9 @@ class FeatureStore(pulumi.ComponentResource):
                 depends_on=[ns],
             )  # fmt: skip
         sslmode = "require" if ctx.aws and args.database is not None else None
-        registry_url = data_services.database_url(db, driver="postgresql+psycopg", sslmode=sslmode)
-
-        # Online store.
-        creds: dict[str, pulumi.Input[str]] = {"FEAST_REGISTRY_PATH": registry_url}
+        # Database credentials (RDS-managed on aws: rendered by External Secrets); the cache's token apart.
+        db_creds = {"FEAST_REGISTRY_PATH": db_credentials.url(db, driver="postgresql+psycopg", sslmode=sslmode)}
+        creds: dict[str, pulumi.Input[str]] = {}
         if spec.online_store == "redis":
             if ctx.aws:
                 if args.network is None:
@@ -198,14 +200,18 @@ class FeatureStore(pulumi.ComponentResource):
             )
         else:
             self.online = db
-            creds["FEAST_DB_USER"] = db.username
-            creds["FEAST_DB_PASSWORD"] = db.password
+            db_creds["FEAST_DB_USER"] = db_credentials.literal(db.username)
+            db_creds["FEAST_DB_PASSWORD"] = db_credentials.password()
             online = pulumi.Output.all(db.host, db.port).apply(
                 lambda a: online_store_config("postgres", str(a[0]), int(float(a[1])), database=db.database, sslmode=sslmode)
             )
-        secret = kx.opaque_secret(ctx, COMPONENT, f"{name}-credentials", CREDENTIALS, ns_name, creds, cluster, self,
-                                  depends_on=[ns])  # fmt: skip
-        waits.append(secret)
+        waits.append(db_credentials.credentials_secret(
+            ctx, COMPONENT, f"{name}-credentials", CREDENTIALS, ns_name, db_creds, db, store, cluster, self, [ns]
+        ))  # fmt: skip
+        if creds:
+            waits.append(kx.opaque_secret(
+                ctx, COMPONENT, f"{name}-cache-credentials", CACHE_CREDENTIALS, ns_name, creds, cluster, self, depends_on=[ns]
+            ))  # fmt: skip
 
         # Offline store + service account.
         bucket = args.offline_bucket
@@ -244,6 +250,8 @@ class FeatureStore(pulumi.ComponentResource):
                 env.append(kx.env_value("FEAST_S3_ENDPOINT_URL", bucket.endpoint))
             env += data_services.s3_credentials_env(BucketRef(bucket.name, bucket.bucket, bucket.arn, bucket.endpoint), s3_secret)
         env_from: list[kx.Obj] = [{"secretRef": {"name": CREDENTIALS}}]
+        if creds:
+            env_from.append({"secretRef": {"name": CACHE_CREDENTIALS}})
         mounts: list[kx.Obj] = [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}]
         volumes: list[kx.Obj] = [{"name": "config", "configMap": {"name": CONFIG_MAP}}]
         image = feast_image(spec.version)

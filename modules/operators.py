@@ -9,8 +9,12 @@
   named by `<store>` stays a prerequisite (it holds the store's address and auth), except
   `vault`: with `secrets.vault` in the spec, mlplat writes that store (address, KV mount,
   kubernetes or AppRole login) after the operator; ExternalSecrets reading it wait for it.
+  It is also installed whenever workloads read an RDS-managed master password (aws: MLflow's
+  Postgres, W&B's MySQL; see `db_credentials`).
+- Reloader (pinned chart) beside it in that case: after RDS rotates the password and the
+  operator rewrites the Secrets, it restarts the workloads that read them.
 
-Both live under the Cluster component (their own namespaces, created by Helm); components
+All live under the Cluster component (their own namespaces, created by Helm); components
 that create the custom resources depend on the release through `ClusterRef.operators`.
 """
 
@@ -27,6 +31,7 @@ from pydantic import BaseModel
 
 from . import k8s as kx
 from .common import ClusterRef, Context
+from .db_credentials import RELOAD_LABEL
 
 CERT_MANAGER = "cert-manager"
 CERT_MANAGER_VERSION = "v1.21.1"  # cert-manager/cert-manager tag v1.21.1 (deploy/charts/cert-manager)
@@ -36,6 +41,9 @@ EXTERNAL_SECRETS_VERSION = "2.9.0"  # external-secrets/external-secrets tag helm
 EXTERNAL_SECRETS_REPO = "https://charts.external-secrets.io"
 # `<store>/…` prefixes that name an existing Kubernetes Secret rather than an external store.
 KUBERNETES_STORES = ("kubernetes", "k8s")
+RELOADER = "reloader"
+RELOADER_VERSION = "2.2.16"  # stakater/Reloader tag chart-v2.2.16 (app v1.4.21), deployments/kubernetes/chart/reloader
+RELOADER_REPO = "https://stakater.github.io/stakater-charts"
 VAULT_STORE = "vault"  # the ClusterSecretStore `secret_ref: "vault/<path>"` reads (spec: secrets.vault)
 VAULT_APPROLE_SECRET = "vault-approle"  # AppRole secret ID, in the operator's namespace
 VAULT_APPROLE_KEY = "secret-id"
@@ -62,13 +70,25 @@ def external_stores(spec: Any) -> list[str]:
     return sorted(s for s in stores if s not in KUBERNETES_STORES)
 
 
-def operators_needed(spec: Any) -> list[str]:
+def rds_credentials(spec: Any, aws: bool) -> bool:
+    """Whether workloads read an RDS-managed master password (MLflow's Postgres, W&B's MySQL on
+    aws): External Secrets delivers it, Reloader restarts its readers after a rotation."""
+    t = spec.tracking
+    if not aws or t is None or getattr(spec, "cluster", None) is None:
+        return False
+    return t.kind == "mlflow" or (t.kind == "wandb" and t.mode == "self-managed")
+
+
+def operators_needed(spec: Any, aws: bool = False) -> list[str]:
     """Which operators the spec's custom resources need, in install order."""
     out = []
     if spec.serving is not None and spec.serving.kind == "kserve":
         out.append(CERT_MANAGER)
-    if external_stores(spec) or vault_of(spec) is not None:
+    rds = rds_credentials(spec, aws)
+    if external_stores(spec) or vault_of(spec) is not None or rds:
         out.append(EXTERNAL_SECRETS)
+    if rds:
+        out.append(RELOADER)
     return out
 
 
@@ -126,6 +146,30 @@ def external_secrets_values() -> dict[str, Any]:
     }
 
 
+def reloader_values() -> dict[str, Any]:
+    """Reloader restarts a workload when a Secret it reads changes, but only the Secrets mlplat
+    labels (the rendered database credentials, rewritten after RDS rotates the password).
+
+    autoReloadAll: charts' workloads (Airflow, W&B) need no per-chart annotation; the label
+    selector keeps every other Secret and ConfigMap out. The annotations strategy stamps the pod
+    template with an annotation instead of an env var, which server-side apply leaves alone."""
+    key, value = RELOAD_LABEL
+    return {
+        "reloader": {
+            "autoReloadAll": True,
+            "resourceLabelSelector": f"{key}={value}",
+            "ignoreConfigMaps": True,
+            # a Job read the password when it ran (the database-creating Jobs ran once); a
+            # CronJob's next run reads the rewritten Secret anyway: nothing to restart
+            "ignoreJobs": True,
+            "ignoreCronJobs": True,
+            "reloadStrategy": "annotations",
+            "readOnlyRootFileSystem": True,
+            "deployment": {"resources": kx.resources("10m", "64Mi", cpu_limit="100m", memory_limit="128Mi")},
+        }
+    }
+
+
 @dataclass
 class ClusterOperatorsArgs:
     ctx: Context
@@ -145,6 +189,7 @@ class ClusterOperators(pulumi.ComponentResource):
         table = {
             CERT_MANAGER: (CERT_MANAGER_VERSION, CERT_MANAGER_REPO, cert_manager_values()),
             EXTERNAL_SECRETS: (EXTERNAL_SECRETS_VERSION, EXTERNAL_SECRETS_REPO, external_secrets_values()),
+            RELOADER: (RELOADER_VERSION, RELOADER_REPO, reloader_values()),
         }
         for op in args.operators:
             version, repo, values = table[op]
@@ -189,6 +234,6 @@ class ClusterOperators(pulumi.ComponentResource):
 
 
 __all__ = [
-    "CERT_MANAGER", "EXTERNAL_SECRETS", "VAULT_STORE", "ClusterOperators", "ClusterOperatorsArgs", "cert_manager_values",
-    "external_secrets_values", "external_stores", "operators_needed", "store_key", "vault_of", "vault_store_spec",
+    "CERT_MANAGER", "EXTERNAL_SECRETS", "RELOADER", "VAULT_STORE", "ClusterOperators", "ClusterOperatorsArgs", "cert_manager_values",
+    "external_secrets_values", "external_stores", "operators_needed", "rds_credentials", "reloader_values", "store_key", "vault_of", "vault_store_spec",
 ]  # fmt: skip

@@ -41,7 +41,7 @@ from mlplat.stacks.platform_spec.catalog import AIRFLOW_CHARTS
 from mlplat.stacks.platform_spec.model import GitSource
 from mlplat.stacks.platform_spec.model import Orchestrator as OrchestratorSpec
 
-from . import data_quality, data_services, tenancy, wandb
+from . import data_quality, data_services, db_credentials, tenancy, wandb
 from . import k8s as kx
 from .common import BucketRef, ClusterRef, Context, DatabaseEndpoint, secret
 
@@ -327,6 +327,7 @@ class Orchestrator(pulumi.ComponentResource):
         )  # fmt: skip
 
         db = args.database
+        store: db_credentials.Store | None = None
         if db is None:
             db = data_services.incluster_postgres(
                 ctx, COMPONENT, f"{name}-db", namespace_=ns_name, cluster=cluster, parent=self,
@@ -334,15 +335,16 @@ class Orchestrator(pulumi.ComponentResource):
             )  # fmt: skip
             waits: list[pulumi.Resource] = [ns]
         else:
+            store = db_credentials.secret_store(ctx, COMPONENT, f"{name}-db-store", ns_name, db, cluster, self, [ns])
             db, job = data_services.database_for(
                 ctx, COMPONENT, f"{name}-airflow-db", db, "airflow", namespace_=ns_name, cluster=cluster,
-                parent=self, depends_on=[ns],
+                parent=self, depends_on=[ns], store=store,
             )  # fmt: skip
             waits = [ns, job]
         sslmode = "require" if ctx.aws and args.database is not None else None
-        metadata = kx.opaque_secret(
+        metadata = db_credentials.credentials_secret(
             ctx, COMPONENT, f"{name}-metadata", METADATA_SECRET, ns_name,
-            {"connection": data_services.database_url(db, sslmode=sslmode)}, cluster, self, depends_on=[ns],
+            {"connection": db_credentials.url(db, sslmode=sslmode)}, db, store, cluster, self, [ns],
         )  # fmt: skip
         webserver_key = data_services.generated_password(f"{name}-webserver-key", self, length=48)
         web = kx.opaque_secret(

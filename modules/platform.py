@@ -117,7 +117,7 @@ class Platform(pulumi.ComponentResource):
             cluster = cluster_component.ref
             from .operators import ClusterOperators, ClusterOperatorsArgs, operators_needed, vault_of
 
-            needed = operators_needed(spec)
+            needed = operators_needed(spec, aws=ctx.aws)
             if needed:
                 ops = ClusterOperators(
                     "cluster-operators", ClusterOperatorsArgs(ctx, cluster, needed, vault_of(spec)),

@@ -36,7 +36,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from mlplat.stacks.platform_spec.model import Tracking
 
-from . import data_services, tenancy
+from . import data_services, db_credentials, tenancy
 from . import k8s as kx
 from .common import BucketRef, ClusterRef, Context, DatabaseEndpoint, NetworkRef
 
@@ -181,10 +181,13 @@ class TrackingServer(pulumi.ComponentResource):
                 storage_gb=spec.database.storage_gb, database=DATABASE, depends_on=after_ns,
             )  # fmt: skip
         sslmode = "require" if ctx.aws else None
-        backend = kx.opaque_secret(
+        self._store = db_credentials.secret_store(
+            ctx, COMPONENT, f"{name}-db-store", ns_name, self.database, cluster, self, after_ns
+        )
+        backend = db_credentials.credentials_secret(
             ctx, COMPONENT, f"{name}-backend-store", BACKEND_SECRET, ns_name,
-            {BACKEND_KEY: data_services.database_url(self.database, DATABASE, sslmode=sslmode)}, cluster, self,
-            depends_on=after_ns,
+            {BACKEND_KEY: db_credentials.url(self.database, DATABASE, sslmode=sslmode)}, self.database, self._store,
+            cluster, self, after_ns,
         )  # fmt: skip
         waits: list[pulumi.Resource] = [ns, backend]
 
@@ -285,7 +288,7 @@ class TrackingServer(pulumi.ComponentResource):
         assert auth is not None
         auth_db, job = data_services.database_for(
             ctx, COMPONENT, f"{name}-auth-db", self.database, AUTH_DATABASE, namespace_=ns_name, cluster=cluster,
-            parent=self, depends_on=after_ns,
+            parent=self, depends_on=after_ns, store=self._store,
         )  # fmt: skip
         ref = auth.admin_password
         if ref is not None and getattr(ref, "secret_ref", None):
@@ -300,12 +303,13 @@ class TrackingServer(pulumi.ComponentResource):
             password: pulumi.Output[str] = pulumi.Output.secret(os.environ.get(ref.from_env, ""))
         else:
             password = data_services.generated_password(f"{name}-admin-password", self)
-        ini = pulumi.Output.all(data_services.database_url(auth_db, sslmode=sslmode), password).apply(
+        ini = pulumi.Output.all(db_credentials.url(auth_db, sslmode=sslmode).text, password).apply(
             lambda a: basic_auth_ini(str(a[0]), str(a[1]))
         )
-        config = kx.opaque_secret(
-            ctx, COMPONENT, f"{name}-auth", AUTH_SECRET, ns_name, {"basic_auth.ini": ini}, cluster, self,
-            depends_on=[*after_ns, job],
+        config = db_credentials.credentials_secret(
+            ctx, COMPONENT, f"{name}-auth", AUTH_SECRET, ns_name,
+            {"basic_auth.ini": db_credentials.Credential(ini, "url-ini", secret_text=True)}, auth_db, self._store,
+            cluster, self, [*after_ns, job],
         )  # fmt: skip
         flask = kx.opaque_secret(
             ctx, COMPONENT, f"{name}-flask-secret", FLASK_SECRET, ns_name,

@@ -22,9 +22,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 from mlplat.stacks.platform_spec.model import Tracking
 
-from . import data_services, tenancy
+from . import data_services, db_credentials, tenancy
 from . import k8s as kx
-from .common import BucketRef, ClusterRef, Context, NetworkRef, secret
+from .common import BucketRef, ClusterRef, Context, DatabaseEndpoint, NetworkRef
 
 COMPONENT = "tracking"
 CHART = "operator-wandb"
@@ -180,9 +180,10 @@ def wire_airflow(
 
 def _rds_mysql(
     ctx: Context, name: str, spec: Tracking, network: NetworkRef, cluster: ClusterRef, parent: pulumi.Resource,
-    kms_key_arn: pulumi.Input[str] | None, password: pulumi.Output[str],
-) -> pulumi.Output[str]:  # fmt: skip
-    """RDS MySQL in the private subnets, encrypted with the platform key; returns its address."""
+    kms_key_arn: pulumi.Input[str] | None,
+) -> DatabaseEndpoint:  # fmt: skip
+    """RDS MySQL in the private subnets, encrypted with the platform key, its master password
+    RDS-managed (Secrets Manager, rotated); returns its endpoint."""
     import pulumi_aws as aws
 
     from . import databases
@@ -204,11 +205,14 @@ def _rds_mysql(
     db = spec.database
     instance = databases.rds_instance(
         ctx, COMPONENT, name, db, engine="mysql", engine_version=MYSQL_ENGINE_VERSION, port=MYSQL_PORT,
-        db_name=MYSQL_DATABASE, username=MYSQL_USER, password=password, kms_key_arn=kms_key_arn,
+        db_name=MYSQL_DATABASE, username=MYSQL_USER, kms_key_arn=kms_key_arn,
         subnet_group=subnets.name, security_group=sg.id, parameter_group=params.name,
         log_exports=["error", "slowquery"], parent=parent,
     )  # fmt: skip
-    return instance.address
+    return DatabaseEndpoint(
+        host=instance.address, port=MYSQL_PORT, username=MYSQL_USER, password=None, database=MYSQL_DATABASE,
+        managed=databases.managed_password(instance, kms_key_arn),
+    )  # fmt: skip
 
 
 def _incluster_mysql(
@@ -280,20 +284,28 @@ class WandbServer(pulumi.ComponentResource):
         )  # fmt: skip
         after_ns: list[pulumi.Resource] = [ns]
 
-        password = data_services.generated_password(f"{name}-mysql-password", self)
-        root_password = data_services.generated_password(f"{name}-mysql-root-password", self)
-        creds = kx.opaque_secret(
-            ctx, COMPONENT, f"{name}-mysql-credentials", MYSQL_SECRET, ns_name,
-            {MYSQL_PASSWORD_KEY: password, MYSQL_ROOT_PASSWORD_KEY: root_password}, cluster, self, depends_on=after_ns,
-        )  # fmt: skip
         mysql_host: Any
+        creds: pulumi.Resource
         if ctx.aws:
             if args.network is None:
                 raise ValueError("W&B Server on aws needs the network (RDS lives in its private subnets)")
-            mysql_host = _rds_mysql(
-                ctx, f"{name}-db", spec, args.network, cluster, self, bucket.kms_key_arn, secret(password)
-            )
+            db = _rds_mysql(ctx, f"{name}-db", spec, args.network, cluster, self, bucket.kms_key_arn)
+            mysql_host = db.host
+            # RDS has no root user: the chart's root key (read only by its bundled MySQL) gets the same.
+            store = db_credentials.secret_store(ctx, COMPONENT, f"{name}-db-store", ns_name, db, cluster, self, after_ns)
+            creds = db_credentials.credentials_secret(
+                ctx, COMPONENT, f"{name}-mysql-credentials", MYSQL_SECRET, ns_name,
+                {MYSQL_PASSWORD_KEY: db_credentials.password(), MYSQL_ROOT_PASSWORD_KEY: db_credentials.password()},
+                db, store, cluster, self, after_ns,
+            )  # fmt: skip
         else:
+            password = data_services.generated_password(f"{name}-mysql-password", self)
+            root_password = data_services.generated_password(f"{name}-mysql-root-password", self)
+            creds = kx.opaque_secret(
+                ctx, COMPONENT, f"{name}-mysql-credentials", MYSQL_SECRET, ns_name,
+                {MYSQL_PASSWORD_KEY: password, MYSQL_ROOT_PASSWORD_KEY: root_password}, cluster, self,
+                depends_on=after_ns,
+            )  # fmt: skip
             mysql_host = _incluster_mysql(ctx, f"{name}-db", spec, ns_name, cluster, self, creds, after_ns)
 
         license_name, license_key = kx.secret_from_ref(

@@ -305,7 +305,13 @@ def _rds_instance(res: PlanResource, ctx: _Ctx) -> CostLine:
     if billed > 0 and backup_price is not None:
         charges.append(Charge(f"backup storage beyond the free allowance{_unverified(ctx.cat, 'rds_postgres', 'backup_gb_month')}",
                               billed, "GB-month", backup_price))  # fmt: skip
-    return _line(res, STATUS_PRICED, f"{az}, all month; {backup}", charges)
+    note = f"{az}, all month; {backup}"
+    secret_price = ctx.cat.price("secretsmanager", "secret_month")
+    if res.inputs.get("manageMasterUserPassword") is True and secret_price is not None:
+        # RDS keeps the master password in a Secrets Manager secret of its own (issue 13)
+        charges.append(Charge("Secrets Manager secret of the RDS-managed master password", 1.0, "secret-month", secret_price))
+        note += "; the password's GetSecretValue calls are not estimated ($0.05 per 10,000)"
+    return _line(res, STATUS_PRICED, note, charges)
 
 
 def _cache_nodes(res: PlanResource, ctx: _Ctx) -> CostLine:

@@ -97,14 +97,16 @@ def test_managed_services_by_hand(aws):
         return 50 * 0.02 * days * rds["backup_gb_month"]
 
     e_plans = {"dev": aws["dev"][1], "prod": aws["prod"][1]}
-    # tracking database: db.t4g.medium, 50 GB; Single-AZ in dev, Multi-AZ in prod (profiles)
+    # tracking database: db.t4g.medium, 50 GB; Single-AZ in dev, Multi-AZ in prod (profiles); plus
+    # the Secrets Manager secret RDS keeps the master password in ($0.40 a secret-month, AWS price list)
+    secret = 0.40
     assert dev.line("tracking-db").monthly_usd == pytest.approx(
         HOURS * rds["instances"]["db.t4g.medium"]["single_az"] + 50 * rds["storage_gb_month"]["single_az"]
-        + backup("dev")
+        + backup("dev") + secret
     )
     assert prod.line("tracking-db").monthly_usd == pytest.approx(
         HOURS * rds["instances"]["db.t4g.medium"]["multi_az"] + 50 * rds["storage_gb_month"]["multi_az"]
-        + backup("prod")
+        + backup("prod") + secret
     )
     # NAT: single in dev, one per AZ (3) in prod, each with its public IPv4 address; 100 GB split
     nat_types = ("aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip")

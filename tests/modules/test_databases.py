@@ -62,26 +62,28 @@ def test_prod_postgres_multi_az_protected_encrypted():
     assert ep.database == "tracking" and ep.username == "mlplat" and ep.port == 5432
 
 
-def test_password_is_a_secret_everywhere():
-    plan, ep = postgres_plan("prod", PROD_DB)
-    db = plan.one("aws:rds/instance:Instance")
-    assert db.inputs["password"] == "<secret>"
-    assert isinstance(ep.password, pulumi.Output)
-    pw = plan.one("random:index/randomPassword:RandomPassword", "tracking-db-password")
-    assert pw.inputs["length"] == 32
-    # the endpoint hands the same secret on: a consumer's input is recorded as a secret too
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/0000aaaa-bbbb-cccc-dddd-eeeeffff0000"
+
+
+def test_master_password_is_rds_managed_and_never_in_state():
+    """Issue 13 item 6: RDS keeps the master password in Secrets Manager (encrypted with the
+    platform key, rotated by RDS); Pulumi never generates or holds it."""
     ctx = make_context("prod", protect=True)
+    out = {}
 
     def program():
         owner = _Owner("mlplat:index:TrackingServer", "tracking")
-        ep2 = rds_postgres(ctx, "tracking", "tracking-db", PROD_DB, NETWORK, _cluster(), owner)
-        import pulumi_aws as aws
+        out["ep"] = rds_postgres(ctx, "tracking", "tracking-db", PROD_DB, NETWORK, _cluster(), owner, kms_key_arn=KEY_ARN)
 
-        aws.ssm.Parameter(
-            "consumer", type="SecureString", value=ep2.password, opts=pulumi.ResourceOptions(parent=owner)
-        )
-
-    assert run(program).one("aws:ssm/parameter:Parameter").inputs["value"] == "<secret>"
+    plan, ep = run(program), out["ep"]
+    db = plan.one("aws:rds/instance:Instance")
+    assert db.inputs["manageMasterUserPassword"] is True
+    assert "password" not in db.inputs and "passwordWo" not in db.inputs
+    assert db.inputs["masterUserSecretKmsKeyId"] == KEY_ARN  # the platform key, not aws/secretsmanager
+    assert plan.of_type("random:index/randomPassword:RandomPassword") == []
+    assert ep.password is None
+    assert ep.managed is not None and isinstance(ep.managed.secret_arn, pulumi.Output)
+    assert ep.managed.kms_key_arn == KEY_ARN
 
 
 def test_dev_postgres_disposable():

@@ -33,8 +33,14 @@ def test_a_named_property_reaches_the_remote_ref():
 def test_operators_follow_the_spec():
     platform, _ = reference("platform", "prod")
     onprem, _ = reference("onprem", "prod")
-    assert operators_needed(platform.spec) == ["cert-manager"]  # KServe; credentials from env only
+    # KServe needs cert-manager; the spec's own credentials come from env only, so External
+    # Secrets (and Reloader) are there for the RDS-managed MLflow password alone (issue 13).
+    assert operators_needed(platform.spec) == ["cert-manager"]
+    assert operators_needed(platform.spec, aws=True) == ["cert-manager", "external-secrets", "reloader"]
     assert operators_needed(onprem.spec) == ["external-secrets"]  # Seldon needs no cert-manager (genCA)
+    assert operators_needed(onprem.spec, aws=False) == ["external-secrets"]  # in-cluster Postgres: no Reloader
     assert external_stores(onprem.spec) == ["vault"]
     _, plan = reference("platform", "prod")
-    assert not [r for r in plan.resources if "external-secrets" in r.name]
+    releases = sorted(r.inputs["chart"] for r in plan.of_type("kubernetes:helm.sh/v3:Release")
+                      if r.inputs["chart"] in ("external-secrets", "reloader"))  # fmt: skip
+    assert releases == ["external-secrets", "reloader"]

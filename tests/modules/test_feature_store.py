@@ -52,7 +52,8 @@ def test_feature_server_and_cronjob_hardened(aws):
     assert c["image"] == "quay.io/feastdev/feature-server:0.66.0"
     assert "--metrics" in c["command"]  # exists from feast 0.41.0
     assert c["readinessProbe"]["httpGet"]["path"] == "/health"
-    assert c["envFrom"] == [{"secretRef": {"name": "feast-credentials"}}]
+    # the database's credentials (rendered by External Secrets on aws) and the cache's token apart
+    assert c["envFrom"] == [{"secretRef": {"name": "feast-credentials"}}, {"secretRef": {"name": "feast-cache-credentials"}}]
     assert dep.get("spec.replicas") == 2
     hpa = aws.named("feature-store-hpa").inputs["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 6)

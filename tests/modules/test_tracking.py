@@ -73,20 +73,26 @@ def test_deployment_pinned_hardened_probed(aws):
 
 
 def test_backend_uri_secret_never_plain(aws, onprem):
+    # aws: rendered by External Secrets from the RDS-managed password; kubernetes: our own password
+    es = aws[0].named("tracking-backend-store")
+    assert es.type == "kubernetes:external-secrets.io/v1:ExternalSecret"
+    assert es.inputs["spec"]["target"]["name"] == "mlflow-backend-store"
+    assert es.inputs["spec"]["data"][0]["remoteRef"]["property"] == "password"
+    sec = onprem[0].named("tracking-backend-store")
+    assert sec.type == "kubernetes:core/v1:Secret"
+    assert sec.inputs["stringData"] == "<secret>"
     for plan, _ in (aws, onprem):
-        sec = plan.named("tracking-backend-store")
-        assert sec.inputs["stringData"] in ("<secret>", "<unknown>")  # unknown: RDS host not known in preview
         text = json.dumps(plan.to_dict())
         assert "mlplat-offline-generated-secret" not in text
 
 
-def test_rds_on_aws_with_secret_password(aws):
+def test_rds_on_aws_password_managed_by_rds(aws):
     plan, comp = aws
     db = plan.named("tracking-db")
     assert db.type == "aws:rds/instance:Instance"
-    assert db.inputs["password"] == "<secret>"
+    assert db.inputs["manageMasterUserPassword"] is True and "password" not in db.inputs
     assert db.inputs["dbName"] == "mlflow"
-    assert comp.database.database == "mlflow"
+    assert comp.database.database == "mlflow" and comp.database.password is None
 
 
 def test_irsa_scoped_to_the_artifact_bucket(aws):
