@@ -147,7 +147,10 @@ def build_tree(group: str, src: Path) -> Path:
         'source_paths = ["mlplat"]',
         f"only_mutate = {json.dumps(files)}",
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
-        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]',
+        # `-n 0`: the project's addopts ask xdist for workers, and mutmut records which tests call
+        # a mutant in its own process: with workers it sees no test at all ("could not find any
+        # test case for any mutant").
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-n", "0"]',
         f"also_copy = {json.dumps(ALSO_COPY)}",
         "use_git_change_detection = false",
         "timeout_multiplier = 10.0",

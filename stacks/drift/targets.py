@@ -321,7 +321,7 @@ def _nodegroup_target(plan: Plan, ng: PlanResource) -> Target | None:
                urns=[ng.urn])  # fmt: skip
     sc = i.get("scalingConfig") or {}
     # min/max are what the spec decides; the autoscaler owns desiredSize (ignore_changes in the module).
-    scaling = {k: norm(sc[w]) for k, w in (("min_size", "minSize"), ("max_size", "maxSize")) if known(sc.get(w))}
+    scaling = {k: norm(sc[w]) for k, w in (("min_size", "minSize"), ("max_size", "maxSize")) if w in sc and known(sc[w])}
     if scaling:
         t.checks.append(Check("scaling", scaling, _subset_reader("scaling", tuple(scaling))))
     if known(i.get("instanceTypes")) and i.get("instanceTypes"):
