@@ -123,3 +123,59 @@ def test_a_removed_or_added_taint_is_drift():
     t = _nodegroup([GPU_TAINT])
     assert [a for a, _, _ in _diffs(t, {"taints": [], "tags": TAGS})] == ["taints"]
     assert [a for a, _, _ in _diffs(t, {"taints": [GPU_TAINT, POOL_TAINT], "tags": TAGS})] == ["taints"]
+
+
+def test_targets_carry_their_plan_identity():
+    """A finding names the plan resource (type, logical name, component) it stands for."""
+    redis, cache = _targets(_redis(), _res(CACHE, "sessions", clusterId="acme-dev-sessions", nodeType="cache.t4g.small"))
+    assert (redis.type, redis.logical_name, redis.urn, redis.component, redis.urns) == (
+        REDIS, "online", URN.format(type=REDIS, name="online"), "feature_store", [URN.format(type=REDIS, name="online")])
+    assert (cache.type, cache.logical_name, cache.component, cache.urns) == (
+        CACHE, "sessions", "feature_store", [URN.format(type=CACHE, name="sessions")])
+    assert _targets(_res(CACHE, "sessions", clusterId="<unknown>")) == []
+    # the provider's string booleans for in-transit encryption too
+    (t,) = _targets(_redis(transitEncryptionEnabled="false"))
+    assert _diffs(t, REDIS_LIVE) == [("transit_encryption", False, True)]
+
+
+RDS = "aws:rds/instance:Instance"
+RDS_LIVE = {"instance_class": "db.t4g.medium", "multi_az": True, "deletion_protection": True, "storage_encrypted": True,
+            "allocated_storage": 50, "backup_retention_period": 14, "tags": TAGS}  # fmt: skip
+
+
+def _rds_db(**inputs: Any) -> Target:
+    base = {"identifier": "acme-prod-tracking-db", "instanceClass": "db.t4g.medium", "multiAz": "true",
+            "deletionProtection": True, "storageEncrypted": True, "allocatedStorage": 50.0,
+            "backupRetentionPeriod": 14.0}  # fmt: skip
+    (t,) = _targets(_res(RDS, "tracking-db", **{**base, **inputs}))
+    return t
+
+
+def test_an_rds_instance_is_checked_field_by_field():
+    t = _rds_db()
+    assert (t.kind, t.resource, t.lookup, t.type, t.component) == (
+        "rds-instance", "acme-prod-tracking-db", {"identifier": "acme-prod-tracking-db"}, RDS, "feature_store")
+    assert t.urns == [URN.format(type=RDS, name="tracking-db")]
+    assert [(c.attribute, c.expected) for c in t.checks][:6] == [
+        ("instance_class", "db.t4g.medium"), ("multi_az", True), ("deletion_protection", True),
+        ("storage_encrypted", True), ("allocated_storage", 50), ("backup_retention_period", 14),
+    ]  # fmt: skip
+    assert _diffs(t, RDS_LIVE) == []
+    for field, live_value in (("multi_az", False), ("deletion_protection", False), ("instance_class", "db.t4g.large"),
+                              ("backup_retention_period", 7)):
+        assert _diffs(t, {**RDS_LIVE, field: live_value}) == [(field, RDS_LIVE[field], live_value)]
+    assert _targets(_res(RDS, "db", identifier="<unknown>")) == []
+
+
+def test_taints_sort_by_value_within_a_key():
+    a, b = {"key": "k", "value": "b", "effect": "NO_SCHEDULE"}, {"key": "k", "value": "a", "effect": "NO_SCHEDULE"}
+    (check,) = [c for c in _nodegroup([a, b]).checks if c.attribute == "taints"]
+    assert [x["value"] for x in check.expected] == ["a", "b"]
+
+
+def test_scaling_reads_only_the_planned_bounds_from_live():
+    (t,) = _targets(_res(NODEGROUP, "cpu", nodeGroupName="acme-dev-cpu", clusterName="acme-dev",
+                         scalingConfig={"minSize": 1.0, "maxSize": 4.0}))  # fmt: skip
+    (check,) = [c for c in t.checks if c.attribute == "scaling"]
+    assert check.actual({"scaling": {"min_size": 1, "max_size": 4, "desired_size": 3}}) == {"min_size": 1, "max_size": 4}
+    assert check.actual({"scaling": None}) is None  # not read live: shown as it is
