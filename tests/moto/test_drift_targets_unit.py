@@ -165,6 +165,8 @@ def test_an_rds_instance_is_checked_field_by_field():
                               ("backup_retention_period", 7)):
         assert _diffs(t, {**RDS_LIVE, field: live_value}) == [(field, RDS_LIVE[field], live_value)]
     assert _targets(_res(RDS, "db", identifier="<unknown>")) == []
+    # the provider's string booleans, as for multiAz
+    assert _diffs(_rds_db(deletionProtection="false"), RDS_LIVE) == [("deletion_protection", False, True)]
 
 
 def test_taints_sort_by_value_within_a_key():
