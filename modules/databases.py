@@ -185,6 +185,53 @@ def managed_password(instance: aws.rds.Instance, kms_key_arn: pulumi.Input[str])
     return ManagedPassword(secret_arn=arn, kms_key_arn=kms_key_arn)
 
 
+def rds_database(
+    ctx: Context, component: str, name: str, spec: Database, network: NetworkRef, cluster: ClusterRef | None,
+    parent: pulumi.Resource, *, engine: str, engine_version: str, family: str, parameters: list[dict[str, str]],
+    port: int, what: str, db_name: str, username: str, log_exports: list[str],
+    kms_key_arn: pulumi.Input[str] | None = None,
+) -> DatabaseEndpoint:  # fmt: skip
+    """An RDS database in the private subnets with everything it stands on; returns its endpoint
+    (the password RDS-managed).
+
+    Resources (logical names): `{name}-kms` + `-kms-alias` (unless `kms_key_arn` is given),
+    `{name}-subnets`, `{name}-sg` + `{name}-ingress` (`port` from the node security group, or the
+    VPC CIDR without a cluster), `{name}-params` (`family` with `parameters`) and `{name}`
+    (`rds_instance`, identifier `{platform}-{env}-{name}`).
+    """
+    child = pulumi.ResourceOptions(parent=parent)
+    if kms_key_arn is None:
+        kms_key_arn = _kms_key(ctx, component, name, "database", parent).arn
+    subnets = aws.rds.SubnetGroup(
+        f"{name}-subnets",
+        name=ctx.name(name),
+        description=f"mlplat database {ctx.name(name)}: private subnets",
+        subnet_ids=network.private_subnet_ids,
+        tags=ctx.tags(component, f"{name}-subnets"),
+        opts=child,
+    )
+    sg = _security_group(ctx, component, name, port, what, network, cluster, parent)
+    params = aws.rds.ParameterGroup(
+        f"{name}-params",
+        name=ctx.name(name),
+        family=family,
+        description=f"mlplat database {ctx.name(name)}",
+        parameters=[aws.rds.ParameterGroupParameterArgs(**p) for p in parameters],
+        tags=ctx.tags(component, f"{name}-params"),
+        opts=child,
+    )
+    instance = rds_instance(
+        ctx, component, name, spec, engine=engine, engine_version=engine_version, port=port,
+        db_name=db_name, username=username, kms_key_arn=kms_key_arn,
+        subnet_group=subnets.name, security_group=sg.id, parameter_group=params.name,
+        log_exports=log_exports, parent=parent,
+    )  # fmt: skip
+    return DatabaseEndpoint(
+        host=instance.address, port=port, username=username, password=None, database=db_name,
+        managed=managed_password(instance, kms_key_arn),
+    )  # fmt: skip
+
+
 def rds_postgres(
     ctx: Context,
     component: str,
@@ -198,52 +245,14 @@ def rds_postgres(
     username: str = "mlplat",
     kms_key_arn: pulumi.Input[str] | None = None,
 ) -> DatabaseEndpoint:
-    """An encrypted, private RDS PostgreSQL instance; returns its endpoint (the password RDS-managed).
-
-    Resources (logical names): `{name}` (aws.rds.Instance, identifier `{platform}-{env}-{name}`),
-    `{name}-kms` + `-kms-alias` (unless `kms_key_arn` is given),
-    `{name}-subnets`, `{name}-sg` + `{name}-ingress` (5432 from the node security group, or the
-    VPC CIDR without a cluster), `{name}-params` (rds.force_ssl=1).
-    """
-    child = pulumi.ResourceOptions(parent=parent)
-    db_name = database or db_identifier_name(component)
-
-    if kms_key_arn is None:
-        kms_key_arn = _kms_key(ctx, component, name, "database", parent).arn
-
-    subnets = aws.rds.SubnetGroup(
-        f"{name}-subnets",
-        name=ctx.name(name),
-        description=f"mlplat database {ctx.name(name)}: private subnets",
-        subnet_ids=network.private_subnet_ids,
-        tags=ctx.tags(component, f"{name}-subnets"),
-        opts=child,
-    )
-    sg = _security_group(ctx, component, name, POSTGRES_PORT, "PostgreSQL", network, cluster, parent)
-    params = aws.rds.ParameterGroup(
-        f"{name}-params",
-        name=ctx.name(name),
-        family=postgres_family(),
-        description=f"mlplat database {ctx.name(name)}",
-        parameters=[aws.rds.ParameterGroupParameterArgs(**p) for p in postgres_parameters()],
-        tags=ctx.tags(component, f"{name}-params"),
-        opts=child,
-    )
-
-    instance = rds_instance(
-        ctx, component, name, spec, engine="postgres", engine_version=POSTGRES_MAJOR, port=POSTGRES_PORT,
-        db_name=db_name, username=username, kms_key_arn=kms_key_arn,
-        subnet_group=subnets.name, security_group=sg.id, parameter_group=params.name,
-        log_exports=["postgresql", "upgrade"], parent=parent,
+    """An encrypted, private RDS PostgreSQL (`rds_database`): TLS forced (rds.force_ssl=1), the
+    PostgreSQL and upgrade logs exported."""
+    return rds_database(
+        ctx, component, name, spec, network, cluster, parent, engine="postgres", engine_version=POSTGRES_MAJOR,
+        family=postgres_family(), parameters=postgres_parameters(), port=POSTGRES_PORT, what="PostgreSQL",
+        db_name=database or db_identifier_name(component), username=username, log_exports=["postgresql", "upgrade"],
+        kms_key_arn=kms_key_arn,
     )  # fmt: skip
-    return DatabaseEndpoint(
-        host=instance.address,
-        port=POSTGRES_PORT,
-        username=username,
-        password=None,
-        database=db_name,
-        managed=managed_password(instance, kms_key_arn),
-    )
 
 
 # --------------------------------------------------------------------------- ElastiCache Redis
@@ -322,6 +331,7 @@ def elasticache_redis(
 
 __all__ = [
     "db_identifier_name", "elasticache_redis", "final_snapshot_name", "managed_password", "postgres_family", "postgres_parameters",
+    "rds_database",
     "rds_instance", "rds_postgres", "redis_failover", "replication_group_id", "snapshot_retention_days",
     "supports_performance_insights",
 ]  # fmt: skip

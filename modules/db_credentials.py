@@ -44,7 +44,6 @@ REMOTE_KEY = "password"  # property of the RDS-managed secret's JSON
 # this often (about 8,800 GetSecretValue calls a month, $0.04 at $0.05 per 10,000).
 REFRESH = "5m"
 RELOAD_LABEL = ("mlplat.io/reload-consumers", "true")  # Reloader's --resource-label-selector
-ROTATION_DAYS = 7  # RDS's own schedule for a managed master password (not changed by mlplat)
 
 Encoding = Literal["raw", "url", "url-ini", "literal"]
 

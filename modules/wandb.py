@@ -184,34 +184,13 @@ def _rds_mysql(
 ) -> DatabaseEndpoint:  # fmt: skip
     """RDS MySQL in the private subnets, encrypted with the platform key, its master password
     RDS-managed (Secrets Manager, rotated); returns its endpoint."""
-    import pulumi_aws as aws
-
     from . import databases
 
-    child = pulumi.ResourceOptions(parent=parent)
-    if kms_key_arn is None:
-        kms_key_arn = databases._kms_key(ctx, COMPONENT, name, "database", parent).arn
-    subnets = aws.rds.SubnetGroup(
-        f"{name}-subnets", name=ctx.name(name), description=f"mlplat database {ctx.name(name)}: private subnets",
-        subnet_ids=network.private_subnet_ids, tags=ctx.tags(COMPONENT, f"{name}-subnets"), opts=child,
-    )  # fmt: skip
-    sg = databases._security_group(ctx, COMPONENT, name, MYSQL_PORT, "MySQL", network, cluster, parent)
-    params = aws.rds.ParameterGroup(
-        f"{name}-params", name=ctx.name(name), family=f"mysql{MYSQL_ENGINE_VERSION}",
-        description=f"mlplat database {ctx.name(name)}",
-        parameters=[aws.rds.ParameterGroupParameterArgs(**p) for p in mysql_parameters()],
-        tags=ctx.tags(COMPONENT, f"{name}-params"), opts=child,
-    )  # fmt: skip
-    db = spec.database
-    instance = databases.rds_instance(
-        ctx, COMPONENT, name, db, engine="mysql", engine_version=MYSQL_ENGINE_VERSION, port=MYSQL_PORT,
-        db_name=MYSQL_DATABASE, username=MYSQL_USER, kms_key_arn=kms_key_arn,
-        subnet_group=subnets.name, security_group=sg.id, parameter_group=params.name,
-        log_exports=["error", "slowquery"], parent=parent,
-    )  # fmt: skip
-    return DatabaseEndpoint(
-        host=instance.address, port=MYSQL_PORT, username=MYSQL_USER, password=None, database=MYSQL_DATABASE,
-        managed=databases.managed_password(instance, kms_key_arn),
+    return databases.rds_database(
+        ctx, COMPONENT, name, spec.database, network, cluster, parent, engine="mysql",
+        engine_version=MYSQL_ENGINE_VERSION, family=f"mysql{MYSQL_ENGINE_VERSION}", parameters=mysql_parameters(),
+        port=MYSQL_PORT, what="MySQL", db_name=MYSQL_DATABASE, username=MYSQL_USER,
+        log_exports=["error", "slowquery"], kms_key_arn=kms_key_arn,
     )  # fmt: skip
 
 
