@@ -80,6 +80,20 @@ def run(
         mlplat policy run platform.yaml --env prod --format json
         mlplat policy run platform.yaml --env dev --no-checkov
     """
+    import contextlib
+
+    from mlplat.policies.checkov_worker import CheckovWorker, spare_core
+
+    with contextlib.ExitStack() as stack:
+        # checkov's ~2 s import runs in a second process while this one plans (a spare core).
+        worker = stack.enter_context(CheckovWorker()) if not no_checkov and spare_core() else None
+        result = _evaluate(spec, env, plan_file, no_checkov, worker)
+    _emit(result, fmt, output, mandatory_only)
+    if not result.passed:
+        click.get_current_context().exit(1)
+
+
+def _evaluate(spec: str, env: str, plan_file: str | None, no_checkov: bool, worker: Any) -> Any:
     from mlplat.policies import evaluate
     from mlplat.stacks.platform_spec.resolve import load_platform
 
@@ -103,10 +117,7 @@ def run(
         with progress_status(f"expanding {resolved.prefix} offline…"):
             plan = run_offline(resolved)
     with progress_status("evaluating policies…"):
-        result = evaluate(resolved, plan, checkov=not no_checkov)
-    _emit(result, fmt, output, mandatory_only)
-    if not result.passed:
-        click.get_current_context().exit(1)
+        return evaluate(resolved, plan, checkov=not no_checkov, checkov_worker=worker)
 
 
 def _emit(result: Any, fmt: str, output: str | None, mandatory_only: bool) -> None:

@@ -134,11 +134,13 @@ def evaluate(
     *,
     today: _dt.date | None = None,
     rules: Sequence[type[Rule]] | None = None,
+    checkov_worker: Any = None,
 ) -> PolicyResult:
     """Run every rule (and checkov) for one environment.
 
     `plan` is the offline plan of `resolved` (computed when None). Findings at level `disabled`
-    are dropped, waived findings are kept apart in `.waived`.
+    are dropped, waived findings are kept apart in `.waived`. `checkov_worker`: a started
+    `CheckovWorker` scans the plan in its own process while the rules run here.
     """
     today = today or _dt.date.today()
     timings: dict[str, float] = {}
@@ -155,6 +157,8 @@ def evaluate(
     spec_ctx = SpecContext(resolved, today)
     plan_ctx = PlanContext(plan, resolved.environment, resolved)
 
+    if checkov and checkov_worker is not None:
+        checkov_worker.submit(plan)
     t0 = time.perf_counter()
     for rule in rules if rules is not None else all_rules():
         level = levels.level(rule)
@@ -183,8 +187,8 @@ def evaluate(
         from .checkov_bridge import scan_plan
 
         t0 = time.perf_counter()
-        scan = scan_plan(plan)
-        timings["checkov"] = time.perf_counter() - t0
+        scan = checkov_worker.result() if checkov_worker is not None else scan_plan(plan)
+        timings["checkov"] = time.perf_counter() - t0  # with a worker: the wait after the rules
         for cf in scan.failures:
             level = levels.checkov_level(cf.check_id)
             if level == "disabled":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,23 @@ class PlanResource:
         return cur
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # dataclasses.asdict deep-copies every leaf through copy.deepcopy: a third of a second
+        # for a 660-resource plan. Plans hold JSON data, whose leaves are immutable.
+        return {f.name: _copied(getattr(self, f.name)) for f in _RESOURCE_FIELDS}
+
+
+_RESOURCE_FIELDS = fields(PlanResource)
+
+
+def _copied(value: Any) -> Any:
+    """A copy of JSON-shaped data: new containers, the same (immutable) leaves."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copied(v) for v in value)
+    return value
 
 
 @dataclass

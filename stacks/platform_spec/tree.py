@@ -389,6 +389,16 @@ def without_comment_lines(text: str) -> str:
 
 def parse_yaml(text: str, file: str) -> Node:
     """Parse one YAML document into a Node tree; syntax errors become located diagnostics."""
+    from mlplat.stacks.platform_spec.fast_yaml import fast_tree
+
+    root = fast_tree(text, file)
+    if root is not None:
+        return root
+    return parse_yaml_ruamel(text, file)
+
+
+def parse_yaml_ruamel(text: str, file: str) -> Node:
+    """parse_yaml through ruamel alone: every document, the authority on what YAML means here."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
 
