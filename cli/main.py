@@ -102,6 +102,9 @@ def cli(no_cache: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from mlplat.stacks.plan import short_lived_process
+
+    short_lived_process()  # one command, then exit: no collecting of the SDK's garbage
     cli.main(args=argv, prog_name="mlplat", standalone_mode=True)
 
 
