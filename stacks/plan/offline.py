@@ -287,7 +287,7 @@ class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
 
 @contextlib.contextmanager
 def _sdk_fast_paths() -> Iterator[None]:
-    """Two per-resource costs of the SDK that a recorded plan does not use, removed for the run.
+    """Per-resource costs of the SDK that a recorded plan does not need, removed for the run.
 
     - `_get_stack_trace()`: `traceback.extract_stack()` (reading source lines) and a file URI per
       frame, for every resource, so the engine can show where it was declared. The recording
@@ -296,8 +296,10 @@ def _sdk_fast_paths() -> Iterator[None]:
       for `a`, for every dependency edge: with a few hundred resources, thousands of steps per
       resource. `a` can only be reachable if something already depends on it; a new resource
       (the usual case) has no dependents yet, so the walk is skipped then and done otherwise.
-    Both are restored afterwards; if the SDK renames either, runs are just slower.
+    - `known_types.is_*`: the same isinstance tests with their classes bound (`_known_types`).
+    All are restored afterwards; if the SDK renames any, runs are just slower.
     """
+    import pulumi.runtime.known_types as known_types
     import pulumi.runtime.resource as sdk_resource
     import pulumi.runtime.resource_cycle_breaker as breaker
     import pulumi.runtime.rpc as sdk_rpc
@@ -320,11 +322,41 @@ def _sdk_fast_paths() -> Iterator[None]:
 
         saved[(sdk_rpc, "declare_dependency")] = real_declare
         sdk_rpc.declare_dependency = declare_dependency
+    for name, cls in _known_types().items():
+        if callable(getattr(known_types, name, None)):
+            saved[(known_types, name)] = getattr(known_types, name)
+            setattr(known_types, name, _isinstance_of(cls))
     try:
         yield
     finally:
         for (module, name), value in saved.items():
             setattr(module, name, value)
+
+
+def _known_types() -> dict[str, type]:
+    """pulumi.runtime.known_types' predicates and the classes they test.
+
+    Each predicate imports its class inside the function (the runtime may not import `pulumi`
+    at load time), ~3 µs of import machinery per call and ~130 calls per resource. The run
+    binds the same classes once; the test is the same `isinstance`.
+    """
+    import pulumi
+    from pulumi.output import Unknown
+    from pulumi.runtime.stack import Stack
+
+    return {
+        "is_asset": pulumi.Asset, "is_archive": pulumi.Archive, "is_resource": pulumi.Resource,
+        "is_custom_resource": pulumi.CustomResource, "is_custom_timeouts": pulumi.CustomTimeouts,
+        "is_stack": Stack, "is_output": pulumi.Output, "is_unknown": Unknown,
+    }  # fmt: skip
+
+
+def _isinstance_of(cls: type) -> Callable[[Any], bool]:
+    def predicate(obj: Any) -> bool:
+        return isinstance(obj, cls)
+
+    predicate.__name__ = f"is_{cls.__name__}"
+    return predicate
 
 
 _DEPENDED_ON = "_mlplat_depended_on"  # set on a resource once something declared a dependency on it

@@ -193,6 +193,34 @@ def test_sdk_fast_paths_keep_cycle_errors_and_are_restored():
     assert sdk_resource._get_stack_trace is real_trace
 
 
+def test_known_type_predicates_are_bound_during_a_run_only():
+    # offline._sdk_fast_paths binds known_types' classes for the run; the tests are the same
+    # isinstance checks, and the SDK's own functions come back afterwards.
+    import pulumi
+    import pulumi.runtime.known_types as known_types
+    from pulumi.output import Unknown
+
+    names = ["is_asset", "is_archive", "is_resource", "is_custom_resource", "is_custom_timeouts", "is_stack",
+             "is_output", "is_unknown"]
+    real = {n: getattr(known_types, n) for n in names}
+    samples = [pulumi.Output.from_input(1), Unknown(), pulumi.StringAsset("x"), pulumi.FileArchive("."),
+               pulumi.CustomTimeouts(create="1m"), 1, "s", None, {"a": 1}]
+    seen: dict[str, object] = {}
+
+    def program():
+        for n in names:
+            seen[n] = getattr(known_types, n)
+        res = pulumi.CustomResource("test:index:Thing", "t", {"x": 1})
+        for n in names:
+            for obj in [*samples, res]:
+                assert getattr(known_types, n)(obj) == real[n](obj), (n, obj)
+
+    offline.run_program(program, "p", "s")
+    assert len(seen) == len(names)
+    assert all(seen[n] is not real[n] for n in names)  # bound during the run
+    assert all(getattr(known_types, n) is real[n] for n in names)  # the SDK's own again
+
+
 def test_monitor_calls_run_on_the_calling_thread(monkeypatch, resolved):
     # The inline executor: no worker threads per registration (a thread hop per resource cost
     # ~10-20 % of a plan); registration order may differ, the sorted plan may not.
