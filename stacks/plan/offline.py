@@ -299,10 +299,10 @@ def _sdk_fast_paths() -> Iterator[None]:
     - `known_types.is_*`: the same isinstance tests with their classes bound (`_known_types`).
     All are restored afterwards; if the SDK renames any, runs are just slower.
     """
-    import pulumi.runtime.known_types as known_types
     import pulumi.runtime.resource as sdk_resource
     import pulumi.runtime.resource_cycle_breaker as breaker
     import pulumi.runtime.rpc as sdk_rpc
+    from pulumi.runtime import known_types
     from pulumi.runtime.proto import source_pb2
 
     saved: dict[tuple[Any, str], Any] = {}

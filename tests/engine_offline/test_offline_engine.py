@@ -197,8 +197,8 @@ def test_known_type_predicates_are_bound_during_a_run_only():
     # offline._sdk_fast_paths binds known_types' classes for the run; the tests are the same
     # isinstance checks, and the SDK's own functions come back afterwards.
     import pulumi
-    import pulumi.runtime.known_types as known_types
     from pulumi.output import Unknown
+    from pulumi.runtime import known_types
 
     names = ["is_asset", "is_archive", "is_resource", "is_custom_resource", "is_custom_timeouts", "is_stack",
              "is_output", "is_unknown"]
