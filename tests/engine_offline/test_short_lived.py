@@ -1,8 +1,10 @@
-"""The console script leaves each run's cyclic garbage to process exit; libraries keep collecting."""
+"""The console script leaves each run's cyclic garbage to process exit (libraries keep collecting) and
+skips pydantic's plugin discovery."""
 
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 
@@ -49,9 +51,17 @@ def test_the_console_script_declares_itself_short_lived() -> None:
     code = (
         "import atexit\n"
         "import mlplat.stacks.plan as p\n"
-        "atexit.register(lambda: print('short-lived:', p.is_short_lived()))\n"
+        "import os\n"
+        "atexit.register(lambda: print('short-lived:', p.is_short_lived(), os.environ.get('PYDANTIC_DISABLE_PLUGINS')))\n"
         "from mlplat.cli.main import main\n"
         "main(['--version'])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
-    assert "short-lived: True" in out.stdout, out.stderr
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120,
+                         env=env)  # fmt: skip
+    # …and skips pydantic's plugin discovery (an entry-point scan of every installed package).
+    assert "short-lived: True __all__" in out.stdout, out.stderr
+    env["PYDANTIC_DISABLE_PLUGINS"] = ""  # a user who wants plugins keeps them
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120,
+                         env=env)  # fmt: skip
+    assert out.stdout.strip().endswith("short-lived: True"), out.stdout
