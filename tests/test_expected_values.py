@@ -52,6 +52,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("engine_offline/test_plan_cache.py", "_DISABLED"): "input: the cache's off switch, which the test turns on",
     ("engine_offline/test_plan_cache.py", "CACHE_DIR"): "input: where the test looks for the cache files it made",
     ("unit/test_k8s_pure.py", "PSA_BASELINE"): "input: the Pod Security level passed in; the labels are literals",
+    ("engine_offline/test_short_lived.py", "_SHORT_LIVED"): "input: the console script's switch, which the test sets",
 }  # fmt: skip
 
 
