@@ -297,11 +297,14 @@ def _sdk_fast_paths() -> Iterator[None]:
       resource. `a` can only be reachable if something already depends on it; a new resource
       (the usual case) has no dependents yet, so the walk is skipped then and done otherwise.
     - `known_types.is_*`: the same isinstance tests with their classes bound (`_known_types`).
+    - Outputs start their `is_known` task on first use and `future()` makes no task
+      (`lazy_outputs`, only for the SDK source it was written against).
     All are restored afterwards; if the SDK renames any, runs are just slower.
     """
     import pulumi.runtime.resource as sdk_resource
     import pulumi.runtime.resource_cycle_breaker as breaker
     import pulumi.runtime.rpc as sdk_rpc
+    from mlplat.stacks.plan.lazy_outputs import lazy_outputs
     from pulumi.runtime import known_types
     from pulumi.runtime.proto import source_pb2
 
@@ -327,7 +330,8 @@ def _sdk_fast_paths() -> Iterator[None]:
             saved[(known_types, name)] = getattr(known_types, name)
             setattr(known_types, name, _isinstance_of(cls))
     try:
-        yield
+        with lazy_outputs():
+            yield
     finally:
         for (module, name), value in saved.items():
             setattr(module, name, value)
