@@ -8,10 +8,14 @@ for every Output whether anything needs them or not (measured on the reference p
   `apply` and `Output.all` ever await `_is_known`, and most resource outputs are never read.
 - `Output.future()` wraps `await self._future` in a new Task on every call (27.5 per resource).
 
-For the run, `_is_known` becomes a property that starts the same coroutine on first use, and
-`future()` returns a Future that a done-callback of `_future` completes with the same value
-(None where unknowns are hidden), exception or cancellation. Plans are byte-identical (the
-goldens); the tasks saved are about a fifth of a plan's CPU.
+For the run, `_is_known` becomes a property that starts the same coroutine on first use (or
+answers at once when both of its parts are in), and `future()` returns a Future completed with
+the same value (None where unknowns are hidden), exception or cancellation: at once when
+`_future` is done, else from its done-callback. An Output whose value is already in is not put
+on the list `wait_for_rpcs` drains (its done-callback would take it off again at once).
+Per further resource: 66 → 14.5 tasks and 170 → 67 event-loop callbacks; whole-process CPU of
+the 662-resource preview, median of 12 alternating runs: 0.93 of the SDK's own code. Plans are
+byte-identical (the goldens).
 
 Both replace SDK functions, so they are applied only to the file they were written against:
 `pulumi/output.py` of the pulumi 3.223.0 wheel from PyPI (sdk/python/lib/pulumi/output.py at tag
@@ -76,19 +80,20 @@ def _init(
 
     is_known = asyncio.ensure_future(is_known)
     future = asyncio.ensure_future(future)
-    with SETTINGS.lock:
-        SETTINGS.outputs.append(future)  # wait_for_rpcs waits for every Output's value
-
-    def cleanup(fut: asyncio.Future[Any]) -> None:
-        if fut.cancelled() or fut.exception() is not None:
-            return  # left for wait_for_rpcs to report at program exit
+    if not _settled(future):  # wait_for_rpcs waits for every Output's value; a value in hand is waited for
         with SETTINGS.lock:
-            try:
-                SETTINGS.outputs.remove(fut)
-            except ValueError:
-                pass  # wait_for_rpcs took it already
+            SETTINGS.outputs.append(future)
 
-    future.add_done_callback(cleanup)
+        def cleanup(fut: asyncio.Future[Any]) -> None:
+            if fut.cancelled() or fut.exception() is not None:
+                return  # left for wait_for_rpcs to report at program exit
+            with SETTINGS.lock:
+                try:
+                    SETTINGS.outputs.remove(fut)
+                except ValueError:
+                    pass  # wait_for_rpcs took it already
+
+        future.add_done_callback(cleanup)
     if isinstance(resources, set):
         self._resources = asyncio.Future()
         self._resources.set_result(resources)
@@ -155,7 +160,10 @@ def _future(self: Any, with_unknowns: bool | None = None) -> Awaitable[Any]:
             return
         result.set_result(None if hidden else value)
 
-    source.add_done_callback(settle)
+    if source.done():
+        settle(source)  # the value is in: answer now, not one loop turn later
+    else:
+        source.add_done_callback(settle)
     return result
 
 
