@@ -86,13 +86,18 @@ SCENARIOS: dict[str, Callable[[], Output]] = {
 
 
 def _run(make: Callable[[], Output], settle_first: bool, lazy: bool) -> list[tuple[Any, ...]]:
+    SETTINGS.outputs = collections.deque()  # (the fixture puts the SDK's own back afterwards)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         with lazy_outputs.lazy_outputs() if lazy else contextlib.nullcontext():
 
             async def scenario() -> list[tuple[Any, ...]]:
-                return await _read(make(), settle_first)
+                outcomes = await _read(make(), settle_first)
+                for _ in range(5):
+                    await asyncio.sleep(0)
+                # what wait_for_rpcs would still wait for, or report at exit: the failed values
+                return [*outcomes, ("left for wait_for_rpcs", len(SETTINGS.outputs))]
 
             return loop.run_until_complete(scenario())
     finally:
@@ -108,17 +113,19 @@ def test_same_answers_as_the_sdks_own_output(name, settle_first):
     sdk = _run(SCENARIOS[name], settle_first, lazy=False)
     ours = _run(SCENARIOS[name], settle_first, lazy=True)
     assert ours == sdk
-    assert len(ours) == 4 and ours[0] == ours[3]  # is_known asked twice: one answer
+    assert len(ours) == 5 and ours[0] == ours[3]  # is_known asked twice: one answer
 
 
 def test_the_scenarios_reach_every_kind_of_outcome():
     # The comparison above means something only if values, unknowns, errors and cancellations occur.
+    runs = [_run(make, False, lazy=False) for make in SCENARIOS.values()]
     kinds = {
         o[0] if o[0] != "value" else ("unknown" if o[1] in (None, "<unknown>") else "value")
-        for make in SCENARIOS.values()
-        for o in _run(make, False, lazy=False)
+        for outcomes in runs
+        for o in outcomes[:4]
     }
     assert kinds == {"value", "unknown", "error", "cancelled"}
+    assert {outcomes[4][1] for outcomes in runs} == {0, 1}  # values taken off the list, failures kept
 
 
 def test_no_is_known_task_until_asked_and_the_sdk_restored_after():
@@ -131,18 +138,19 @@ def test_no_is_known_task_until_asked_and_the_sdk_restored_after():
         with lazy_outputs.lazy_outputs() as applied:
             assert applied
 
-            async def scenario() -> tuple[int, int, bool]:
+            async def scenario() -> tuple[int, int, int, bool]:
                 before = len(asyncio.all_tasks())
                 outs = [Output(set(), _done(i), _done(True)) for i in range(50)]
-                made = len(asyncio.all_tasks()) - before
+                made, listed = len(asyncio.all_tasks()) - before, len(SETTINGS.outputs)
                 known = await outs[7].is_known()
-                return made, sum("_is_known" in o.__dict__ for o in outs), known
+                return made, listed, sum("_is_known" in o.__dict__ for o in outs), known
 
-            made, asked, known = loop.run_until_complete(scenario())
+            made, listed, asked, known = loop.run_until_complete(scenario())
     finally:
         loop.close()
         asyncio.set_event_loop(None)
     assert made == 0  # the SDK starts one is_value_known task per Output here: 50
+    assert listed == 0  # values in hand are not waited for (the SDK lists all 50, then takes them off)
     assert (asked, known) == (1, True)
     assert Output.__dict__["__init__"] is sdk_init and Output.__dict__["future"] is sdk_future
     assert "_is_known" not in Output.__dict__
@@ -154,12 +162,13 @@ def test_the_sdk_makes_a_task_per_output():
     asyncio.set_event_loop(loop)
     try:
 
-        async def scenario() -> int:
+        async def scenario() -> tuple[int, int]:
             before = len(asyncio.all_tasks())
             _ = [Output(set(), _done(i), _done(True)) for i in range(50)]
-            return len(asyncio.all_tasks()) - before
+            return len(asyncio.all_tasks()) - before, len(SETTINGS.outputs)
 
-        assert loop.run_until_complete(scenario()) >= 50
+        made, listed = loop.run_until_complete(scenario())
+        assert made >= 50 and listed == 50
     finally:
         loop.close()
         asyncio.set_event_loop(None)
