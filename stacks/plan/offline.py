@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -313,6 +314,9 @@ def _sdk_fast_paths() -> Iterator[None]:
         saved[(sdk_resource, "_get_stack_trace")] = sdk_resource._get_stack_trace
         sdk_resource._get_stack_trace = source_pb2.StackTrace
     real_declare, add_dep = getattr(sdk_rpc, "declare_dependency", None), getattr(breaker, "_add_dep", None)
+    deps_attr = getattr(breaker, "_DEPENDENCIES_PROPERTY", None)
+    if callable(add_dep) and isinstance(deps_attr, str):
+        add_dep = functools.partial(_add_dep_in_place, deps_attr)
     if callable(real_declare) and callable(add_dep):
 
         def declare_dependency(from_resource: Any, to_resource: Any) -> bool:
@@ -335,6 +339,20 @@ def _sdk_fast_paths() -> Iterator[None]:
     finally:
         for (module, name), value in saved.items():
             setattr(module, name, value)
+
+
+def _add_dep_in_place(attr: str, from_resource: Any, to_resource: Any) -> None:
+    """The SDK's `_add_dep`, adding to the resource's set instead of copying it with one more.
+
+    A resource that depends on a component depends on each of its children (`_expand_dependencies`),
+    one edge at a time: copying the set per edge was quadratic in the children (5 % of a
+    2,934-resource plan). Each resource's set is its own (the SDK builds a new one per edge), and
+    the cycle walk reads it without awaiting, so adding in place leaves the same sets."""
+    deps = getattr(from_resource, attr, None)
+    if deps is None:
+        setattr(from_resource, attr, {to_resource})
+    else:
+        deps.add(to_resource)
 
 
 def _known_types() -> dict[str, type]:
@@ -374,8 +392,6 @@ def _memoise_type_hints() -> None:
     result depends on the class alone and callers only read it, so one resolution per class is
     enough. Guarded: if the SDK renames the function, runs are just slower.
     """
-    import functools
-
     import pulumi._types as sdk_types
 
     fn = getattr(sdk_types, "_types_from_py_properties", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -244,3 +245,41 @@ def test_monitor_calls_run_on_the_calling_thread(monkeypatch, resolved):
     monkeypatch.setattr(program, "build_platform", _tiny_program(["a", "b"]))
     plan = offline.run_offline(resolved)
     assert seen == {threading.current_thread().name} and len(plan.resources) > 5
+
+
+def test_dependency_sets_are_the_sdks_own(monkeypatch):
+    # offline._sdk_fast_paths adds each dependency edge in place (the SDK copies the set per edge,
+    # quadratic in a component's children); the sets a run leaves must be the SDK's.
+    import pulumi
+    import pulumi.runtime.resource_cycle_breaker as breaker
+
+    def program(seen):
+        def build():
+            class Comp(pulumi.ComponentResource):
+                def __init__(self, name):
+                    super().__init__("test:index:Comp", name)
+                    for i in range(4):
+                        pulumi.CustomResource("test:index:Child", f"{name}-c{i}", {"i": i},
+                                              opts=pulumi.ResourceOptions(parent=self))
+
+            comp = Comp("comp")
+            a = pulumi.CustomResource("test:index:Thing", "a", {"x": 1})
+            b = pulumi.CustomResource("test:index:Thing", "b", {"ref": a.urn},
+                                      opts=pulumi.ResourceOptions(depends_on=[comp, a]))
+            c = pulumi.CustomResource("test:index:Thing", "c", {"ref": b.id},
+                                      opts=pulumi.ResourceOptions(depends_on=[b, comp]))
+            seen.extend([comp, a, b, c])
+
+        return build
+
+    def dependency_sets(resources):
+        return {r._name: sorted(d._name for d in getattr(r, breaker._DEPENDENCIES_PROPERTY, set()))
+                for r in resources}
+
+    fast: list = []
+    offline.run_program(program(fast), "p", "s")
+    monkeypatch.setattr(offline, "_sdk_fast_paths", contextlib.nullcontext)
+    sdk: list = []
+    offline.run_program(program(sdk), "p", "s")
+    assert dependency_sets(fast) == dependency_sets(sdk)
+    assert dependency_sets(sdk)["b"] == ["a", "comp", "comp-c0", "comp-c1", "comp-c2", "comp-c3"]
