@@ -283,3 +283,45 @@ def test_dependency_sets_are_the_sdks_own(monkeypatch):
     offline.run_program(program(sdk), "p", "s")
     assert dependency_sets(fast) == dependency_sets(sdk)
     assert dependency_sets(sdk)["b"] == ["a", "comp", "comp-c0", "comp-c1", "comp-c2", "comp-c3"]
+
+
+def test_create_urn_shortcut_gives_the_sdks_urns():
+    # offline._create_urn answers the SDK's create_urn for plain strings without Outputs; the URN,
+    # is_known, is_secret and resources must be the SDK's own, and anything else goes to the SDK.
+    import pulumi
+    import pulumi.runtime.resource as sdk_resource
+
+    sdk_create_urn = sdk_resource.create_urn
+    seen: dict[str, list] = {"fast": [], "sdk": [], "fn": []}
+    cases = [("n", "t:index:T", None, None, None), ("n", "t:index:T", None, "proj", "stk"),
+             ("child", "t:index:C", "urn:pulumi:s::p::t:index:Comp::c", None, None),
+             ("x", "t:i:X", "urn:pulumi:s::p::a$b:index:B::y", None, None), ("e", "t:i:E", "", None, None)]
+
+    async def describe(out):
+        return (await out.future(), await out.is_known(), await out.is_secret(),
+                sorted(r._name for r in await out.resources()))
+
+    def program():
+        fast_create_urn = sdk_resource.create_urn
+        seen["fn"].append(fast_create_urn)
+        parent = pulumi.CustomResource("test:index:Thing", "parent", {"x": 1})
+
+        async def collect():
+            for args in [*cases, ("k", "t:i:K", parent, None, None)]:  # a Resource parent: the SDK's path
+                seen["fast"].append(await describe(fast_create_urn(*args)))
+                seen["sdk"].append(await describe(sdk_create_urn(*args)))
+
+        async def known():
+            return True
+
+        pulumi.Output(set(), collect(), known())  # the run waits for every Output's value
+
+    offline.run_program(program, "p", "s")
+    assert seen["fn"][0] is not sdk_create_urn and sdk_resource.create_urn is sdk_create_urn
+    assert seen["fast"] == seen["sdk"] and len(seen["sdk"]) == len(cases) + 1
+    assert [urn for urn, *_ in seen["sdk"]] == [
+        "urn:pulumi:s::p::t:index:T::n", "urn:pulumi:stk::proj::t:index:T::n",
+        "urn:pulumi:s::p::t:index:Comp$t:index:C::child", "urn:pulumi:s::p::a$b:index:B$t:i:X::x", "$t:i:E::e",
+        "urn:pulumi:s::p::test:index:Thing$t:i:K::k"]
+    assert {known for _, known, _, _ in seen["sdk"]} == {True}
+    assert seen["sdk"][-1][3] == ["parent"]  # the Resource parent's URN carries the parent as a resource
